@@ -1,0 +1,34 @@
+# The README's two commands: `make run` and `make test`. Each creates .venv when missing.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+SCENARIO ?= scenarios/plan-2025.yaml
+OUT     ?= out/plan-2025
+
+.PHONY: run test test-fast lint bench validation clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/portsim run $(SCENARIO) -o $(OUT)
+
+test: $(STAMP)
+	$(BIN)/ruff check portsim tests benchmarks
+	$(BIN)/python -m pytest -n 2 tests
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow" tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check portsim tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

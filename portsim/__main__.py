@@ -1,0 +1,5 @@
+import sys
+
+from portsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,426 @@
+"""Read YAML, validate it, resolve the port and the scenario's overrides.
+
+All problems found are collected and raised together as one :class:`InputError`,
+each naming the file and the path inside it, so that a planner can fix a file in
+one pass. Nothing here touches the simulation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from portsim.config.fit import largest_berth_summary, lines_for, quay_lines
+from portsim.config.port import Berth, Port
+from portsim.config.scenario import Flow, Scenario, ScenarioSpec
+from portsim.errors import InputError, Problem, format_loc
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' appears twice in one mapping", mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping, turning every failure into an :class:`InputError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(path, "", f"cannot read file: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError.single(path, where, f"malformed YAML: {problem}") from None
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise InputError.single(path, "", f"expected a YAML mapping at the top, got {kind}")
+    return data
+
+
+# ----------------------------------------------------------------- pydantic errors
+
+
+def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that holds the last element of ``loc`` (for key suggestions)."""
+    current: Any = root
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Optional[X] / X | None / list[X] (only when X is a model) → X."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+            if typing.get_origin(arg) in (list, dict):
+                return arg
+    return tp
+
+
+def _describe(err: Mapping[str, Any], root: type[BaseModel]) -> str:
+    kind = err["type"]
+    loc = err["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_at(root, loc)
+        allowed = sorted(model.model_fields) if model else []
+        near = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        listing = f" Allowed keys: {', '.join(allowed)}." if allowed else ""
+        return f"unknown key '{key}'{hint}.{listing}"
+    if kind == "missing":
+        return "required value is missing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    given = err.get("input")
+    if kind not in ("model_type", "dict_type", "list_type") and not isinstance(given, dict | list):
+        msg += f" (got {given!r})"
+    return msg
+
+
+def _label(data: Any, loc: tuple[Any, ...]) -> str:
+    """``berths[12].depth_m`` plus the id of the record it is in, when there is one."""
+    node = data
+    ident = None
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            ident = node["id"]
+    path = format_loc(loc)
+    return f"{path} (id {ident})" if ident and not path.endswith(".id") else path
+
+
+def validate(model: type[BaseModel], data: Any, file: str | Path, prefix: tuple = ()) -> Any:
+    """Validate ``data`` against ``model``; problems name ``file`` and the path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                str(file),
+                format_loc(prefix + tuple(err["loc"])) if prefix else _label(data, err["loc"]),
+                _describe(err, model),
+            )
+            for err in exc.errors()
+        ]
+        raise InputError(problems) from None
+
+
+# ----------------------------------------------------------------- port
+
+
+def _check_port(port: Port, file: str) -> list[Problem]:
+    """Cross-references inside the port file: ids unique, every reference resolves."""
+    problems: list[Problem] = []
+
+    def unique(items: list[Any], name: str) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(Problem(file, f"{name}[{i}].id", f"duplicate id '{item.id}'"))
+            seen.add(item.id)
+        return seen
+
+    unique(port.ship_classes, "ship_classes")
+    areas = unique(port.areas, "areas")
+    terminals = unique(port.terminals, "terminals")
+    unique(port.berths, "berths")
+    anchorages = unique(port.anchorages, "anchorages")
+    segments = unique(port.channel_segments, "channel_segments")
+    known_sources = set(port.sources)
+
+    def check_source(src: str, path: str) -> None:
+        if src in known_sources or src.startswith(("assumption", "derived", "JTS", "design")):
+            return
+        near = difflib.get_close_matches(src, sorted(known_sources), n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        problems.append(
+            Problem(file, path, f"source '{src}' is not a key of 'sources' nor 'assumption'"
+                    f"/'derived: …'/a design code{hint}")
+        )
+
+    for i, t in enumerate(port.terminals):
+        if t.area not in areas:
+            problems.append(Problem(file, f"terminals[{i}].area", _unknown("area", t.area, areas)))
+    for name in ("ship_classes", "terminals", "berths", "anchorages", "channel_segments"):
+        for i, rec in enumerate(getattr(port, name)):
+            check_source(rec.source, f"{name}[{i}].source")
+            for field, src in rec.provenance.items():
+                check_source(src, f"{name}[{i}].{field}.source")
+    problems += _check_berths(port.berths, terminals, port, file, "berths")
+    for i, r in enumerate(port.routes):
+        if r.area not in areas:
+            problems.append(Problem(file, f"routes[{i}].area", _unknown("area", r.area, areas)))
+        if r.anchorage not in anchorages:
+            problems.append(
+                Problem(file, f"routes[{i}].anchorage", _unknown("anchorage", r.anchorage,
+                                                               anchorages))
+            )
+        for j, s in enumerate(r.segments):
+            if s not in segments:
+                problems.append(
+                    Problem(file, f"routes[{i}].segments[{j}]",
+                            _unknown("channel segment", s, segments))
+                )
+    return problems
+
+
+def _check_berths(
+    berths: list[Berth], terminals: set[str], port: Port, file: str, name: str
+) -> list[Problem]:
+    problems = []
+    line_terminal: dict[str, str] = {}
+    for i, b in enumerate(berths):
+        if b.terminal not in terminals:
+            problems.append(
+                Problem(file, f"{name}[{i}].terminal", _unknown("terminal", b.terminal, terminals))
+            )
+        if b.quay_line:
+            owner = line_terminal.setdefault(b.quay_line, b.terminal)
+            if owner != b.terminal:
+                problems.append(
+                    Problem(file, f"{name}[{i}].quay_line",
+                            f"quay line '{b.quay_line}' already belongs to terminal '{owner}'; "
+                            "a quay line stays within one terminal")
+                )
+    return problems
+
+
+def _unknown(kind: str, value: str, known: set[str]) -> str:
+    near = difflib.get_close_matches(value, sorted(known), n=1)
+    hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(known)[:12])}"
+    return f"unknown {kind} '{value}'; {hint}"
+
+
+def load_port(path: str | Path) -> Port:
+    """Read and check a port file (``berths.yaml``)."""
+    data = read_yaml(path)
+    port: Port = validate(Port, data, path)
+    problems = _check_port(port, str(path))
+    if problems:
+        raise InputError(problems)
+    return port
+
+
+# ----------------------------------------------------------------- scenario
+
+
+def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> Port:
+    """Remove, change and add berths as the scenario says; errors point at the scenario."""
+    problems: list[Problem] = []
+    terminals = {t.id for t in port.terminals}
+    berths = {b.id: b for b in port.berths}
+    order = [b.id for b in port.berths]
+    for i, bid in enumerate(spec.overrides.remove):
+        if bid not in berths:
+            problems.append(Problem(file, f"overrides.remove[{i}]",
+                                    _unknown("berth", bid, set(berths))))
+        else:
+            del berths[bid]
+            order.remove(bid)
+    for bid, change in spec.overrides.change.items():
+        if bid not in berths:
+            problems.append(Problem(file, f"overrides.change.{bid}",
+                                    _unknown("berth", bid, set(berths))))
+            continue
+        merged = berths[bid].model_dump(exclude_defaults=True) | change
+        try:
+            berths[bid] = validate(Berth, merged, file, prefix=("overrides", "change", bid))
+        except InputError as exc:
+            problems += exc.problems
+    for i, raw in enumerate(spec.overrides.add):
+        try:
+            b = validate(Berth, raw, file, prefix=("overrides", "add", i))
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        if b.id in berths:
+            problems.append(Problem(file, f"overrides.add[{i}].id",
+                                    f"berth '{b.id}' already exists; use overrides.change"))
+            continue
+        if b.terminal not in terminals:
+            problems.append(Problem(file, f"overrides.add[{i}].terminal",
+                                    _unknown("terminal", b.terminal, terminals)))
+            continue
+        berths[b.id] = b
+        order.append(b.id)
+    if problems:
+        raise InputError(problems)
+    return port.model_copy(update={"berths": [berths[bid] for bid in order]})
+
+
+def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
+    """Every flow's ship classes exist, carry its cargo and fit some berth."""
+    port, rules = scenario.port, scenario.rules
+    problems: list[Problem] = []
+    class_ids = {s.id for s in port.ship_classes}
+    terminal_ids = {t.id for t in port.terminals}
+    flow_ids: set[str] = set()
+    lines = quay_lines(port.berths)
+    for i, flow in enumerate(scenario.demand):
+        at = f"demand[{i}]"
+        if flow.id in flow_ids:
+            problems.append(Problem(file, f"{at}.id", f"duplicate flow id '{flow.id}'"))
+        flow_ids.add(flow.id)
+        eligible = set(eligible_terminals(flow, port))
+        named = list(flow.terminals or [])
+        for t in named:
+            if t not in terminal_ids:
+                problems.append(Problem(file, f"{at}.terminals.{t}",
+                                        _unknown("terminal", t, terminal_ids)))
+            elif t not in eligible:
+                problems.append(Problem(file, f"{at}.terminals.{t}",
+                                        f"terminal '{t}' has no berth in service for "
+                                        f"{flow.cargo}"))
+        if not eligible and not named:
+            problems.append(Problem(file, f"{at}.cargo",
+                                    f"no berth in service handles {flow.cargo}"))
+        for j, fc in enumerate(flow.classes):
+            cat = f"{at}.classes[{j}].ship_class"
+            if fc.ship_class not in class_ids:
+                problems.append(Problem(file, cat, _unknown("ship class", fc.ship_class,
+                                                            class_ids)))
+                continue
+            ship = port.ship_class(fc.ship_class)
+            if ship.cargo != flow.cargo:
+                problems.append(Problem(file, cat, f"ship class '{ship.id}' carries "
+                                        f"{ship.cargo}, but the flow is {flow.cargo}"))
+                continue
+            usable = [q for q in lines_for(lines, ship, rules.berth_ukc_m, rules.berth_clearance_m)
+                      if q.terminal in eligible]
+            if not usable:
+                problems.append(Problem(
+                    file, cat,
+                    f"no berth in service can serve ship class '{ship.id}' "
+                    f"(LOA {ship.loa_m:g} m + {rules.berth_clearance_m:g} m clearance, "
+                    f"draught {ship.draught_m:g} m + UKC {rules.berth_ukc_m:g} m, "
+                    f"{ship.dwt:,.0f} DWT) at the flow's terminals; "
+                    f"{largest_berth_summary(port, flow.cargo)}"))
+    for cid in rules.cranes_per_ship:
+        if cid not in class_ids:
+            problems.append(Problem(file, f"rules.cranes_per_ship.{cid}",
+                                    _unknown("ship class", cid, class_ids)))
+    return problems
+
+
+def eligible_terminals(flow: Flow, port: Port) -> list[str]:
+    """Terminals with at least one berth in service for the flow's cargo."""
+    has = {b.terminal for b in port.berths if flow.cargo in b.cargo}
+    candidates = list(flow.terminals) if flow.terminals else [t.id for t in port.terminals]
+    return [t for t in candidates if t in has]
+
+
+def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
+                       base_dir: str | Path | None = None) -> Scenario:
+    """Build a resolved scenario from an already-parsed mapping (used by sweeps)."""
+    file = str(file)
+    spec: ScenarioSpec = validate(ScenarioSpec, data, file)
+    base = Path(base_dir) if base_dir is not None else Path(file).parent
+    port_path = (base / spec.port).resolve()
+    if not port_path.exists():
+        raise InputError.single(file, "port", f"port file '{spec.port}' not found "
+                                f"(looked in {port_path})")
+    port = load_port(port_path)
+    port = _apply_overrides(port, spec, file)
+    port = port.model_copy(update={"berths": [b for b in port.berths
+                                              if b.in_service_in(spec.year)]})
+    if not port.berths:
+        raise InputError.single(file, "year", f"no berth is in service in {spec.year}")
+    scenario = Scenario(
+        name=spec.name, description=spec.description, file=file, port_file=str(port_path),
+        year=spec.year, port=port, demand=spec.demand, demand_scale=spec.demand_scale,
+        rules=spec.rules, run=spec.run,
+    )
+    problems = _check_demand(scenario, file)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, validate and resolve a scenario file.
+
+    ``changes`` maps dotted paths to values applied to the YAML before validation
+    (``{"run.seed": 7, "demand_scale": 1.2}``) — the hook sweeps use.
+    """
+    data = read_yaml(path)
+    if changes:
+        data = apply_changes(data, changes, str(path))
+    return scenario_from_dict(data, path)
+
+
+def apply_changes(data: dict[str, Any], changes: Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Set dotted paths (``rules.teu_factor``, ``demand[0].annual_volume``) in a copy."""
+    import copy
+    import re
+
+    out = copy.deepcopy(data)
+    for dotted, value in changes.items():
+        parts: list[str | int] = []
+        for token in dotted.split("."):
+            m = re.fullmatch(r"([^\[\]]+)((?:\[\d+\])*)", token)
+            if not m:
+                raise InputError.single(file, dotted, "cannot parse this parameter path")
+            parts.append(m.group(1))
+            parts += [int(x) for x in re.findall(r"\[(\d+)\]", m.group(2))]
+        node: Any = out
+        for k, part in enumerate(parts[:-1]):
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                if isinstance(part, str) and isinstance(node, dict):
+                    node = node.setdefault(part, {})
+                else:
+                    raise InputError.single(file, format_loc(tuple(parts[: k + 1])),
+                                            "no such element to change") from None
+        try:
+            node[parts[-1]] = value
+        except (IndexError, TypeError):
+            raise InputError.single(file, dotted, "no such element to change") from None
+    return out

@@ -1,0 +1,177 @@
+"""The port as data: ship classes, operation areas, terminals, berths, anchorages, channels.
+
+Model description only — no simulation here. Geometry follows the Chinese port
+design code's vocabulary: a berth has a quay length, an alongside depth below chart
+datum and a largest ship (DWT) class; container berths have quay cranes, other berths
+a loading rate. Berths that share a ``quay_line`` form one continuous quay (listed in
+order along the quay), on which ships take any free stretch long enough for them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, model_validator
+
+from portsim.config.base import Record, SourcedRecord
+
+CargoType = Literal["container", "dry_bulk", "liquid_bulk", "general", "lng", "ro_ro"]
+"""Cargo families. A berth lists those it handles (a multipurpose berth lists several)."""
+
+CARGO_TYPES: tuple[str, ...] = CargoType.__args__  # type: ignore[attr-defined]
+
+
+class ShipClass(SourcedRecord):
+    """A design ship: one DWT class of one cargo family."""
+
+    id: str
+    cargo: CargoType
+    dwt: PositiveFloat
+    loa_m: PositiveFloat
+    beam_m: PositiveFloat
+    draught_m: PositiveFloat = Field(description="design (laden) draught")
+    teu_capacity: PositiveFloat | None = None
+    note: str | None = None
+
+
+class Area(Record):
+    """An operation area (作业区), e.g. Dalanping South."""
+
+    id: str
+    name: str
+    note: str | None = None
+
+
+class Terminal(SourcedRecord):
+    """A terminal: one operator's berths within an operation area."""
+
+    id: str
+    name: str
+    area: str
+    operator: str | None = None
+    note: str | None = None
+
+
+class Berth(SourcedRecord):
+    """A production berth (or one berth-length section of a continuous quay)."""
+
+    id: str
+    terminal: str
+    number: str | None = None
+    cargo: list[CargoType] = Field(min_length=1)
+    quay_length_m: PositiveFloat
+    depth_m: PositiveFloat = Field(description="alongside depth below chart datum")
+    max_dwt: PositiveFloat = Field(description="largest ship class (DWT) the berth takes")
+    quay_line: str | None = None
+    cranes: NonNegativeInt = 0
+    crane_rate: PositiveFloat | None = Field(
+        None, description="gross moves per hour per quay crane"
+    )
+    loading_rate_t_h: PositiveFloat | None = Field(
+        None, description="gross tonnes per hour for non-container cargo"
+    )
+    design_capacity_teu: NonNegativeFloat = 0.0
+    design_capacity_t: NonNegativeFloat = 0.0
+    in_service: int | None = Field(None, description="first year of operation")
+    retired: int | None = Field(None, description="first year out of service")
+    automated: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _equipment_matches_cargo(self) -> Berth:
+        if "container" in self.cargo and (self.cranes < 1 or self.crane_rate is None):
+            raise ValueError(
+                "a container berth needs cranes >= 1 and crane_rate (moves/h per crane)"
+            )
+        if set(self.cargo) - {"container"} and self.loading_rate_t_h is None:
+            raise ValueError(
+                f"a berth handling {sorted(set(self.cargo) - {'container'})} needs "
+                "loading_rate_t_h (gross t/h)"
+            )
+        return self
+
+    def in_service_in(self, year: int | None) -> bool:
+        """Whether the berth works in ``year`` (always, when no year is asked)."""
+        if year is None:
+            return True
+        started = self.in_service is None or self.in_service <= year
+        return started and (self.retired is None or self.retired > year)
+
+
+class Anchorage(SourcedRecord):
+    """A waiting area for ships before they are called in."""
+
+    id: str
+    name: str
+    area_km2: PositiveFloat | None = None
+    note: str | None = None
+
+
+class ChannelSegment(SourcedRecord):
+    """One stretch of an approach channel."""
+
+    id: str
+    name: str
+    length_km: PositiveFloat
+    speed_kn: PositiveFloat = Field(description="transit speed through the segment")
+    bottom_depth_m: PositiveFloat | None = Field(None, description="below chart datum")
+    width_m: PositiveFloat | None = None
+    two_way_max_dwt: NonNegativeFloat | None = Field(
+        None, description="ships above this DWT class transit one-way"
+    )
+    note: str | None = None
+
+    @property
+    def transit_h(self) -> float:
+        """Hours to sail the segment (1 kn = 1.852 km/h)."""
+        return self.length_km / (self.speed_kn * 1.852)
+
+
+class Route(Record):
+    """The way from an anchorage to one operation area, as a list of segments."""
+
+    area: str
+    anchorage: str
+    segments: list[str] = Field(min_length=1)
+
+
+class SourceRef(Record):
+    """A public source that numbers in the port file cite by key."""
+
+    cite: str
+    confidence: Literal["H", "M", "L", "-"] = "-"
+
+
+class Port(Record):
+    """The whole port as data."""
+
+    name: str
+    description: str | None = None
+    sources: dict[str, SourceRef] = {}
+    ship_classes: list[ShipClass] = Field(min_length=1)
+    areas: list[Area] = Field(min_length=1)
+    terminals: list[Terminal] = Field(min_length=1)
+    berths: list[Berth] = Field(min_length=1)
+    anchorages: list[Anchorage] = []
+    channel_segments: list[ChannelSegment] = []
+    routes: list[Route] = []
+
+    def ship_class(self, class_id: str) -> ShipClass:
+        return next(s for s in self.ship_classes if s.id == class_id)
+
+    def terminal(self, terminal_id: str) -> Terminal:
+        return next(t for t in self.terminals if t.id == terminal_id)
+
+    def area_of_terminal(self, terminal_id: str) -> str:
+        return self.terminal(terminal_id).area
+
+    def route_to(self, area_id: str) -> Route | None:
+        return next((r for r in self.routes if r.area == area_id), None)
+
+    def transit_h(self, area_id: str) -> float:
+        """Sailing time anchorage → area (0 when the port file gives no route)."""
+        route = self.route_to(area_id)
+        if route is None:
+            return 0.0
+        seg = {s.id: s for s in self.channel_segments}
+        return sum(seg[s].transit_h for s in route.segments)

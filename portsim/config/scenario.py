@@ -1,0 +1,220 @@
+"""Scenarios: which port, what demand, which operating rules, how long to run.
+
+A scenario file names its port file (``port: ../berths.yaml``), a ``year`` that
+selects the berths in service, and overrides that add, remove or change berths.
+Demand is a list of flows (containers in TEU, other cargo in tonnes), each with a
+mix of ship classes, a per-call volume distribution and an arrival process.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
+
+from portsim.config.base import Record
+from portsim.config.port import CargoType, Port
+
+
+class VolumeDistribution(Record):
+    """Volume moved per call: TEU (loaded + discharged) for containers, tonnes otherwise.
+
+    ``gamma``/``lognormal`` take ``mean`` and ``cv``; ``triangular`` takes
+    ``low``/``mode``/``high``; ``uniform`` takes ``low``/``high``; ``fixed`` takes ``mean``.
+    """
+
+    dist: Literal["fixed", "gamma", "lognormal", "triangular", "uniform"] = "gamma"
+    mean: PositiveFloat | None = None
+    cv: NonNegativeFloat | None = None
+    low: NonNegativeFloat | None = None
+    mode: NonNegativeFloat | None = None
+    high: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _parameters_present(self) -> VolumeDistribution:
+        need = {
+            "fixed": ("mean",),
+            "gamma": ("mean", "cv"),
+            "lognormal": ("mean", "cv"),
+            "triangular": ("low", "mode", "high"),
+            "uniform": ("low", "high"),
+        }[self.dist]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"dist '{self.dist}' needs {', '.join(need)}; missing {missing}")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
+            raise ValueError("triangular needs low <= mode <= high")
+        if self.dist == "uniform" and not self.low < self.high:  # type: ignore[operator]
+            raise ValueError("uniform needs low < high")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """Mean volume per call."""
+        if self.dist in ("fixed", "gamma", "lognormal"):
+            return float(self.mean)  # type: ignore[arg-type]
+        if self.dist == "triangular":
+            return (self.low + self.mode + self.high) / 3.0  # type: ignore[operator]
+        return (self.low + self.high) / 2.0  # type: ignore[operator]
+
+
+class FlowClass(Record):
+    """One ship class in a flow's mix: its share of the flow's calls and call volume."""
+
+    ship_class: str
+    share: PositiveFloat = Field(description="share of the flow's calls")
+    per_call: VolumeDistribution
+
+
+class Arrivals(Record):
+    """How calls arrive: scheduled liner services and random (tramp) calls.
+
+    Liner calls keep a fixed timetable (one slot per call, evenly spread over the
+    year) and arrive off schedule by a normal deviation; the rest arrive at random
+    with Poisson (``erlang_k: 1``) or Erlang-k inter-arrival times.
+    """
+
+    liner_share: float = Field(0.0, ge=0.0, le=1.0)
+    schedule_deviation_h: NonNegativeFloat = 6.0
+    erlang_k: PositiveInt = 1
+
+
+class Flow(Record):
+    """A stream of ship calls carrying one cargo family."""
+
+    id: str
+    cargo: CargoType
+    annual_volume: PositiveFloat = Field(description="TEU/yr for containers, t/yr otherwise")
+    source: str = "assumption"
+    terminals: list[str] | dict[str, PositiveFloat] | None = Field(
+        None,
+        description="terminals the flow may use (list) or its share per terminal (mapping); "
+        "default: every terminal with a berth for the cargo, shared by design capacity",
+    )
+    classes: list[FlowClass] = Field(min_length=1)
+    arrivals: Arrivals = Arrivals()
+
+    @property
+    def unit(self) -> str:
+        return "TEU" if self.cargo == "container" else "t"
+
+    @property
+    def mean_volume_per_call(self) -> float:
+        total = sum(c.share for c in self.classes)
+        return sum(c.share * c.per_call.expected for c in self.classes) / total
+
+    @property
+    def calls_per_year(self) -> float:
+        return self.annual_volume / self.mean_volume_per_call
+
+
+class Thresholds(Record):
+    """Planning thresholds a terminal is judged against."""
+
+    occupancy_band: tuple[float, float] = (0.5, 0.7)
+    waiting_factor: PositiveFloat = 0.1
+    source: str = "assumption"
+
+
+class Rules(Record):
+    """Operating rules: how ships are berthed and handled."""
+
+    teu_factor: PositiveFloat = Field(1.75, description="TEU per box (container move)")
+    cranes_per_ship: dict[str, PositiveInt] = Field(
+        {}, description="quay cranes working one ship, by ship class"
+    )
+    default_cranes_per_ship: PositiveInt = 2
+    crane_efficiency: float = Field(
+        0.9, gt=0.0, le=1.0, description="simultaneous-working factor (K2 in JTS 165)"
+    )
+    handling_cv: NonNegativeFloat = Field(
+        0.5, description="coefficient of variation of handling time (gamma)"
+    )
+    berthing_h: NonNegativeFloat = 1.0
+    unberthing_h: NonNegativeFloat = 0.5
+    berth_clearance_m: NonNegativeFloat = Field(
+        30.0, description="quay length a ship needs beyond its LOA"
+    )
+    berth_ukc_m: NonNegativeFloat = Field(
+        0.6, description="under-keel clearance required alongside"
+    )
+    working_hours_per_day: float = Field(24.0, gt=0.0, le=24.0)
+    berth_allocation: Literal["first_fit", "best_fit"] = "best_fit"
+    queue_priority: Literal["fcfs", "liner_first"] = "fcfs"
+    include_channel_transit: bool = True
+    thresholds: dict[CargoType, Thresholds] = {}
+    source: str = "assumption"
+
+    def cranes_for(self, class_id: str) -> int:
+        return self.cranes_per_ship.get(class_id, self.default_cranes_per_ship)
+
+    def threshold(self, cargo: str) -> Thresholds:
+        return self.thresholds.get(cargo, DEFAULT_THRESHOLDS.get(cargo, Thresholds()))  # type: ignore[arg-type]
+
+
+DEFAULT_THRESHOLDS: dict[str, Thresholds] = {
+    # JTS 165 container-berth utilisation 0.50–0.70; waiting factor 0.10 for liner berths
+    # and 0.30 for bulk (PIANC/UNCTAD planning practice; assumption until checked).
+    "container": Thresholds(occupancy_band=(0.5, 0.7), waiting_factor=0.1, source="JTS 165"),
+    "dry_bulk": Thresholds(occupancy_band=(0.5, 0.75), waiting_factor=0.3),
+    "liquid_bulk": Thresholds(occupancy_band=(0.4, 0.6), waiting_factor=0.3),
+    "general": Thresholds(occupancy_band=(0.5, 0.7), waiting_factor=0.3),
+    "lng": Thresholds(occupancy_band=(0.3, 0.5), waiting_factor=0.2),
+    "ro_ro": Thresholds(occupancy_band=(0.5, 0.7), waiting_factor=0.2),
+}
+
+
+class RunSettings(Record):
+    """How long and how often to simulate."""
+
+    horizon_days: PositiveFloat = 365.0
+    warmup_days: NonNegativeFloat = 30.0
+    replications: PositiveInt = 5
+    seed: int = Field(2025, ge=0)
+
+
+class BerthChanges(Record):
+    """Overrides of the port file: remove, change, add berths (applied in that order)."""
+
+    remove: list[str] = []
+    change: dict[str, dict[str, Any]] = {}
+    add: list[dict[str, Any]] = []
+
+
+class ScenarioSpec(Record):
+    """A scenario as written in YAML (before the port file is resolved)."""
+
+    name: str
+    description: str | None = None
+    port: str = Field(description="port file, relative to the scenario file")
+    year: int | None = Field(None, description="keep the berths in service this year")
+    overrides: BerthChanges = BerthChanges()
+    demand: list[Flow] = Field(min_length=1)
+    demand_scale: PositiveFloat = 1.0
+    rules: Rules = Rules()
+    run: RunSettings = RunSettings()
+
+
+class Scenario(Record):
+    """A fully resolved scenario: the port after overrides, demand, rules, run settings."""
+
+    name: str
+    description: str | None = None
+    file: str | None = None
+    port_file: str | None = None
+    year: int | None = None
+    port: Port
+    demand: list[Flow]
+    demand_scale: float = 1.0
+    rules: Rules
+    run: RunSettings
+
+    def with_run(self, **changes: Any) -> Scenario:
+        """A copy with some run settings changed (e.g. seed, replications)."""
+        return self.model_copy(update={"run": self.run.model_copy(update=changes)})

@@ -1,0 +1,168 @@
+"""One replication of the port as SimPy processes.
+
+A call's life: it arrives at the anchorage (the plan's arrival time), asks its
+terminal for a berth and waits until called in, sails in through the channel,
+berths, is handled, unberths (freeing the quay and cranes) and sails out.
+
+Containers are aggregated per call: handling time = moves / (cranes × crane rate ×
+simultaneity) × a mean-one random factor, where moves = TEU / TEU factor; other cargo
+takes tonnes / loading rate. Outside the working hours of a day handling pauses,
+modelled on average by stretching handling time by 24 / working hours. The only
+events are the arrival, the call-in and the release: a port-year runs in about a second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from portsim.config.fit import quay_lines
+from portsim.config.scenario import Scenario
+from portsim.demand import CallPlan
+from portsim.model.quay import Placement, TerminalQuay
+
+
+@dataclass
+class CallLog:
+    """Times and placements of every call (hours; NaN where not reached)."""
+
+    called_h: list[float]
+    berthed_h: list[float]
+    handled_h: list[float]
+    unberthed_h: list[float]
+    departed_h: list[float]
+    line: list[int]
+    start_m: list[float]
+    length_m: list[float]
+    cranes: list[int]
+
+    @classmethod
+    def empty(cls, n: int) -> CallLog:
+        nan = [math.nan] * n
+        return cls(list(nan), list(nan), list(nan), list(nan), list(nan),
+                   [-1] * n, list(nan), list(nan), [0] * n)
+
+
+class PortModel:
+    """The resources of one replication and the processes that use them."""
+
+    def __init__(self, scenario: Scenario, plan: CallPlan):
+        self.scenario = scenario
+        self.plan = plan
+        self.env = simpy.Environment()
+        port, rules = scenario.port, scenario.rules
+        self.lines = quay_lines(port.berths)
+        self.quays: list[TerminalQuay] = []
+        for t in port.terminals:
+            mine = [(i, q) for i, q in enumerate(self.lines) if q.terminal == t.id]
+            self.quays.append(TerminalQuay(
+                self.env, mine, ukc_m=rules.berth_ukc_m, clearance_m=rules.berth_clearance_m,
+                cranes_for=rules.cranes_for, crane_efficiency=rules.crane_efficiency,
+                best_fit=rules.berth_allocation == "best_fit",
+                liner_first=rules.queue_priority == "liner_first",
+            ))
+        self.ships = port.ship_classes
+        transit = [port.transit_h(t.area) if rules.include_channel_transit else 0.0
+                   for t in port.terminals]
+        self.transit_h = transit
+        self.hours_factor = 24.0 / rules.working_hours_per_day
+        self.teu_factor = rules.teu_factor
+        self.berthing_h = rules.berthing_h
+        self.unberthing_h = rules.unberthing_h
+        self.log = CallLog.empty(len(plan))
+        # plain Python lists: scalar access to numpy arrays is slow on the per-call path
+        self._class = [self.ships[c] for c in plan.ship_class.tolist()]
+        self._terminal = plan.terminal.tolist()
+        self._liner = plan.liner.tolist()
+        box = [s.cargo == "container" for s in self._class]
+        self._work = [v / self.teu_factor if b else v
+                      for v, b in zip(plan.volume.tolist(), box, strict=True)]
+        self._factor = [f * self.hours_factor for f in plan.handling_factor.tolist()]
+        self.end_h = (scenario.run.warmup_days + scenario.run.horizon_days) * 24.0
+
+    def handling_h(self, i: int, placement: Placement) -> float:
+        """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate)."""
+        return self._work[i] / placement.rate * self._factor[i]
+
+    def call(self, i: int):
+        """The process of call ``i``: anchorage → channel → berth → channel.
+
+        Each stage is a generator of its own so that channel, marine-service and yard
+        models can refine one stage without touching the others.
+        """
+        quay = self.quays[self._terminal[i]]
+        placement: Placement = yield from self.wait_for_berth(i, quay)
+        yield from self.sail_in(i)
+        yield from self.alongside(i, placement)
+        quay.release(placement)
+        yield from self.sail_out(i)
+
+    def wait_for_berth(self, i: int, quay: TerminalQuay):
+        """Wait at anchorage until the terminal calls the ship in."""
+        placement = yield quay.request(i, self._class[i], self._liner[i])
+        log = self.log
+        log.called_h[i] = self.env.now
+        log.line[i], log.start_m[i] = placement.line, placement.start_m
+        log.length_m[i], log.cranes[i] = placement.length_m, placement.cranes
+        return placement
+
+    def sail_in(self, i: int):
+        """Sail from the anchorage to the berth (the berth is held meanwhile)."""
+        transit = self.transit_h[self._terminal[i]]
+        if transit > 0:
+            yield self.env.timeout(transit)
+        self.log.berthed_h[i] = self.env.now
+
+    def alongside(self, i: int, placement: Placement):
+        """Berth, work the cargo, unberth."""
+        log = self.log
+        handled = self.env.now + self.berthing_h + self.handling_h(i, placement)
+        log.handled_h[i] = handled
+        log.unberthed_h[i] = handled + self.unberthing_h
+        yield self.env.timeout(log.unberthed_h[i] - self.env.now)
+
+    def sail_out(self, i: int):
+        """Sail from the berth out of the port."""
+        self.log.departed_h[i] = self.env.now + self.transit_h[self._terminal[i]]
+        return
+        yield  # a stage is a generator; sailing out holds no resource (yet), so no event
+
+    def arrivals(self):
+        """Start each call's process at its arrival time."""
+        env = self.env
+        for i, t in enumerate(self.plan.arrival_h.tolist()):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self.call(i))
+
+    def in_system(self) -> int:
+        """Ships in the port at the end, counted from the resources' own state:
+        waiting at anchorage, lying at a berth, or sailing in or out."""
+        waiting = sum(q.waiting for q in self.quays)
+        alongside = sum(len(s.occupied) for q in self.quays for s in q.lines)
+        now = self.env.now
+        sailing = sum(
+            1 for c, b, u, d in zip(self.log.called_h, self.log.berthed_h,
+                                    self.log.unberthed_h, self.log.departed_h, strict=True)
+            if u < now and not d <= now
+        )
+        return waiting + alongside + sailing
+
+    def run(self) -> CallLog:
+        self.env.process(self.arrivals())
+        self.env.run(until=self.end_h)
+        return self.log
+
+
+def queue_length_series(arrival_h: np.ndarray, called_h: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Ships waiting at anchorage as a step function: (times, counts after each time)."""
+    called = np.where(np.isnan(called_h), np.inf, called_h)
+    times = np.concatenate([arrival_h, called])
+    steps = np.concatenate([np.ones(len(arrival_h)), -np.ones(len(called))])
+    order = np.argsort(times, kind="stable")
+    times, steps = times[order], steps[order]
+    keep = np.isfinite(times)
+    return times[keep], np.cumsum(steps[keep])

@@ -1,0 +1,194 @@
+"""Berth allocation on quay lines.
+
+A terminal owns one or more quay lines. A ship waiting at anchorage is *called in*
+when a stretch of quay long enough for it (LOA + clearance), with every section deep
+enough and rated for its class, is free — and, for a container ship, when at least one
+quay crane of that line is free. Waiting ships are served first come first served
+(``liner_first`` puts liner calls ahead of tramp calls); a ship that does not fit the
+freed quay does not block a later ship that does (overtaking), as at a real port.
+
+Placement on a line is left-packed: a ship lies at the start of a usable run or
+against the stern of a ship already alongside. ``best_fit`` chooses, among all free
+positions at the terminal, the one in the shortest free gap, keeping long quay free
+for long ships; ``first_fit`` takes the first line in the port file's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from portsim.config.fit import QuayLine, usable_runs
+from portsim.config.port import ShipClass
+
+
+@dataclass(slots=True)
+class Placement:
+    """Where a ship lies and with what it is worked."""
+
+    line: int
+    state: LineState
+    start_m: float
+    length_m: float
+    cranes: int
+    rate: float  # moves/h for containers (all cranes), t/h otherwise
+
+
+@dataclass(slots=True)
+class LineState:
+    """A quay line during the run: ships alongside and cranes in use."""
+
+    line: QuayLine
+    index: int
+    occupied: list[tuple[float, float]] = field(default_factory=list)
+    cranes_free: int = 0
+
+    def free_gap(self, run: tuple[float, float], need: float) -> tuple[float, float] | None:
+        """The first free position in ``run`` for a ship needing ``need`` metres,
+        and the length of the free gap it sits in."""
+        a, z = run
+        spans = sorted(s for s in self.occupied if s[1] > a and s[0] < z)
+        cursor = a
+        for s0, s1 in spans:
+            if s0 - cursor >= need - 1e-9:
+                return cursor, s0 - cursor
+            cursor = max(cursor, s1)
+        if z - cursor >= need - 1e-9:
+            return cursor, z - cursor
+        return None
+
+
+@dataclass(slots=True)
+class Waiting:
+    call: int
+    ship: ShipClass
+    liner: bool
+    event: simpy.Event
+
+
+class TerminalQuay:
+    """The berth allocator of one terminal."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        lines: list[tuple[int, QuayLine]],
+        *,
+        ukc_m: float,
+        clearance_m: float,
+        cranes_for: Any,
+        crane_efficiency: float,
+        best_fit: bool,
+        liner_first: bool,
+    ):
+        self.env = env
+        self.lines = [LineState(q, i, cranes_free=q.cranes) for i, q in lines]
+        self.ukc_m = ukc_m
+        self.clearance_m = clearance_m
+        self.cranes_for = cranes_for
+        self.crane_efficiency = crane_efficiency
+        self.best_fit = best_fit
+        self.liner_first = liner_first
+        self.queue: list[Waiting] = []
+        self._queued_classes: set[str] = set()
+        self._runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+
+    def _usable(self, state: LineState, ship: ShipClass) -> list[tuple[float, float]]:
+        key = (ship.id, state.index)
+        runs = self._runs.get(key)
+        if runs is None:
+            runs = usable_runs(state.line, ship, self.ukc_m, self.clearance_m)
+            self._runs[key] = runs
+        return runs
+
+    def _place(self, ship: ShipClass) -> Placement | None:
+        need = ship.loa_m + self.clearance_m
+        container = ship.cargo == "container"
+        best: tuple[float, LineState, float] | None = None
+        for state in self.lines:
+            if container and state.cranes_free < 1:
+                continue
+            for run in self._usable(state, ship):
+                spot = state.free_gap(run, need)
+                if spot is None:
+                    continue
+                if not self.best_fit:
+                    return self._take(state, spot[0], need, ship)
+                if best is None or spot[1] < best[0]:
+                    best = (spot[1], state, spot[0])
+                break
+        if best is None:
+            return None
+        return self._take(best[1], best[2], need, ship)
+
+    def _take(self, state: LineState, start: float, need: float, ship: ShipClass) -> Placement:
+        state.occupied.append((start, start + need))
+        covered = self._sections(state.line, start, start + need)
+        if ship.cargo == "container":
+            cranes = min(self.cranes_for(ship.id), state.cranes_free)
+            state.cranes_free -= cranes
+            per_crane = min(b.crane_rate for b in covered if b.crane_rate)  # type: ignore[type-var]
+            rate = cranes * per_crane * self.crane_efficiency
+        else:
+            cranes = 0
+            rate = min(b.loading_rate_t_h for b in covered if b.loading_rate_t_h)  # type: ignore[type-var]
+        return Placement(state.index, state, start, need, cranes, rate)
+
+    @staticmethod
+    def _sections(line: QuayLine, a: float, z: float) -> list[Any]:
+        out, pos = [], 0.0
+        for b in line.berths:
+            end = pos + b.quay_length_m
+            if end > a + 1e-9 and pos < z - 1e-9:
+                out.append(b)
+            pos = end
+        return out
+
+    def request(self, call: int, ship: ShipClass, liner: bool) -> simpy.Event:
+        """An event that fires with a :class:`Placement` when the ship is called in."""
+        event = self.env.event()
+        # Ships already waiting did not fit the quay as it is now, so a newcomer that
+        # fits takes the free stretch without passing anyone who could have used it.
+        placement = self._place(ship)
+        if placement is not None:
+            event.succeed(placement)
+        else:
+            self.queue.append(Waiting(call, ship, liner, event))
+            self._queued_classes.add(ship.id)
+        return event
+
+    def release(self, placement: Placement) -> None:
+        """The ship has left the berth: free its quay and cranes, call in the next ships."""
+        state = placement.state
+        state.occupied.remove((placement.start_m, placement.start_m + placement.length_m))
+        state.cranes_free += placement.cranes
+        self._serve_queue()
+
+    def _serve_queue(self) -> None:
+        if not self.queue:
+            return
+        order = self.queue
+        if self.liner_first:
+            order = [w for w in self.queue if w.liner] + [w for w in self.queue if not w.liner]
+        served: list[Waiting] = []
+        no_room: set[str] = set()  # placing only uses quay up: a class that failed stays failed
+        for w in order:
+            if w.ship.id in no_room:
+                if len(no_room) >= len(self._queued_classes):
+                    break
+                continue
+            placement = self._place(w.ship)
+            if placement is None:
+                no_room.add(w.ship.id)
+                continue
+            w.event.succeed(placement)
+            served.append(w)
+        if served:
+            gone = {id(w) for w in served}
+            self.queue = [w for w in self.queue if id(w) not in gone]
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)

@@ -1,0 +1,269 @@
+"""From the call log of one replication to tidy DataFrames and KPIs.
+
+Measurement window: from the end of the warm-up to the end of the run. A call counts
+for waiting statistics when it arrives inside the window; a call still at anchorage
+at the end counts with the wait it has had so far (a lower bound, which is what a
+saturated port deserves). Throughput counts the volume of calls whose handling ends
+inside the window, annualised. Occupancy is quay-length × time used by ships
+(from the start of berthing to the end of unberthing, LOA plus clearance) over
+quay-length × window on continuous quays; a berth of its own (no quay line) is taken
+whole by the ship alongside, which gives the classic berth occupancy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from portsim.config.fit import quay_lines
+from portsim.config.scenario import Scenario
+from portsim.demand import HOURS_PER_YEAR, CallPlan
+from portsim.model.port import CallLog, queue_length_series
+
+STATUS_ORDER = ["departed", "outbound", "at_berth", "inbound", "waiting"]
+
+
+@dataclass
+class RunResult:
+    """Everything one replication produced, as DataFrames."""
+
+    scenario: Scenario
+    replication: int
+    calls: pd.DataFrame
+    berths: pd.DataFrame
+    terminals: pd.DataFrame
+    areas: pd.DataFrame
+    flows: pd.DataFrame
+    queue: pd.DataFrame
+    port: pd.Series
+    in_system_at_end: int  # counted from the model's state, for conservation checks
+
+
+def _window(scenario: Scenario) -> tuple[float, float]:
+    run = scenario.run
+    return run.warmup_days * 24.0, (run.warmup_days + run.horizon_days) * 24.0
+
+
+def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """A categorical column straight from integer codes (-1: missing) — no string parsing."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=int), categories=labels)
+
+
+def calls_frame(scenario: Scenario, plan: CallPlan, log: CallLog) -> pd.DataFrame:
+    """One row per call with every timestamp (hours from start) and wait."""
+    port, rules = scenario.port, scenario.rules
+    start_h, end_h = _window(scenario)
+    lines = quay_lines(port.berths)
+    classes = port.ship_classes
+    cargo_labels = sorted({s.cargo for s in classes})
+    class_cargo = np.array([cargo_labels.index(s.cargo) for s in classes])
+    cargo_code = class_cargo[plan.ship_class]
+    is_box = np.array([s.cargo == "container" for s in classes])[plan.ship_class]
+
+    def masked(values: list[float]) -> np.ndarray:
+        a = np.asarray(values, dtype=float)
+        return np.where(a <= end_h, a, np.nan)
+
+    called = masked(log.called_h)
+    berthed = masked(log.berthed_h)
+    handled = masked(log.handled_h)
+    unberthed = masked(log.unberthed_h)
+    departed = masked(log.departed_h)
+    line = np.asarray(log.line, dtype=int)
+    start_m = np.asarray(log.start_m, dtype=float)
+    status = np.select(
+        [~np.isnan(departed), ~np.isnan(unberthed), ~np.isnan(berthed), ~np.isnan(called)],
+        [0, 1, 2, 3], 4)
+    # the berth section under the ship's start position on its quay line
+    berth_ids = [b.id for b in port.berths]
+    berth_code = np.full(len(plan), -1)
+    for q, ql in enumerate(lines):
+        on = line == q
+        if on.any():
+            ends = np.cumsum([b.quay_length_m for b in ql.berths])
+            k = np.minimum(np.searchsorted(ends, start_m[on] + 1e-9, side="right"),
+                           len(ql.berths) - 1)
+            codes = np.array([berth_ids.index(b.id) for b in ql.berths])
+            berth_code[on] = codes[k]
+    terminals = [t.id for t in port.terminals]
+    areas = [a.id for a in port.areas]
+    terminal_area = np.array([areas.index(t.area) for t in port.terminals])
+    volume = plan.volume
+    return pd.DataFrame({
+        "call": np.arange(len(plan)),
+        "flow": _categorical(plan.flow, [f.id for f in scenario.demand]),
+        "cargo": _categorical(cargo_code, cargo_labels),
+        "ship_class": _categorical(plan.ship_class, [s.id for s in classes]),
+        "liner": plan.liner,
+        "terminal": _categorical(plan.terminal, terminals),
+        "area": _categorical(terminal_area[plan.terminal], areas),
+        "quay_line": _categorical(line, [q.id for q in lines]),
+        "berth": _categorical(berth_code, berth_ids),
+        "start_m": start_m,
+        "length_m": np.asarray(log.length_m, dtype=float),
+        "cranes": np.asarray(log.cranes),
+        "teu": np.where(is_box, volume, 0.0),
+        "tonnes": np.where(is_box, 0.0, volume),
+        "moves": np.where(is_box, volume / rules.teu_factor, 0.0),
+        "arrival_h": plan.arrival_h,
+        "called_h": called,
+        "berthed_h": berthed,
+        "handled_h": handled,
+        "unberthed_h": unberthed,
+        "departed_h": departed,
+        "wait_berth_h": np.where(np.isnan(called), end_h, called) - plan.arrival_h,
+        "berth_h": unberthed - berthed,
+        "handling_h": handled - berthed - rules.berthing_h,
+        "status": _categorical(status, STATUS_ORDER),
+        "in_window": (plan.arrival_h >= start_h) & (plan.arrival_h < end_h),
+    })
+
+
+def berths_frame(scenario: Scenario, calls: pd.DataFrame) -> pd.DataFrame:
+    """Occupancy per berth section: share of its quay-length × window used by ships."""
+    start_h, end_h = _window(scenario)
+    window_h = end_h - start_h
+    rows = []
+    placed = calls[calls["quay_line"].notna()]
+    by_line = {k: g for k, g in placed.groupby("quay_line", observed=True)}
+    for line in quay_lines(scenario.port.berths):
+        g = by_line.get(line.id)
+        pos = 0.0
+        for b in line.berths:
+            a, z = pos, pos + b.quay_length_m
+            pos = z
+            if g is None or g.empty:
+                occ, n = 0.0, 0
+            else:
+                s = g["start_m"].to_numpy()
+                e = s + g["length_m"].to_numpy()
+                overlap_m = np.clip(np.minimum(z, e) - np.maximum(a, s), 0.0, None)
+                if len(line.berths) == 1:  # a berth of its own is taken whole by one ship
+                    overlap_m = np.where(overlap_m > 0, b.quay_length_m, 0.0)
+                t0 = g["berthed_h"].to_numpy()
+                t1 = np.where(np.isnan(g["unberthed_h"].to_numpy()), end_h,
+                              g["unberthed_h"].to_numpy())
+                t0 = np.where(np.isnan(t0), end_h, t0)
+                dt = np.clip(np.minimum(t1, end_h) - np.maximum(t0, start_h), 0.0, None)
+                occ = float((overlap_m * dt).sum() / (b.quay_length_m * window_h))
+                n = int(((s >= a) & (s < z) & (g["in_window"].to_numpy())).sum())
+            rows.append({
+                "berth": b.id, "terminal": b.terminal, "quay_line": line.id,
+                "cargo": "/".join(b.cargo), "quay_length_m": b.quay_length_m,
+                "depth_m": b.depth_m, "max_dwt": b.max_dwt, "cranes": b.cranes,
+                "calls": n, "occupancy": occ,
+            })
+    return pd.DataFrame(rows)
+
+
+def _time_average(times: np.ndarray, values: np.ndarray, start: float, end: float) -> float:
+    """Time-weighted mean over [start, end] of a step function that is 0 before
+    ``times[0]`` and ``values[i]`` from ``times[i]`` on."""
+    if len(times) == 0:
+        return 0.0
+    edges = np.clip(times, start, end)
+    widths = np.diff(np.concatenate([edges, [end]]))
+    return float((widths * values).sum()) / (end - start)
+
+
+def _queue_stats(arrival: np.ndarray, called: np.ndarray, start: float, end: float):
+    times, counts = queue_length_series(arrival, called)
+    if len(times) == 0:
+        return 0.0, 0, times, counts
+    inside = (times >= start) & (times <= end)
+    before = counts[times < start]
+    peak = max(int(counts[inside].max()) if inside.any() else 0,
+               int(before[-1]) if len(before) else 0)
+    return _time_average(times, counts, start, end), peak, times, counts
+
+
+def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: Scenario,
+                end_h: float) -> pd.DataFrame:
+    start_h, _ = _window(scenario)
+    annual = HOURS_PER_YEAR / (end_h - start_h)
+    inwin = calls[calls["in_window"]]
+    done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+    rows = []
+    for name, g in inwin.groupby(key, observed=True):
+        b = berths[berths[key] == name] if key in berths else berths.iloc[0:0]
+        served = g[g["berthed_h"].notna()]
+        mean_berth = float(served["berth_h"].dropna().mean()) if len(served) else np.nan
+        mean_wait = float(g["wait_berth_h"].mean())
+        d = done[done[key] == name]
+        q_mean, q_max, _, _ = _queue_stats(
+            calls.loc[calls[key] == name, "arrival_h"].to_numpy(),
+            calls.loc[calls[key] == name, "called_h"].to_numpy(), start_h, end_h)
+        quay = float(b["quay_length_m"].sum()) if len(b) else np.nan
+        occ = float((b["occupancy"] * b["quay_length_m"]).sum() / quay) if len(b) else np.nan
+        rows.append({
+            key: name,
+            "cargo": "/".join(sorted(set(g["cargo"].astype(str)))),
+            "berths": len(b),
+            "quay_m": quay,
+            "calls": len(g),
+            "teu_per_year": float(d["teu"].sum()) * annual,
+            "tonnes_per_year": float(d["tonnes"].sum()) * annual,
+            "occupancy": occ,
+            "mean_wait_h": mean_wait,
+            "p95_wait_h": float(g["wait_berth_h"].quantile(0.95)),
+            "mean_berth_h": mean_berth,
+            "waiting_factor": mean_wait / mean_berth if mean_berth and mean_berth > 0 else np.nan,
+            "queue_mean": q_mean,
+            "queue_max": q_max,
+            "waiting_at_end": int((g["status"] == "waiting").sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog,
+              in_system_at_end: int) -> RunResult:
+    """Build every DataFrame of one replication."""
+    start_h, end_h = _window(scenario)
+    annual = HOURS_PER_YEAR / (end_h - start_h)
+    calls = calls_frame(scenario, plan, log)
+    berths = berths_frame(scenario, calls)
+    area_of = {t.id: t.area for t in scenario.port.terminals}
+    berths["area"] = berths["terminal"].map(area_of)
+    terminals = _group_kpis(calls, berths, "terminal", scenario, end_h)
+    terminals.insert(1, "area", terminals["terminal"].map(area_of))
+    areas = _group_kpis(calls, berths, "area", scenario, end_h)
+    done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+    flows = []
+    for f in scenario.demand:
+        g = done[done["flow"] == f.id]
+        vol = float((g["teu"] if f.cargo == "container" else g["tonnes"]).sum()) * annual
+        demand = f.annual_volume * scenario.demand_scale
+        w = calls[(calls["flow"] == f.id) & calls["in_window"]]
+        flows.append({"flow": f.id, "cargo": f.cargo, "unit": f.unit, "demand_per_year": demand,
+                      "delivered_per_year": vol, "delivered_share": vol / demand,
+                      "calls": len(w), "mean_wait_h": float(w["wait_berth_h"].mean())})
+    times, counts = queue_length_series(calls["arrival_h"].to_numpy(),
+                                        calls["called_h"].to_numpy())
+    queue = pd.DataFrame({"time_h": times, "waiting": counts.astype(int)})
+    box = calls[calls["in_window"] & (calls["cargo"] == "container")]
+    served = box[box["berthed_h"].notna()]
+    mean_wait_box = float(box["wait_berth_h"].mean()) if len(box) else np.nan
+    mean_berth_box = float(served["berth_h"].dropna().mean()) if len(served) else np.nan
+    arrived = int((calls["arrival_h"] < end_h).sum())
+    departed = int((calls["status"] == "departed").sum())
+    flows_df = pd.DataFrame(flows)
+    port = pd.Series({
+        "teu_demand": float(flows_df.loc[flows_df.unit == "TEU", "demand_per_year"].sum()),
+        "teu_delivered": float(done["teu"].sum()) * annual,
+        "tonnes_demand": float(flows_df.loc[flows_df.unit == "t", "demand_per_year"].sum()),
+        "tonnes_delivered": float(done["tonnes"].sum()) * annual,
+        "calls_arrived": arrived,
+        "calls_departed": departed,
+        "calls_in_system": arrived - departed,
+        "container_mean_wait_h": mean_wait_box,
+        "container_p95_wait_h": float(box["wait_berth_h"].quantile(0.95)) if len(box)
+        else np.nan,
+        "container_waiting_factor": mean_wait_box / mean_berth_box if mean_berth_box else np.nan,
+        "all_mean_wait_h": float(calls.loc[calls["in_window"], "wait_berth_h"].mean()),
+        "queue_mean": _time_average(times, counts, start_h, end_h),
+        "queue_max": int(counts.max()) if len(counts) else 0,
+    })
+    return RunResult(scenario, replication, calls, berths, terminals, areas, flows_df, queue,
+                     port, in_system_at_end)
