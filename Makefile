@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/portsim run $(SCENARIO) -o $(OUT)
 
+test: export OPENBLAS_NUM_THREADS = 1
+test: export OMP_NUM_THREADS = 1
 test: $(STAMP)
 	$(BIN)/ruff check portsim tests benchmarks
 	$(BIN)/python -m pytest -n 2 tests

@@ -91,7 +91,9 @@ def calls_frame(scenario: Scenario, plan: CallPlan, log: CallLog) -> pd.DataFram
     areas = [a.id for a in port.areas]
     terminal_area = np.array([areas.index(t.area) for t in port.terminals])
     volume = plan.volume
-    return pd.DataFrame({
+    other_waits = {f"wait_{cause}_h": np.asarray(w, dtype=float)
+                   for cause, w in sorted(log.waits.items())}
+    frame = pd.DataFrame({
         "call": np.arange(len(plan)),
         "flow": _categorical(plan.flow, [f.id for f in scenario.demand]),
         "cargo": _categorical(cargo_code, cargo_labels),
@@ -118,7 +120,10 @@ def calls_frame(scenario: Scenario, plan: CallPlan, log: CallLog) -> pd.DataFram
         "handling_h": handled - berthed - rules.berthing_h,
         "status": _categorical(status, STATUS_ORDER),
         "in_window": (plan.arrival_h >= start_h) & (plan.arrival_h < end_h),
+        **other_waits,
     })
+    frame["wait_total_h"] = frame[["wait_berth_h", *other_waits]].sum(axis=1)
+    return frame
 
 
 def berths_frame(scenario: Scenario, calls: pd.DataFrame) -> pd.DataFrame:

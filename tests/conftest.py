@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+
+# One BLAS thread per test worker: pytest-xdist already uses every core, and the exact
+# queueing solvers slow down tenfold when BLAS threads compete with the workers.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from pathlib import Path  # noqa: E402
 from typing import Any
 
-import pytest
-import yaml
+import pytest  # noqa: E402
+import yaml  # noqa: E402
 
-from portsim.config import scenario_from_dict
+from portsim.config import scenario_from_dict  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,6 +72,7 @@ def identical_berths_scenario(tmp_path: Path, *, c: int, rho: float, service_h: 
 
 
 def make_scenario(tmp_path: Path, port: dict, scenario: dict):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     port_file = tmp_path / "port.yaml"
     port_file.write_text(yaml.safe_dump(port, sort_keys=False), encoding="utf-8")
     data = {"port": "port.yaml", **scenario}

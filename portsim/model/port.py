@@ -38,12 +38,23 @@ class CallLog:
     start_m: list[float]
     length_m: list[float]
     cranes: list[int]
+    waits: dict[str, list[float]]
+    """Hours waited per cause other than the berth (tide, channel, pilot, tug, weather,
+    yard …); the berth wait is the time from arrival to call-in."""
 
     @classmethod
     def empty(cls, n: int) -> CallLog:
         nan = [math.nan] * n
         return cls(list(nan), list(nan), list(nan), list(nan), list(nan),
-                   [-1] * n, list(nan), list(nan), [0] * n)
+                   [-1] * n, list(nan), list(nan), [0] * n, {})
+
+    def add_wait(self, i: int, cause: str, hours: float) -> None:
+        """Book ``hours`` of waiting by call ``i`` to ``cause``."""
+        if hours > 0:
+            per_call = self.waits.get(cause)
+            if per_call is None:
+                per_call = self.waits[cause] = [0.0] * len(self.called_h)
+            per_call[i] += hours
 
 
 class PortModel:
