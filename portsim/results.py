@@ -12,7 +12,7 @@ whole by the ship alongside, which gives the classic berth occupancy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,8 @@ class RunResult:
     queue: pd.DataFrame
     port: pd.Series
     in_system_at_end: int  # counted from the model's state, for conservation checks
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Further tables from model components (channel segments, yard, rail, gate …)."""
 
 
 def _window(scenario: Scenario) -> tuple[float, float]:
@@ -223,7 +225,8 @@ def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: S
 
 
 def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog,
-              in_system_at_end: int) -> RunResult:
+              in_system_at_end: int, tables: dict[str, pd.DataFrame] | None = None
+              ) -> RunResult:
     """Build every DataFrame of one replication."""
     start_h, end_h = _window(scenario)
     annual = HOURS_PER_YEAR / (end_h - start_h)
@@ -271,4 +274,4 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
         "queue_max": int(counts.max()) if len(counts) else 0,
     })
     return RunResult(scenario, replication, calls, berths, terminals, areas, flows_df, queue,
-                     port, in_system_at_end)
+                     port, in_system_at_end, tables or {})

@@ -27,7 +27,7 @@ def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
     plan = plan_calls(scenario, replication)
     model = PortModel(scenario, plan)
     log = model.run()
-    return summarise(scenario, replication, plan, log, model.in_system())
+    return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -63,6 +63,14 @@ class Replications:
     def _stack(self, attr: str) -> pd.DataFrame:
         return pd.concat(
             [getattr(r, attr).assign(replication=r.replication) for r in self.runs],
+            ignore_index=True,
+        )
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A component's table (``RunResult.tables[name]``) over all replications."""
+        return pd.concat(
+            [r.tables[name].assign(replication=r.replication) for r in self.runs
+             if name in r.tables],
             ignore_index=True,
         )
 

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from portsim.config.fit import quay_lines
@@ -161,6 +162,10 @@ class PortModel:
             if u < now and not d <= now
         )
         return waiting + alongside + sailing
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tables that model components add to the results (none in the core model)."""
+        return {}
 
     def run(self) -> CallLog:
         self.env.process(self.arrivals())
