@@ -7,7 +7,8 @@ quay crane of that line is free. Waiting ships are served first come first serve
 (``liner_first`` puts liner calls ahead of tramp calls); a ship that does not fit the
 freed quay does not block a later ship that does (overtaking), as at a real port.
 
-Placement on a line is left-packed: a ship lies at the start of a usable run or
+A berth of its own (no quay line) takes one ship at a time, however long it is.
+Placement on a continuous quay line is left-packed: a ship lies at the start of a usable run or
 against the stern of a ship already alongside. ``best_fit`` chooses, among all free
 positions at the terminal, the one in the shortest free gap, keeping long quay free
 for long ships; ``first_fit`` takes the first line in the port file's order.
@@ -15,6 +16,7 @@ for long ships; ``first_fit`` takes the first line in the port file's order.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,16 +44,20 @@ class LineState:
 
     line: QuayLine
     index: int
-    occupied: list[tuple[float, float]] = field(default_factory=list)
+    occupied: list[tuple[float, float]] = field(default_factory=list)  # sorted by start
     cranes_free: int = 0
+    single: bool = False  # a berth of its own: one ship at a time, whatever its length
 
     def free_gap(self, run: tuple[float, float], need: float) -> tuple[float, float] | None:
         """The first free position in ``run`` for a ship needing ``need`` metres,
         and the length of the free gap it sits in."""
         a, z = run
-        spans = sorted(s for s in self.occupied if s[1] > a and s[0] < z)
+        if self.single:
+            return None if self.occupied else (a, z - a)
         cursor = a
-        for s0, s1 in spans:
+        for s0, s1 in self.occupied:
+            if s1 <= a or s0 >= z:
+                continue
             if s0 - cursor >= need - 1e-9:
                 return cursor, s0 - cursor
             cursor = max(cursor, s1)
@@ -84,7 +90,8 @@ class TerminalQuay:
         liner_first: bool,
     ):
         self.env = env
-        self.lines = [LineState(q, i, cranes_free=q.cranes) for i, q in lines]
+        self.lines = [LineState(q, i, cranes_free=q.cranes, single=len(q.berths) == 1)
+                      for i, q in lines]
         self.ukc_m = ukc_m
         self.clearance_m = clearance_m
         self.cranes_for = cranes_for
@@ -93,24 +100,25 @@ class TerminalQuay:
         self.liner_first = liner_first
         self.queue: list[Waiting] = []
         self._queued_classes: set[str] = set()
-        self._runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        self._candidates: dict[str, list[tuple[LineState, list[tuple[float, float]]]]] = {}
 
-    def _usable(self, state: LineState, ship: ShipClass) -> list[tuple[float, float]]:
-        key = (ship.id, state.index)
-        runs = self._runs.get(key)
-        if runs is None:
-            runs = usable_runs(state.line, ship, self.ukc_m, self.clearance_m)
-            self._runs[key] = runs
-        return runs
+    def _usable(self, ship: ShipClass) -> list[tuple[LineState, list[tuple[float, float]]]]:
+        """The lines where this ship class may lie, with their usable runs (cached)."""
+        found = self._candidates.get(ship.id)
+        if found is None:
+            found = [(state, runs) for state in self.lines
+                     if (runs := usable_runs(state.line, ship, self.ukc_m, self.clearance_m))]
+            self._candidates[ship.id] = found
+        return found
 
     def _place(self, ship: ShipClass) -> Placement | None:
         need = ship.loa_m + self.clearance_m
         container = ship.cargo == "container"
         best: tuple[float, LineState, float] | None = None
-        for state in self.lines:
+        for state, runs in self._usable(ship):
             if container and state.cranes_free < 1:
                 continue
-            for run in self._usable(state, ship):
+            for run in runs:
                 spot = state.free_gap(run, need)
                 if spot is None:
                     continue
@@ -124,7 +132,7 @@ class TerminalQuay:
         return self._take(best[1], best[2], need, ship)
 
     def _take(self, state: LineState, start: float, need: float, ship: ShipClass) -> Placement:
-        state.occupied.append((start, start + need))
+        bisect.insort(state.occupied, (start, start + need))
         covered = self._sections(state.line, start, start + need)
         if ship.cargo == "container":
             cranes = min(self.cranes_for(ship.id), state.cranes_free)
