@@ -188,38 +188,51 @@ def _queue_stats(arrival: np.ndarray, called: np.ndarray, start: float, end: flo
 
 def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: Scenario,
                 end_h: float) -> pd.DataFrame:
+    """KPIs per terminal or area, from numpy arrays indexed by group (no per-group masks)."""
     start_h, _ = _window(scenario)
     annual = HOURS_PER_YEAR / (end_h - start_h)
-    inwin = calls[calls["in_window"]]
-    done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+    arrival = calls["arrival_h"].to_numpy()
+    called = calls["called_h"].to_numpy()
+    handled = calls["handled_h"].to_numpy()
+    berthed = calls["berthed_h"].to_numpy()
+    berth_h = calls["berth_h"].to_numpy()
+    wait = calls["wait_berth_h"].to_numpy()
+    teu, tonnes = calls["teu"].to_numpy(), calls["tonnes"].to_numpy()
+    inwin = calls["in_window"].to_numpy()
+    done = (handled >= start_h) & (handled <= end_h)
+    waiting = (calls["status"] == "waiting").to_numpy()
+    cargo = calls["cargo"].astype(str).to_numpy()
+    quay = berths.groupby(key, observed=True)["quay_length_m"].sum() if key in berths else {}
+    used = ((berths["occupancy"] * berths["quay_length_m"]).groupby(berths[key], observed=True)
+            .sum() if key in berths else {})
+    n_berths = berths.groupby(key, observed=True).size() if key in berths else {}
     rows = []
-    for name, g in inwin.groupby(key, observed=True):
-        b = berths[berths[key] == name] if key in berths else berths.iloc[0:0]
-        served = g[g["berthed_h"].notna()]
-        mean_berth = float(served["berth_h"].dropna().mean()) if len(served) else np.nan
-        mean_wait = float(g["wait_berth_h"].mean())
-        d = done[done[key] == name]
-        q_mean, q_max, _, _ = _queue_stats(
-            calls.loc[calls[key] == name, "arrival_h"].to_numpy(),
-            calls.loc[calls[key] == name, "called_h"].to_numpy(), start_h, end_h)
-        quay = float(b["quay_length_m"].sum()) if len(b) else np.nan
-        occ = float((b["occupancy"] * b["quay_length_m"]).sum() / quay) if len(b) else np.nan
+    for name, idx in calls.groupby(key, observed=True).indices.items():
+        w = idx[inwin[idx]]
+        if len(w) == 0:
+            continue
+        served = w[~np.isnan(berthed[w])]
+        mean_berth = float(np.nanmean(berth_h[served])) if len(served) else np.nan
+        mean_wait = float(wait[w].mean())
+        d = idx[done[idx]]
+        q_mean, q_max, _, _ = _queue_stats(arrival[idx], called[idx], start_h, end_h)
+        q_len = float(quay.get(name, np.nan)) if len(quay) else np.nan
         rows.append({
             key: name,
-            "cargo": "/".join(sorted(set(g["cargo"].astype(str)))),
-            "berths": len(b),
-            "quay_m": quay,
-            "calls": len(g),
-            "teu_per_year": float(d["teu"].sum()) * annual,
-            "tonnes_per_year": float(d["tonnes"].sum()) * annual,
-            "occupancy": occ,
+            "cargo": "/".join(sorted(set(cargo[w]))),
+            "berths": int(n_berths.get(name, 0)) if len(n_berths) else 0,
+            "quay_m": q_len,
+            "calls": len(w),
+            "teu_per_year": float(teu[d].sum()) * annual,
+            "tonnes_per_year": float(tonnes[d].sum()) * annual,
+            "occupancy": float(used.get(name, np.nan)) / q_len if len(quay) else np.nan,
             "mean_wait_h": mean_wait,
-            "p95_wait_h": float(g["wait_berth_h"].quantile(0.95)),
+            "p95_wait_h": float(np.quantile(wait[w], 0.95)),
             "mean_berth_h": mean_berth,
             "waiting_factor": mean_wait / mean_berth if mean_berth and mean_berth > 0 else np.nan,
             "queue_mean": q_mean,
             "queue_max": q_max,
-            "waiting_at_end": int((g["status"] == "waiting").sum()),
+            "waiting_at_end": int(waiting[w].sum()),
         })
     return pd.DataFrame(rows)
 
