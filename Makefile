@@ -32,5 +32,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# docs/validation.md (theory, preview, design code) and docs/calibration.md (2020, 2021)
+validation: export OPENBLAS_NUM_THREADS = 1
+validation: export OMP_NUM_THREADS = 1
+validation: $(STAMP)
+	$(BIN)/python -m portsim.validation
+
 clean:
 	rm -rf $(VENV) out .pytest_cache

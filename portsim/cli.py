@@ -48,7 +48,7 @@ def fmt_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
     return out.to_string(index=False)
 
 
-COMMANDS = ["run", "info"]
+COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare"]
 """Sub-commands, each a module of :mod:`portsim.commands` with ``add_parser(sub)``."""
 
 

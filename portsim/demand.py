@@ -1,6 +1,7 @@
 """From annual demand to a stream of ship calls (numpy, before any simulation).
 
-For each flow the annual volume (scaled by the scenario's ``demand_scale``) divided
+For each flow the annual volume (scaled by the scenario's ``demand_scale`` and its
+cargo family's ``demand_scale_by_cargo``) divided
 by the mean volume per call gives the calls per year, shared among ship classes by
 their call shares. Liner calls keep an evenly spaced timetable with a random phase
 and a normal schedule deviation; tramp calls are Poisson (or Erlang-k renewal)
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from portsim.config.fit import lines_for, quay_lines
+from portsim.config.fit import QuayLine, lines_for, quay_lines
 from portsim.config.load import eligible_terminals
+from portsim.config.port import ShipClass
 from portsim.config.scenario import Flow, Scenario, VolumeDistribution
 from portsim.streams import gamma_multiplier, stream
 
@@ -99,6 +101,26 @@ def terminal_weights(flow: Flow, scenario: Scenario, terminals: list[str]) -> np
     return w / w.sum()
 
 
+def class_calls_per_year(scenario: Scenario, flow: Flow) -> list[float]:
+    """Expected calls per year of each of the flow's ship classes (in ``flow.classes``
+    order): the scaled annual volume over the mean volume per call, shared by call share.
+    The call plan draws its arrivals at these rates; the analytic preview uses them too."""
+    calls = flow.annual_volume * scenario.volume_scale(flow) / flow.mean_volume_per_call
+    total_share = sum(c.share for c in flow.classes)
+    return [calls * c.share / total_share for c in flow.classes]
+
+
+def class_terminals(scenario: Scenario, flow: Flow, ship: ShipClass,
+                    lines: list[QuayLine] | None = None) -> list[str]:
+    """The terminals a flow's calls of one ship class may go to: those eligible for the
+    flow where the ship fits some quay line (depth, length, DWT class)."""
+    rules = scenario.rules
+    lines = quay_lines(scenario.port.berths) if lines is None else lines
+    fits = {q.terminal for q in lines_for(lines, ship, rules.berth_ukc_m,
+                                          rules.berth_clearance_m)}
+    return [t for t in eligible_terminals(flow, scenario.port) if t in fits]
+
+
 def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
     """Generate every call of one replication."""
     port, rules, run = scenario.port, scenario.rules, scenario.run
@@ -113,13 +135,10 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
         r_vol = stream(seed, replication, f"volumes:{flow.id}")
         r_ter = stream(seed, replication, f"terminals:{flow.id}")
         r_srv = stream(seed, replication, f"handling:{flow.id}")
-        calls_per_h = flow.annual_volume * scenario.demand_scale / flow.mean_volume_per_call
-        calls_per_h /= HOURS_PER_YEAR
-        total_share = sum(c.share for c in flow.classes)
-        allowed = eligible_terminals(flow, port)
-        for fc in flow.classes:
+        per_year = class_calls_per_year(scenario, flow)
+        for fc, calls_per_year in zip(flow.classes, per_year, strict=True):
             ship = port.ship_class(fc.ship_class)
-            rate = calls_per_h * fc.share / total_share
+            rate = calls_per_year / HOURS_PER_YEAR
             a = flow.arrivals
             t_liner = liner_arrivals(rate * a.liner_share, horizon_h, a.schedule_deviation_h,
                                      r_arr)
@@ -127,9 +146,7 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
             times = np.concatenate([t_liner, t_tramp])
             n = len(times)
             vol = draw_volumes(fc.per_call, r_vol, n)
-            fits = {q.terminal for q in lines_for(lines, ship, rules.berth_ukc_m,
-                                                  rules.berth_clearance_m)}
-            terms = [t for t in allowed if t in fits]
+            terms = class_terminals(scenario, flow, ship, lines)
             choice = r_ter.choice(len(terms), size=n, p=terminal_weights(flow, scenario, terms))
             parts.append((
                 times,

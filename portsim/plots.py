@@ -114,6 +114,306 @@ def demand_vs_delivered(flows: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+#: Colours and labels of the waiting causes (``wait_<cause>_h`` columns of the calls table).
+CAUSES = {
+    "berth": ("#884ea0", "berth (at anchorage)"),
+    "channel": ("#2e86c1", "channel (one-way traffic)"),
+    "tide": ("#17a589", "tide window"),
+    "pilot": ("#f5b041", "pilot"),
+    "tug": ("#dc7633", "tugs"),
+    "weather": ("#7f8c8d", "weather closure"),
+    "yard": ("#c0392b", "yard full"),
+    "gate": ("#a04000", "gate"),
+    "rail": ("#5d6d7e", "rail"),
+}
+
+
+def wait_causes(calls: pd.DataFrame) -> list[str]:
+    """The waiting causes present in a calls table: ``wait_<cause>_h`` columns, berth first."""
+    found = [c[5:-2] for c in calls.columns
+             if c.startswith("wait_") and c.endswith("_h") and c != "wait_total_h"]
+    return sorted(found, key=lambda c: (c != "berth", list(CAUSES).index(c)
+                                        if c in CAUSES else len(CAUSES), c))
+
+
+def waits_by_cause(calls: pd.DataFrame, title: str) -> Figure:
+    """Mean wait per call by cause, stacked, per terminal (calls arriving in the window).
+
+    Takes whatever ``wait_<cause>_h`` columns the calls table has (berth, and the channel,
+    tide, pilot, tug, weather, yard … waits as those models add them); one replication's
+    calls or several stacked (``Replications.calls``), pooled.
+    """
+    c = calls[calls["in_window"].astype(bool)] if "in_window" in calls else calls
+    causes = wait_causes(c)
+    means = (c.groupby("terminal", observed=True)[[f"wait_{k}_h" for k in causes]]
+             .mean().fillna(0.0))
+    means.columns = causes
+    if len(causes) > 1:
+        means = means.loc[:, (means > 0).any()]
+    means = means.loc[means.sum(axis=1).sort_values().index]
+    fig, ax = plt.subplots(figsize=(9, 0.35 * len(means) + 2.0))
+    y = np.arange(len(means))
+    left = np.zeros(len(means))
+    other = plt.get_cmap("tab10")
+    for i, cause in enumerate(means.columns):
+        colour, label = CAUSES.get(cause, (other(i % 10), cause))
+        ax.barh(y, means[cause], left=left, color=colour, label=label, height=0.7)
+        left += means[cause].to_numpy()
+    ax.set_yticks(y, [str(t) for t in means.index], fontsize=8)
+    ax.set_xlabel("mean wait per call (h), by cause")
+    if len(means.columns):
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+#: Axis labels of the KPIs a capacity curve can show (port KPI columns of a sweep's runs).
+KPI_LABELS = {
+    "teu_delivered": ("container throughput delivered (M TEU/yr)", 1e-6),
+    "container_waiting_factor": ("container waiting factor (mean wait / berth time)", 1.0),
+    "container_mean_wait_h": ("mean container wait for a berth (h)", 1.0),
+    "container_p95_wait_h": ("95th-percentile container wait (h)", 1.0),
+    "all_mean_wait_h": ("mean wait for a berth, all ships (h)", 1.0),
+    "queue_mean": ("ships waiting at anchorage, mean", 1.0),
+}
+
+
+CURVE_KPIS = ("teu_delivered", "container_waiting_factor")
+
+
+def capacity_curve(runs: pd.DataFrame, title: str, *, x: str = "teu_demand",
+                   y: str | tuple[str, ...] | list[str] = CURVE_KPIS,
+                   target: float | None = 8e6, limit: float | None = 0.10,
+                   capacity: tuple[float, float] | None = None) -> Figure:
+    """KPIs against container demand: mean and 95 % CI band over replications.
+
+    ``runs``: one row per demand level × replication (e.g. ``SweepResult.runs``: the
+    ``teu_demand`` column and the port KPIs). One panel per KPI in ``y``; ``target``
+    (TEU/yr, the 2025 plan's 8 M) is marked on every panel, ``limit`` on the waiting-
+    factor panel, and ``capacity`` = (capacity, CI half-width) in TEU/yr, e.g. from
+    :func:`portsim.experiments.capacity`, as a shaded band.
+    """
+    from portsim.simulate import mean_ci
+
+    kpis = [y] if isinstance(y, str) else list(y)
+    fig, axes = plt.subplots(len(kpis), 1, figsize=(9, 3.3 * len(kpis) + 0.6), sharex=True,
+                             squeeze=False)
+    level = runs[x].round(0) if x == "teu_demand" else runs[x]
+    for ax, kpi in zip(axes[:, 0], kpis, strict=True):
+        label, scale = KPI_LABELS.get(kpi, (kpi, 1.0))
+        stats = [(lv, *mean_ci(g[kpi])) for lv, g in runs.groupby(level, sort=True)]
+        xs = np.array([s[0] for s in stats], dtype=float) / 1e6
+        mean = np.array([s[1] for s in stats]) * scale
+        half = np.nan_to_num(np.array([s[2] for s in stats], dtype=float)) * scale
+        ax.scatter(runs[x] / 1e6, runs[kpi] * scale, s=10, color="#aab7b8", zorder=2,
+                   label="one replication")
+        ax.fill_between(xs, mean - half, mean + half, color="#2e86c1", alpha=0.25,
+                        label="95 % CI of the mean")
+        ax.plot(xs, mean, "o-", color="#1f618d", lw=1.8, ms=4, label="mean", zorder=3)
+        if kpi == "teu_delivered":
+            lim = [0, float(xs.max()) * 1.05] if len(xs) else [0, 1]
+            ax.plot(lim, lim, ls=":", color="grey", lw=1, label="delivered = demand")
+        if kpi == "container_waiting_factor" and limit is not None:
+            ax.axhline(limit, color="#c0392b", ls="--", lw=1.2,
+                       label=f"planning limit {limit:g}")
+        if capacity is not None and np.isfinite(capacity[0]):
+            c, h = capacity[0] / 1e6, np.nan_to_num(capacity[1]) / 1e6
+            ax.axvspan(c - h, c + h, color="#f5b041", alpha=0.35,
+                       label=f"capacity {c:.2f} ± {h:.2f} M TEU/yr")
+        if target is not None:
+            ax.axvline(target / 1e6, color="black", lw=1.2,
+                       label=f"target {target / 1e6:g} M TEU/yr")
+        ax.set_ylabel(label, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=7)
+    axes[-1, 0].set_xlabel("container demand (M TEU/yr)")
+    axes[0, 0].set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def capacity_search(evaluations: pd.DataFrame, title: str, *, limit: float,
+                    capacity: tuple[float, float] | None = None,
+                    target: float | None = None, unit: str = "TEU",
+                    ylabel: str = "waiting factor (mean wait / berth time)") -> Figure:
+    """A capacity search (``CapacityResult.evaluations`` of one family): each
+    replication's criterion value against the volume tried, the limit, the capacity
+    ± 95 % CI and the target."""
+    scale, name = (1e-6, "M TEU/yr") if unit == "TEU" else (1e-6, "Mt/yr")
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    ev = (evaluations[evaluations["phase"] == "search"] if "phase" in evaluations
+          else evaluations)
+    for i, (_, g) in enumerate(ev.groupby("replication", sort=True)):
+        g = g.sort_values("volume")
+        ax.plot(g["volume"] * scale, g["value"], "o-", ms=3, lw=0.8, alpha=0.7,
+                color=plt.get_cmap("tab10")(i % 10))
+    ax.axhline(limit, color="#c0392b", ls="--", lw=1.2, label=f"criterion limit {limit:g}")
+    if capacity is not None and np.isfinite(capacity[0]):
+        c, h = capacity[0] * scale, np.nan_to_num(capacity[1]) * scale
+        ax.axvspan(c - h, c + h, color="#f5b041", alpha=0.4,
+                   label=f"capacity {c:.2f} ± {h:.2f} {name}")
+    if target is not None:
+        ax.axvline(target * scale, color="black", lw=1.2,
+                   label=f"target {target * scale:g} {name}")
+    ax.set_xlabel(f"annual demand tried ({name}); one line per replication")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def save(fig: Figure, path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def comparison(table: pd.DataFrame, base: str, title: str) -> Figure:
+    """Paired differences against the base scenario (mean ± 95 % CI over replications,
+    common random numbers): mean wait per call by cause (left) and throughput (right)."""
+    others = [s for s in dict.fromkeys(table["scenario"]) if s != base] or [base]
+    causes = [c for c in ("total", *CAUSES) if f"mean_wait_{c}_h" in set(table["kpi"])]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 0.45 * len(causes) * len(others) + 2.2),
+                                  gridspec_kw={"width_ratios": [3, 1.3]})
+    height = 0.8 / len(others)
+    colours = plt.get_cmap("tab10")
+    y = np.arange(len(causes))
+    for k, sc in enumerate(others):
+        t = table[table["scenario"] == sc].set_index("kpi")
+        d = [t["diff"].get(f"mean_wait_{c}_h", np.nan) for c in causes]
+        e = [t["ci95"].get(f"mean_wait_{c}_h", np.nan) for c in causes]
+        ax.barh(y + (k - (len(others) - 1) / 2) * height, d, height=height * 0.9,
+                xerr=np.nan_to_num(e), color=colours(k % 10), label=sc, capsize=2)
+        teu = t["diff"].get("teu_delivered", np.nan)
+        teu_ci = t["ci95"].get("teu_delivered", np.nan)
+        ax2.barh(k, teu / 1e3, xerr=np.nan_to_num(teu_ci / 1e3), color=colours(k % 10),
+                 capsize=3)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, ["total" if c == "total" else CAUSES[c][1] for c in causes], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"change in mean wait per call vs '{base}' (h), ± 95 % paired CI")
+    ax.legend(fontsize=8, loc="best")
+    ax2.axvline(0, color="black", lw=0.8)
+    ax2.set_yticks(np.arange(len(others)), others, fontsize=8)
+    ax2.invert_yaxis()
+    ax2.set_xlabel("change in containers delivered (k TEU/yr)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def channel_diagram(run: RunResult, days: float = 4.0, start_day: float | None = None) -> Figure:
+    """Time–distance diagram of the channel with the tide above it (one replication).
+
+    Each transit is a line from the sea end (0 km) to the berth end of its route
+    (inbound rising, outbound falling); one-way ships in red. Above: the water level
+    over chart datum and the weather closures (grey)."""
+    from portsim.model.tide import tide_model
+
+    sc = run.scenario
+    port = sc.port
+    cc = run.tables.get("channel_calls")
+    seg = {s.id: s for s in port.channel_segments}
+    t0 = (sc.run.warmup_days if start_day is None else start_day) * 24.0
+    t1 = t0 + days * 24.0
+    fig, (top, ax) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True,
+                                  gridspec_kw={"height_ratios": [1, 3]})
+    if port.tide is not None:
+        tm = tide_model(port.tide, (sc.run.warmup_days + sc.run.horizon_days) * 24.0,
+                        sc.port_file or "<port>")
+        ts = np.linspace(t0, t1, 600)
+        top.plot((ts - t0) / 24.0, tm.level(ts), color="#17a589")
+        top.set_ylabel("tide (m above CD)")
+    w = run.tables.get("weather")
+    if w is not None:
+        for r in w.itertuples():
+            if r.end_h > t0 and r.start_h < t1:
+                for a in (top, ax):
+                    a.axvspan((max(r.start_h, t0) - t0) / 24.0, (min(r.end_h, t1) - t0) / 24.0,
+                              color="grey", alpha=0.25)
+    if cc is not None:
+        routes = {(r.id or f"{r.anchorage}→{r.area} via {'/'.join(r.segments)}"): r
+                  for r in port.routes}
+        for d, sign in (("in", 1), ("out", -1)):
+            sel = cc[(cc[f"start_{d}_h"] < t1) & (cc[f"start_{d}_h"] + cc[f"sail_{d}_h"] > t0)]
+            for r in sel.itertuples():
+                route = routes.get(str(getattr(r, f"route_{d}")))
+                if route is None:
+                    continue
+                segs = [seg[s] for s in route.segments]
+                km = np.concatenate([[0.0], np.cumsum([s.length_km for s in segs])])
+                h = np.concatenate([[0.0], np.cumsum([s.transit_h for s in segs])])
+                start = getattr(r, f"start_{d}_h")
+                lead = getattr(r, f"sail_{d}_h") - h[-1]
+                if sign > 0:
+                    x, yk = start + lead + h, km
+                else:
+                    x, yk = start + lead + (h[-1] - h[::-1]), km[::-1]
+                ow = bool(getattr(r, f"one_way_{d}"))
+                ax.plot((x - t0) / 24.0, yk, color="#c0392b" if ow else "#2e86c1",
+                        lw=1.6 if ow else 0.7, alpha=0.9 if ow else 0.6)
+    ax.set_xlim(0, days)
+    ax.set_xlabel(f"day after hour {t0:g} (replication {run.replication})")
+    ax.set_ylabel("distance from the sea end of the route (km)")
+    top.set_title(f"{sc.name}: channel transits (red: one-way) and tide")
+    fig.tight_layout()
+    return fig
+
+
+def yard_occupancy(run: RunResult, title: str) -> Figure:
+    """Yard stock over time (one replication), as a share of each yard's physical stack,
+    with the planning band (60–80 %) and the working capacity (blocking) line."""
+    hourly = run.tables["yard_hourly"]
+    yards = run.tables["yard"].set_index("yard")
+    band = run.scenario.landside.yard.utilisation_band
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    for yard, g in hourly.groupby("yard", observed=True):
+        phys = float(yards.loc[yard, "physical_teu"])
+        ax.plot(g["hour"] / 24.0, g["teu"] / phys * 100, lw=0.8, label=str(yard))
+    ax.axhspan(band[0] * 100, band[1] * 100, color="#27ae60", alpha=0.12,
+               label="planning band")
+    caps = (yards["capacity_teu"] / yards["physical_teu"]).unique()
+    for c in caps:
+        ax.axhline(c * 100, color="#c0392b", lw=0.8, ls="--")
+    ax.axvspan(0, run.scenario.run.warmup_days, color="grey", alpha=0.15)
+    ax.set_xlabel("day (grey: warm-up)")
+    ax.set_ylabel("yard stock (% of slots x tiers)")
+    ax.set_ylim(0, max(100.0, float((hourly["teu"] / hourly["yard"].map(
+        yards["physical_teu"]).astype(float)).max() * 100) + 5))
+    ax.set_title(title + " — red dashes: working capacity (discharge stops)")
+    ax.legend(loc="upper right", fontsize=7, ncol=3)
+    fig.tight_layout()
+    return fig
+
+
+def rail_tracks(run: RunResult, title: str) -> Figure:
+    """Loading tracks in use per rail terminal (daily mean, one replication) against the
+    number of tracks, and trains served per day."""
+    trains = run.tables["trains"]
+    rail = run.tables["rail"].set_index("rail_terminal")
+    end_h = (run.scenario.run.warmup_days + run.scenario.run.horizon_days) * 24.0
+    days = int(np.ceil(end_h / 24.0))
+    fig, axes = plt.subplots(2, 1, figsize=(10, 5.2), sharex=True)
+    for term, g in trains.groupby("rail_terminal", sort=False):
+        g = g.dropna(subset=["start_h"])
+        busy = np.zeros(days)
+        t0 = g["start_h"].to_numpy()
+        t1 = np.minimum(g["end_h"].to_numpy(), end_h)
+        for d in range(days):  # track-hours inside each day
+            busy[d] = np.clip(np.minimum(t1, (d + 1) * 24.0) - np.maximum(t0, d * 24.0),
+                              0, None).sum() / 24.0
+        line = axes[0].plot(np.arange(days) + 0.5, busy, lw=0.9, label=str(term))[0]
+        axes[0].axhline(float(rail.loc[term, "tracks"]), color=line.get_color(), ls="--",
+                        lw=0.8)
+        served = np.bincount((g["end_h"][g["end_h"] < end_h] // 24).astype(int),
+                             minlength=days)[:days]
+        axes[1].plot(np.arange(days) + 0.5, served, lw=0.9, label=str(term))
+    axes[0].set_ylabel("tracks in use (daily mean)")
+    axes[0].set_title(title + " — dashes: tracks")
+    axes[0].legend(loc="upper right", fontsize=7)
+    axes[1].set_ylabel("trains served per day")
+    axes[1].set_xlabel("day")
+    fig.tight_layout()
+    return fig

@@ -20,6 +20,7 @@ import pandas as pd
 from portsim.config.fit import quay_lines
 from portsim.config.scenario import Scenario
 from portsim.demand import HOURS_PER_YEAR, CallPlan
+from portsim.model.channel import port_kpis as channel_kpis
 from portsim.model.port import CallLog, queue_length_series
 
 STATUS_ORDER = ["departed", "outbound", "at_berth", "inbound", "waiting"]
@@ -255,7 +256,7 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
     for f in scenario.demand:
         g = done[done["flow"] == f.id]
         vol = float((g["teu"] if f.cargo == "container" else g["tonnes"]).sum()) * annual
-        demand = f.annual_volume * scenario.demand_scale
+        demand = f.annual_volume * scenario.volume_scale(f)
         w = calls[(calls["flow"] == f.id) & calls["in_window"]]
         flows.append({"flow": f.id, "cargo": f.cargo, "unit": f.unit, "demand_per_year": demand,
                       "delivered_per_year": vol, "delivered_share": vol / demand,
@@ -286,5 +287,19 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
         "queue_mean": _time_average(times, counts, start_h, end_h),
         "queue_max": int(counts.max()) if len(counts) else 0,
     })
+    port = pd.concat([port, wait_kpis(calls),
+                      pd.Series(channel_kpis(calls, tables or {}, start_h, end_h), dtype=float)])
     return RunResult(scenario, replication, calls, berths, terminals, areas, flows_df, queue,
                      port, in_system_at_end, tables or {})
+
+
+def wait_kpis(calls: pd.DataFrame) -> pd.Series:
+    """Mean hours waited per call (calls arriving in the window) by cause and in total,
+    for all calls and for container calls."""
+    inwin = calls[calls["in_window"]]
+    box = inwin[inwin["cargo"] == "container"]
+    cols = [c for c in calls if c.startswith("wait_") and c.endswith("_h")]
+    out = {f"mean_{c}": float(inwin[c].mean()) for c in cols}
+    out["container_mean_wait_total_h"] = float(box["wait_total_h"].mean()) if len(box) \
+        else np.nan
+    return pd.Series(out, dtype=float)

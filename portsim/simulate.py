@@ -25,7 +25,7 @@ from portsim.results import RunResult, summarise
 def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
     """Run one replication of the scenario."""
     plan = plan_calls(scenario, replication)
-    model = PortModel(scenario, plan)
+    model = PortModel(scenario, plan, replication)
     log = model.run()
     return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
 

@@ -35,6 +35,8 @@ class Verdict:
     flows: pd.DataFrame
     terminals: pd.DataFrame
     bottleneck: str | None
+    landside: pd.DataFrame | None = None
+    """Yards, rail terminals and gates against their planning limits (None: no yards)."""
 
 
 def terminal_table(reps: Replications) -> pd.DataFrame:
@@ -106,20 +108,116 @@ def judge(reps: Replications) -> Verdict:
                  f"factor {top['waiting_factor']:.2f} vs {top['wf_limit']:.2f}")
     else:
         where = ""
+    land = landside_table(reps)
+    land_over = land[land["over"]] if land is not None else None
+    if land is not None and len(land):
+        where += "; landside: " + landside_sentence(land)
+        rail_text = rail_target_sentence(reps)
+        if rail_text:
+            where += "; " + rail_text
     name = reps.scenario.name
     if len(short):
         status = "falls short"
         names = ", ".join(f"{r.flow} ({r.delivered_share:.0%} of demand)"
                           for r in short.itertuples())
         answer = f"{name}: FALLS SHORT — {headline}; short: {names}; {service}; {where}."
-    elif len(over):
+    elif len(over) or (land_over is not None and len(land_over)):
         status = "delivers, congested"
+        n_land = 0 if land_over is None else len(land_over)
         answer = (f"{name}: DELIVERS, BUT CONGESTED — {headline}; {service}; "
-                  f"{len(over)} terminal(s) over planning limits; {where}.")
+                  f"{len(over)} terminal(s) and {n_land} landside component(s) over planning "
+                  f"limits; {where}.")
     else:
         status = "delivers"
         answer = f"{name}: DELIVERS — {headline}; {service}; {where}."
-    return Verdict(status, answer, flows, terms, bottleneck)
+    return Verdict(status, answer, flows, terms, bottleneck, land)
+
+
+def landside_table(reps: Replications) -> pd.DataFrame | None:
+    """Yards, rail terminals and gates judged against their planning limits (mean over
+    replications; ``stress`` = KPI / limit, above 1 is over):
+
+    * a **yard**: mean stock / physical stack (utilisation) against the top of the planning
+      band (60–80 % in Chinese practice, facts §7.3); yard waits of ships are reported;
+    * a **rail terminal**: loading-track occupancy against ``track_occupancy_limit``, and
+      the trains and rail TEU it delivers against the timetable / target share;
+    * a **gate**: the mean truck wait against ``gate.wait_limit_h``.
+    """
+    if not any("yard" in r.tables for r in reps.runs):
+        return None
+    land = reps.scenario.landside
+    lo, hi = land.yard.utilisation_band
+    rows = []
+    yard = reps.table("yard").groupby(["yard", "terminal"], sort=False).mean(
+        numeric_only=True).reset_index()
+    for r in yard.itertuples():
+        judge = ("above band" if r.utilisation > hi else
+                 "below band (spare capacity)" if r.utilisation < lo else "in band")
+        if r.yard_wait_h_total > 0:
+            judge += f"; ships waited {r.yard_wait_h_mean:.2f} h/call for yard space"
+        rows.append({"component": "yard", "id": r.yard, "kpi": "utilisation",
+                     "value": r.utilisation, "limit": hi, "stress": r.utilisation / hi,
+                     "over": bool(r.utilisation > hi or r.share_h_full > 0.01),
+                     "judgement": judge})
+    if any("rail" in r.tables for r in reps.runs):
+        rail = reps.table("rail").groupby("rail_terminal", sort=False).mean(
+            numeric_only=True).reset_index()
+        limit = land.sea_rail.track_occupancy_limit
+        for r in rail.itertuples():
+            served = r.trains_served_per_year / r.trains_scheduled_per_year \
+                if r.trains_scheduled_per_year else np.nan
+            judge = (f"{r.trains_served_per_year:,.0f} of {r.trains_scheduled_per_year:,.0f} "
+                     f"timetabled trains/yr served ({served:.0%}); {r.teu_per_year:,.0f} TEU/yr;"
+                     f" mean track wait {r.mean_track_wait_h:.1f} h")
+            rows.append({"component": "rail", "id": r.rail_terminal, "kpi": "track_occupancy",
+                         "value": r.track_occupancy, "limit": limit,
+                         "stress": r.track_occupancy / limit,
+                         "over": bool(r.track_occupancy > limit or served < SHORTFALL_SHARE),
+                         "judgement": judge})
+    if any("gate" in r.tables for r in reps.runs):
+        gate = reps.table("gate").groupby("gate", sort=False).mean(
+            numeric_only=True).reset_index()
+        limit = land.gate.wait_limit_h
+        for r in gate.itertuples():
+            rows.append({"component": "gate", "id": r.gate, "kpi": "mean_wait_h",
+                         "value": r.mean_wait_h, "limit": limit,
+                         "stress": r.mean_wait_h / limit, "over": bool(r.mean_wait_h > limit),
+                         "judgement": f"peak {r.peak_trucks_per_h:.0f} trucks/h on "
+                                      f"{r.lanes:.0f} lanes; p95 wait {r.p95_wait_h:.2f} h"})
+    out = pd.DataFrame(rows)
+    return out.sort_values("stress", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def landside_sentence(land: pd.DataFrame) -> str:
+    """One line for the answer: the most stressed yard, rail terminal and gate, and the
+    rail delivered against the sea-rail target."""
+    parts = []
+    units = {"utilisation": "yard utilisation", "track_occupancy": "track occupancy",
+             "mean_wait_h": "mean truck wait"}
+    for comp in ("yard", "rail", "gate"):
+        g = land[land["component"] == comp]
+        if not len(g):
+            continue
+        r = g.iloc[0]
+        fmt = ".2f" if r["kpi"] == "mean_wait_h" else ".0%"
+        parts.append(f"{r['id']} {units[r['kpi']]} {format(r['value'], fmt)} vs "
+                     f"{format(r['limit'], fmt)}")
+    return ", ".join(parts)
+
+
+def rail_target_sentence(reps: Replications) -> str | None:
+    """Trains and rail TEU a year against the scenario's sea-rail target (its scope)."""
+    if not any("rail" in r.tables for r in reps.runs):
+        return None
+    sr = reps.scenario.landside.sea_rail
+    per_rep = reps.table("rail").groupby("replication")[
+        ["trains_served_per_year", "teu_per_year"]].sum()
+    trains, teu = per_rep.mean()
+    text = (f"sea-rail ({sr.scope} scope x {sr.share_here:g} here): {trains:,.0f} trains/yr "
+            f"served vs {sr.trains_here:,.0f} timetabled")
+    if sr.target_teu_here:
+        text += f"; {teu:,.0f} rail TEU/yr vs {sr.target_teu_here:,.0f} target"
+    return text
 
 
 def _nz(x: float) -> float:

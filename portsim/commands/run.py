@@ -17,6 +17,8 @@ def add_parser(sub) -> None:
     r.add_argument("--seed", type=int, help="override run.seed")
     r.add_argument("-w", "--workers", type=int, help="parallel processes (default: cores)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    r.add_argument("--report", action="store_true",
+                   help="also write report.html: verdict, tables and plots in one page")
     r.set_defaults(func=cmd_run)
 
 
@@ -61,6 +63,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                    tmp / "throughput.png")
         top_area = str(verdict.terminals.iloc[0]["area"])
         plots.save(plots.berth_gantt(first, top_area), tmp / "berth_gantt.png")
+        write_landside(reps, verdict, tmp)
+        if args.report:
+            from portsim import report
+
+            report.write(tmp / "report.html", report.run_report(reps, verdict, text_output=text))
 
     written = write_atomically(out, write)
     if not args.quiet:
@@ -70,6 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def render_run(reps, verdict) -> str:
     """The verdict and its tables, as printed by ``portsim run``."""
+    from portsim.preview import run_section
+
     sc = reps.scenario
     lines = [
         f"portsim — {sc.name}" + (f": {sc.description.strip()}" if sc.description else ""),
@@ -95,8 +104,50 @@ def render_run(reps, verdict) -> str:
             "wf_limit": ("WF limit", ".2f"), "mean_wait_h": ("mean wait h", ".1f"),
             "p95_wait_h": ("p95 wait h", ".1f"), "judgement": ("judgement", "")}),
         "",
+        *run_section(sc, verdict.terminals),  # preview vs simulation (portsim.preview)
+        *landside_section(verdict),
         "ANSWER: " + verdict.answer,
     ]
     return "\n".join(lines)
 
 
+
+
+def write_landside(reps, verdict, tmp: Path) -> None:
+    """Yard, rail and gate tables (all replications) and plots (first replication)."""
+    from portsim import plots
+
+    if verdict.landside is None:
+        return
+    name = reps.scenario.name
+    verdict.landside.to_csv(tmp / "landside.csv", index=False)
+    for table, file in (("yard", "yard.csv"), ("yard_flows", "yard_flows.csv"),
+                        ("yard_ledger", "yard_ledger.csv"), ("rail", "rail.csv"),
+                        ("gate", "gate.csv")):
+        frame = reps.table(table)
+        if len(frame):
+            frame.to_csv(tmp / file, index=False)
+    trains = reps.table("trains")
+    if len(trains):
+        trains.to_parquet(tmp / "trains.parquet", index=False)
+    first = reps.runs[0]
+    plots.save(plots.yard_occupancy(first, f"{name}: yard stock"), tmp / "yard_occupancy.png")
+    if "trains" in first.tables and len(first.tables["trains"]):
+        plots.save(plots.rail_tracks(first, f"{name}: sea-rail tracks"), tmp / "rail_tracks.png")
+
+
+def landside_section(verdict) -> list[str]:
+    """Yards, rail terminals and gates against their planning limits (when modelled)."""
+    from portsim.cli import fmt_table
+
+    if verdict.landside is None or not len(verdict.landside):
+        return []
+    return [
+        "Landside, most stressed first (yard utilisation vs band top; rail track occupancy "
+        "vs limit; gate mean truck wait vs limit)",
+        fmt_table(verdict.landside, {
+            "component": ("component", ""), "id": ("id", ""), "kpi": ("kpi", ""),
+            "value": ("value", ".3f"), "limit": ("limit", ".2f"), "stress": ("stress", ".2f"),
+            "judgement": ("judgement", "")}),
+        "",
+    ]

@@ -18,6 +18,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from portsim.config.fit import largest_berth_summary, lines_for, quay_lines
+from portsim.config.landside import (
+    check_port_landside,
+    check_scenario_landside,
+    resolve_landside,
+)
+from portsim.config.marine import apply_channel_changes, check_marine
 from portsim.config.port import Berth, Port
 from portsim.config.scenario import Flow, Scenario, ScenarioSpec
 from portsim.errors import InputError, Problem, format_loc
@@ -194,6 +200,7 @@ def _check_port(port: Port, file: str) -> list[Problem]:
             for field, src in rec.provenance.items():
                 check_source(src, f"{name}[{i}].{field}.source")
     problems += _check_berths(port.berths, terminals, port, file, "berths")
+    problems += check_port_landside(port, file, check_source)
     for i, r in enumerate(port.routes):
         if r.area not in areas:
             problems.append(Problem(file, f"routes[{i}].area", _unknown("area", r.area, areas)))
@@ -208,6 +215,7 @@ def _check_port(port: Port, file: str) -> list[Problem]:
                     Problem(file, f"routes[{i}].segments[{j}]",
                             _unknown("channel segment", s, segments))
                 )
+    problems += check_marine(port, file)  # tide, pilots, tugs, weather, route continuity
     return problems
 
 
@@ -238,13 +246,33 @@ def _unknown(kind: str, value: str, known: set[str]) -> str:
     return f"unknown {kind} '{value}'; {hint}"
 
 
+_PORT_CACHE: dict[tuple[str, str], Port] = {}
+
+
 def load_port(path: str | Path) -> Port:
-    """Read and check a port file (``berths.yaml``)."""
+    """Read and check a port file (``berths.yaml``).
+
+    A checked port is kept per (path, SHA-256 of the file's bytes), so resolving many
+    scenarios on one port file (a sweep's points) parses its YAML once; an edited file
+    is read afresh. Ports are immutable records, so sharing one is safe.
+    """
+    import hashlib
+
+    try:
+        key = (str(Path(path).resolve()), hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    except OSError:
+        key = None
+    if key is not None and key in _PORT_CACHE:
+        return _PORT_CACHE[key]
     data = read_yaml(path)
     port: Port = validate(Port, data, path)
     problems = _check_port(port, str(path))
     if problems:
         raise InputError(problems)
+    if key is not None:
+        if len(_PORT_CACHE) >= 8:
+            _PORT_CACHE.pop(next(iter(_PORT_CACHE)))
+        _PORT_CACHE[key] = port
     return port
 
 
@@ -356,10 +384,42 @@ def eligible_terminals(flow: Flow, port: Port) -> list[str]:
     return [t for t in candidates if t in has]
 
 
+def resolve_extends(data: dict[str, Any], file: str | Path,
+                    base_dir: str | Path | None = None, seen: tuple[Path, ...] = ()
+                    ) -> dict[str, Any]:
+    """A scenario that says ``extends: other.yaml`` (relative to its own file) is the
+    other scenario with this one's keys merged over it: mappings key by key, lists and
+    values replaced. Problems in inherited keys are reported against the extending file.
+    """
+    if "extends" not in data:
+        return data
+    parent_name = data["extends"]
+    if not isinstance(parent_name, str):
+        raise InputError.single(file, "extends", "expected the path of a scenario file")
+    here = Path(base_dir) if base_dir is not None else Path(file).parent
+    parent = (here / parent_name).resolve()
+    if parent in seen:
+        raise InputError.single(file, "extends", f"'{parent_name}' extends itself (cycle)")
+    if not parent.exists():
+        raise InputError.single(file, "extends", f"scenario '{parent_name}' not found "
+                                f"(looked in {parent})")
+    base = resolve_extends(read_yaml(parent), parent, None, (*seen, parent))
+    if isinstance(base.get("port"), str):
+        base["port"] = str((parent.parent / base["port"]).resolve())
+
+    def merge(a: Any, b: Any) -> Any:
+        if isinstance(a, dict) and isinstance(b, dict):
+            return {**a, **{k: merge(a.get(k), v) for k, v in b.items()}}
+        return b
+
+    return merge(base, {k: v for k, v in data.items() if k != "extends"})
+
+
 def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
                        base_dir: str | Path | None = None) -> Scenario:
     """Build a resolved scenario from an already-parsed mapping (used by sweeps)."""
     file = str(file)
+    data = resolve_extends(data, file, base_dir)
     spec: ScenarioSpec = validate(ScenarioSpec, data, file)
     base = Path(base_dir) if base_dir is not None else Path(file).parent
     port_path = (base / spec.port).resolve()
@@ -368,16 +428,24 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
                                 f"(looked in {port_path})")
     port = load_port(port_path)
     port = _apply_overrides(port, spec, file)
+    port = apply_channel_changes(port, spec.overrides.channel, file)
     port = port.model_copy(update={"berths": [b for b in port.berths
                                               if b.in_service_in(spec.year)]})
     if not port.berths:
         raise InputError.single(file, "year", f"no berth is in service in {spec.year}")
+    port = resolve_landside(port, spec, file)
     scenario = Scenario(
         name=spec.name, description=spec.description, file=file, port_file=str(port_path),
         year=spec.year, port=port, demand=spec.demand, demand_scale=spec.demand_scale,
-        rules=spec.rules, run=spec.run,
+        demand_scale_by_cargo=spec.demand_scale_by_cargo,
+        rules=spec.rules, run=spec.run, landside=spec.landside,
     )
-    problems = _check_demand(scenario, file)
+    problems = _check_demand(scenario, file) + check_scenario_landside(scenario, file)
+    if problems:
+        raise InputError(problems)
+    from portsim.model.channel import check_passages  # tidal windows need the tide model
+
+    problems = check_passages(scenario, file)
     if problems:
         raise InputError(problems)
     return scenario

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, model_validator
 
 from portsim.config.base import Record, SourcedRecord
+from portsim.config.landside import Gate, RailTerminal, Yard
+from portsim.config.marine import Pilots, Tide, Tugs, Weather
 
 CargoType = Literal["container", "dry_bulk", "liquid_bulk", "general", "lng", "ro_ro"]
 """Cargo families. A berth lists those it handles (a multipurpose berth lists several)."""
@@ -30,6 +32,12 @@ class ShipClass(SourcedRecord):
     loa_m: PositiveFloat
     beam_m: PositiveFloat
     draught_m: PositiveFloat = Field(description="design (laden) draught")
+    draught_in_m: PositiveFloat | None = Field(
+        None, description="draught arriving (channel inbound); default: draught_m"
+    )
+    draught_out_m: PositiveFloat | None = Field(
+        None, description="draught leaving (channel outbound); default: draught_m"
+    )
     teu_capacity: PositiveFloat | None = None
     note: str | None = None
 
@@ -108,7 +116,14 @@ class Anchorage(SourcedRecord):
 
 
 class ChannelSegment(SourcedRecord):
-    """One stretch of an approach channel."""
+    """One stretch of an approach channel.
+
+    Traffic rule: ships up to ``two_way_max_dwt`` (and ``two_way_max_beam_m``) pass
+    each other; a larger ship transits one-way — it holds the segment against opposite
+    traffic, which keeps ``headway_h`` clear of it, and same-direction ships follow it
+    at least ``headway_h`` apart. With a tide, a ship may be in the segment only while
+    ``bottom_depth_m`` + tide >= its draught + ``ukc_m``.
+    """
 
     id: str
     name: str
@@ -119,6 +134,18 @@ class ChannelSegment(SourcedRecord):
     two_way_max_dwt: NonNegativeFloat | None = Field(
         None, description="ships above this DWT class transit one-way"
     )
+    two_way_max_beam_m: PositiveFloat | None = Field(
+        None, description="ships wider than this transit one-way"
+    )
+    headway_h: NonNegativeFloat = Field(
+        0.0, description="separation behind a one-way passage (followers, opposite traffic)"
+    )
+    ukc_m: NonNegativeFloat | None = Field(
+        None, description="under-keel clearance in the segment (default: rules.channel_ukc_m)"
+    )
+    ends: tuple[str, str] | None = Field(
+        None, description="(seaward, landward) waypoint ids: the segment as a graph edge"
+    )
     note: str | None = None
 
     @property
@@ -128,8 +155,11 @@ class ChannelSegment(SourcedRecord):
 
 
 class Route(Record):
-    """The way from an anchorage to one operation area, as a list of segments."""
+    """The way from an anchorage to one operation area, as a list of segments (seaward
+    first). An area may have several routes; each ship takes the one that gets it to
+    the berth (inbound) or out to sea (outbound) soonest."""
 
+    id: str | None = None
     area: str
     anchorage: str
     segments: list[str] = Field(min_length=1)
@@ -155,6 +185,13 @@ class Port(Record):
     anchorages: list[Anchorage] = []
     channel_segments: list[ChannelSegment] = []
     routes: list[Route] = []
+    tide: Tide | None = None
+    pilots: Pilots | None = None
+    tugs: Tugs | None = None
+    weather: Weather | None = None
+    yards: list[Yard] = []
+    rail_terminals: list[RailTerminal] = []
+    gates: list[Gate] = []
 
     def ship_class(self, class_id: str) -> ShipClass:
         return next(s for s in self.ship_classes if s.id == class_id)

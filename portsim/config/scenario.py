@@ -19,6 +19,8 @@ from pydantic import (
 )
 
 from portsim.config.base import Record
+from portsim.config.landside import Landside
+from portsim.config.marine import ChannelChanges
 from portsim.config.port import CargoType, Port
 
 
@@ -133,6 +135,10 @@ class Rules(Record):
     crane_efficiency: float = Field(
         0.9, gt=0.0, le=1.0, description="simultaneous-working factor (K2 in JTS 165)"
     )
+    twin_lift_factor: float = Field(
+        1.0, ge=1.0, le=2.0,
+        description="boxes per crane cycle from twin-lift / dual trolleys (K4 in JTS 165)",
+    )
     handling_cv: NonNegativeFloat = Field(
         0.5, description="coefficient of variation of handling time (gamma)"
     )
@@ -148,6 +154,13 @@ class Rules(Record):
     berth_allocation: Literal["first_fit", "best_fit"] = "best_fit"
     queue_priority: Literal["fcfs", "liner_first"] = "fcfs"
     include_channel_transit: bool = True
+    marine_model: bool = Field(
+        True, description="simulate tide windows, one-way rules, pilots, tugs and weather "
+        "where the port file gives them (false: fixed channel transit times only)"
+    )
+    channel_ukc_m: NonNegativeFloat = Field(
+        1.0, description="under-keel clearance in the channel where a segment gives none"
+    )
     thresholds: dict[CargoType, Thresholds] = {}
     source: str = "assumption"
 
@@ -161,7 +174,10 @@ class Rules(Record):
 DEFAULT_THRESHOLDS: dict[str, Thresholds] = {
     # JTS 165 container-berth utilisation 0.50–0.70; waiting factor 0.10 for liner berths
     # and 0.30 for bulk (PIANC/UNCTAD planning practice; assumption until checked).
-    "container": Thresholds(occupancy_band=(0.5, 0.7), waiting_factor=0.1, source="JTS 165"),
+    "container": Thresholds(
+        occupancy_band=(0.5, 0.7), waiting_factor=0.1,
+        source="band: JTS 165 / 陈飞 2024 (50-70 %); waiting factor 0.10: assumption",
+    ),
     "dry_bulk": Thresholds(occupancy_band=(0.5, 0.75), waiting_factor=0.3),
     "liquid_bulk": Thresholds(occupancy_band=(0.4, 0.6), waiting_factor=0.3),
     "general": Thresholds(occupancy_band=(0.5, 0.7), waiting_factor=0.3),
@@ -180,11 +196,13 @@ class RunSettings(Record):
 
 
 class BerthChanges(Record):
-    """Overrides of the port file: remove, change, add berths (applied in that order)."""
+    """Overrides of the port file: remove, change, add berths (applied in that order);
+    ``channel``: changes to channel segments, routes, tide, pilots, tugs and weather."""
 
     remove: list[str] = []
     change: dict[str, dict[str, Any]] = {}
     add: list[dict[str, Any]] = []
+    channel: ChannelChanges = ChannelChanges()
 
 
 class ScenarioSpec(Record):
@@ -197,8 +215,11 @@ class ScenarioSpec(Record):
     overrides: BerthChanges = BerthChanges()
     demand: list[Flow] = Field(min_length=1)
     demand_scale: PositiveFloat = 1.0
+    demand_scale_by_cargo: dict[CargoType, PositiveFloat] = Field(
+        {}, description="extra demand factor per cargo family, on top of demand_scale")
     rules: Rules = Rules()
     run: RunSettings = RunSettings()
+    landside: Landside = Landside()
 
 
 class Scenario(Record):
@@ -212,8 +233,14 @@ class Scenario(Record):
     port: Port
     demand: list[Flow]
     demand_scale: float = 1.0
+    demand_scale_by_cargo: dict[CargoType, float] = {}
     rules: Rules
     run: RunSettings
+    landside: Landside = Landside()
+
+    def volume_scale(self, flow: Flow) -> float:
+        """Factor on a flow's annual volume: ``demand_scale`` × its cargo family's factor."""
+        return self.demand_scale * self.demand_scale_by_cargo.get(flow.cargo, 1.0)
 
     def with_run(self, **changes: Any) -> Scenario:
         """A copy with some run settings changed (e.g. seed, replications)."""

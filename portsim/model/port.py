@@ -23,7 +23,11 @@ import simpy
 from portsim.config.fit import quay_lines
 from portsim.config.scenario import Scenario
 from portsim.demand import CallPlan
+from portsim.model import channel
+from portsim.model.gate import gate_tables
 from portsim.model.quay import Placement, TerminalQuay
+from portsim.model.rail import Rail
+from portsim.model.yard import Yards
 
 
 @dataclass
@@ -61,7 +65,7 @@ class CallLog:
 class PortModel:
     """The resources of one replication and the processes that use them."""
 
-    def __init__(self, scenario: Scenario, plan: CallPlan):
+    def __init__(self, scenario: Scenario, plan: CallPlan, replication: int = 0):
         self.scenario = scenario
         self.plan = plan
         self.env = simpy.Environment()
@@ -72,7 +76,8 @@ class PortModel:
             mine = [(i, q) for i, q in enumerate(self.lines) if q.terminal == t.id]
             self.quays.append(TerminalQuay(
                 self.env, mine, ukc_m=rules.berth_ukc_m, clearance_m=rules.berth_clearance_m,
-                cranes_for=rules.cranes_for, crane_efficiency=rules.crane_efficiency,
+                cranes_for=rules.cranes_for,
+                crane_efficiency=rules.crane_efficiency * rules.twin_lift_factor,
                 best_fit=rules.berth_allocation == "best_fit",
                 liner_first=rules.queue_priority == "liner_first",
             ))
@@ -94,6 +99,17 @@ class PortModel:
                       for v, b in zip(plan.volume.tolist(), box, strict=True)]
         self._factor = [f * self.hours_factor for f in plan.handling_factor.tolist()]
         self.end_h = (scenario.run.warmup_days + scenario.run.horizon_days) * 24.0
+        # tide windows, one-way rules, pilots, tugs, weather (None: fixed transit times);
+        # it pre-registers its waiting causes so every replication has the same columns
+        self.channel = channel.build(scenario, plan, self.end_h, self.log.waits, replication)
+        # container yards, sea-rail trains and truck gates (None when the port file has no
+        # yards); the "yard" wait is pre-registered so every replication has its column
+        self.yards = Yards(scenario, plan, self.end_h, replication) if port.yards else None
+        self.rail: Rail | None = None
+        if self.yards is not None:
+            self.log.waits.setdefault("yard", [0.0] * len(plan))
+            if scenario.landside.sea_rail.trains_here > 0:
+                self.rail = Rail(self.env, scenario, self.yards, replication)
 
     def handling_h(self, i: int, placement: Placement) -> float:
         """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate)."""
@@ -109,6 +125,7 @@ class PortModel:
         placement: Placement = yield from self.wait_for_berth(i, quay)
         yield from self.sail_in(i)
         yield from self.alongside(i, placement)
+        yield from self.ready_to_sail(i)
         quay.release(placement)
         yield from self.sail_out(i)
 
@@ -122,25 +139,67 @@ class PortModel:
         return placement
 
     def sail_in(self, i: int):
-        """Sail from the anchorage to the berth (the berth is held meanwhile)."""
+        """Sail from the anchorage to the berth (the berth is held meanwhile). With the
+        channel model the ship first waits at anchorage for weather, tide, channel
+        traffic, a pilot and tugs (see :mod:`portsim.model.channel`)."""
+        ch = self.channel
+        if ch is not None:
+            now = self.env.now
+            start, sail = ch.plan(i, now, channel.INBOUND)
+            yield self.env.timeout(start + sail - now if start < math.inf else self.end_h)
+            self.log.berthed_h[i] = self.env.now
+            return
         transit = self.transit_h[self._terminal[i]]
         if transit > 0:
             yield self.env.timeout(transit)
         self.log.berthed_h[i] = self.env.now
 
     def alongside(self, i: int, placement: Placement):
-        """Berth, work the cargo, unberth."""
+        """Berth, work the cargo, unberth.
+
+        With yards, a container call discharges into its terminal's yard and loads from
+        it. Usually the whole discharge fits below the yard's blocking level and the
+        boxes are booked at once (no extra event); otherwise discharge goes hour by
+        hour — slower above the blocking level, not at all at capacity — and the hours
+        lost are the call's ``yard`` wait (see :mod:`portsim.model.yard`)."""
         log = self.log
-        handled = self.env.now + self.berthing_h + self.handling_h(i, placement)
+        work = self.handling_h(i, placement)
+        yards = self.yards
+        if yards is not None and yards.uses(i) and not yards.fast(
+                i, self.env.now + self.berthing_h, work):
+            yield self.env.timeout(self.berthing_h)
+            lost, loading_left = yield from yards.handle_slowly(self.env, i, work)
+            log.add_wait(i, "yard", lost)
+            handled = self.env.now + loading_left
+        else:
+            handled = self.env.now + self.berthing_h + work
         log.handled_h[i] = handled
         log.unberthed_h[i] = handled + self.unberthing_h
         yield self.env.timeout(log.unberthed_h[i] - self.env.now)
 
+    def ready_to_sail(self, i: int):
+        """With the channel model: wait alongside (holding the berth) until the ship
+        can sail — cargo work paused by berth closures, then weather, tide (outbound
+        draught), channel traffic, pilot and tugs; the ship leaves the berth then."""
+        ch = self.channel
+        if ch is None:
+            return
+        log, now = self.log, self.env.now
+        start = ch.plan_out(i, now, log.berthed_h[i] + self.berthing_h, log.handled_h[i])
+        if start > now:
+            log.unberthed_h[i] = math.nan  # still alongside
+            yield self.env.timeout(start - now if start < math.inf else self.end_h)
+            log.unberthed_h[i] = self.env.now
+
     def sail_out(self, i: int):
         """Sail from the berth out of the port."""
+        ch = self.channel
+        if ch is not None:
+            self.log.departed_h[i] = ch.departure(i)
+            return
         self.log.departed_h[i] = self.env.now + self.transit_h[self._terminal[i]]
         return
-        yield  # a stage is a generator; sailing out holds no resource (yet), so no event
+        yield  # a stage is a generator; sailing out holds no resource, so no event
 
     def arrivals(self):
         """Start each call's process at its arrival time."""
@@ -164,11 +223,27 @@ class PortModel:
         return waiting + alongside + sailing
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Tables that model components add to the results (none in the core model)."""
-        return {}
+        """Tables that model components add to the results (channel, marine, weather)."""
+        out: dict[str, pd.DataFrame] = {}
+        if self.channel is not None:
+            start = self.scenario.run.warmup_days * 24.0
+            out.update(self.channel.tables(start, self.end_h))
+        if self.yards is not None:
+            start = self.scenario.run.warmup_days * 24.0
+            arrival = self.plan.arrival_h
+            in_window = (arrival >= start) & (arrival < self.end_h)
+            if self.rail is not None:
+                self.rail.catch_up(self.end_h)
+            out.update(self.yards.tables(start, np.asarray(self.log.waits["yard"]), in_window))
+            if self.rail is not None:
+                out.update(self.rail.tables(start))
+            out.update(gate_tables(self.scenario, self.yards, start))
+        return out
 
     def run(self) -> CallLog:
         self.env.process(self.arrivals())
+        if self.rail is not None:
+            self.rail.start()
         self.env.run(until=self.end_h)
         return self.log
 

@@ -85,7 +85,7 @@ class TerminalQuay:
         ukc_m: float,
         clearance_m: float,
         cranes_for: Any,
-        crane_efficiency: float,
+        crane_efficiency: float,  # simultaneity (K2) x twin-lift (K4): boxes per crane cycle
         best_fit: bool,
         liner_first: bool,
     ):

@@ -1,0 +1,176 @@
+"""Comparing scenarios on common random numbers, with paired confidence intervals.
+
+Every scenario is run with the *first* scenario's run settings (seed, replications,
+horizon, warm-up), so replication r of every scenario sees the same ships and the same
+weather: the call plan and the weather are drawn from streams named by flow and event
+kind, seeded by (seed, r) only (:mod:`portsim.streams`). A KPI's difference is then
+taken replication by replication, ``d_r = KPI_B,r − KPI_A,r``, and its mean gets a
+Student-t 95 % interval over the replications (a paired comparison): the noise the two
+runs share cancels, so far fewer replications separate two designs than comparing two
+independent means would need. A scenario compared with itself gives exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from portsim.config.scenario import Scenario
+from portsim.results import RunResult
+from portsim.simulate import Replications, mean_ci, simulate
+
+HEADLINE = [
+    "teu_delivered", "tonnes_delivered", "mean_wait_total_h", "mean_wait_berth_h",
+    "mean_wait_tide_h", "mean_wait_channel_h", "mean_wait_pilot_h", "mean_wait_tug_h",
+    "mean_wait_weather_h", "container_mean_wait_total_h", "tide_bound_calls_share",
+    "tide_waited_calls_share", "one_way_conflicts_per_year", "channel_max_occupancy",
+    "pilot_utilisation", "tug_utilisation",
+]
+"""KPIs shown first (all KPIs of the runs are in the full table)."""
+
+WAIT_CAUSES = ["berth", "tide", "channel", "pilot", "tug", "weather", "yard"]
+
+
+@dataclass
+class Comparison:
+    """Runs of several scenarios on common random numbers, and their paired differences."""
+
+    labels: list[str]
+    runs: list[Replications]
+    kpis: pd.DataFrame  # one row per (scenario, replication), one column per KPI
+    table: pd.DataFrame  # long: scenario, kpi, base, value, diff, ci95, n, significant
+    same_ships: list[bool]  # per scenario: identical call plans to the base's
+
+    @property
+    def base(self) -> str:
+        return self.labels[0]
+
+    def headline(self) -> pd.DataFrame:
+        t = self.table[self.table["kpi"].isin(HEADLINE)]
+        order = {k: i for i, k in enumerate(HEADLINE)}
+        return t.sort_values(["scenario", "kpi"], key=lambda s: s.map(order)
+                             if s.name == "kpi" else s.map(self.labels.index)).reset_index(
+            drop=True)
+
+    def answer(self, kpi: str = "mean_wait_total_h") -> str:
+        """Which scenario changes ``kpi`` most against the base, with its interval."""
+        t = self.table[(self.table["kpi"] == kpi) & (self.table["scenario"] != self.base)]
+        t = t.dropna(subset=["diff"])
+        if t.empty:
+            return f"no scenario to compare with the base '{self.base}' on {kpi}"
+        best = t.sort_values("diff").iloc[0]
+        lo, hi = best["diff"] - best["ci95"], best["diff"] + best["ci95"]
+        sig = ("significant at 95 %" if best["significant"]
+               else "NOT significant at 95 % — run more replications")
+        if best["diff"] >= 0:
+            return (f"no scenario lowers {kpi} against '{self.base}' "
+                    f"(smallest change {best['scenario']}: {best['diff']:+.2f}, "
+                    f"95 % CI {lo:+.2f} to {hi:+.2f})")
+        others = t[t["scenario"] != best["scenario"]]
+        rest = "; ".join(f"{r.scenario} {r.diff:+.2f} ± {r.ci95:.2f}"
+                         for r in others.itertuples())
+        return (f"'{best['scenario']}' cuts {kpi} most: {best['diff']:+.2f} h per call "
+                f"(95 % CI {lo:+.2f} to {hi:+.2f}; base {best['base']:.2f} h), {sig}"
+                + (f". Others: {rest}" if rest else ""))
+
+
+def kpi_row(run: RunResult) -> pd.Series:
+    """The KPIs of one replication compared between scenarios: the port-level series."""
+    return run.port.astype(float)
+
+
+def unique_labels(scenarios: Sequence[Scenario]) -> list[str]:
+    labels: list[str] = []
+    for sc in scenarios:
+        name, k = sc.name, 2
+        while name in labels:
+            name = f"{sc.name}#{k}"
+            k += 1
+        labels.append(name)
+    return labels
+
+
+def aligned(scenarios: Sequence[Scenario], replications: int | None = None,
+            seed: int | None = None) -> list[Scenario]:
+    """The scenarios with the first one's run settings (and an optional seed or number
+    of replications), so that they share their random numbers."""
+    run = scenarios[0].run
+    changes = {"seed": run.seed if seed is None else seed,
+               "replications": replications or run.replications,
+               "horizon_days": run.horizon_days, "warmup_days": run.warmup_days}
+    return [sc.with_run(**changes) for sc in scenarios]
+
+
+def paired(kpis: pd.DataFrame, labels: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Per scenario and KPI: base mean, scenario mean, mean paired difference and the
+    half-width of its confidence interval over the replications."""
+    base = kpis[kpis["scenario"] == labels[0]].set_index("replication")
+    cols = [c for c in kpis.columns if c not in ("scenario", "replication")]
+    rows = []
+    for label in labels:
+        other = kpis[kpis["scenario"] == label].set_index("replication")
+        common = base.index.intersection(other.index)
+        for col in cols:
+            a = base.loc[common, col].to_numpy(dtype=float)
+            b = other.loc[common, col].to_numpy(dtype=float)
+            if np.isnan(a).all() and np.isnan(b).all():
+                continue
+            d = b - a
+            ok = np.isfinite(d)
+            diff, half, n = mean_ci(d[ok], level)
+            if n and np.all(d[ok] == 0):
+                diff, half = 0.0, 0.0  # exactly equal runs: exactly zero, with one run too
+            rows.append({
+                "scenario": label, "kpi": col,
+                "base": float(np.nanmean(a)) if np.isfinite(a).any() else np.nan,
+                "value": float(np.nanmean(b)) if np.isfinite(b).any() else np.nan,
+                "diff": diff, "ci95": half, "n": n,
+                "significant": bool(n > 1 and np.isfinite(half) and abs(diff) > half),
+            })
+    return pd.DataFrame(rows, columns=["scenario", "kpi", "base", "value", "diff", "ci95",
+                                       "n", "significant"])
+
+
+def compare(scenarios: Sequence[Scenario], replications: int | None = None,
+            seed: int | None = None, executor: Executor | None = None,
+            progress: Callable[[int], None] | None = None) -> Comparison:
+    """Run every scenario on common random numbers and compare each with the first."""
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario")
+    scs = aligned(scenarios, replications, seed)
+    labels = unique_labels(scs)
+    n = scs[0].run.replications
+    jobs = [(k, r) for k in range(len(scs)) for r in range(n)]
+    if executor is None:
+        results = []
+        for k, r in jobs:
+            results.append(simulate(scs[k], r))
+            if progress:
+                progress(1)
+    else:
+        futures = [executor.submit(simulate, scs[k], r) for k, r in jobs]
+        results = []
+        for fut in futures:
+            results.append(fut.result())
+            if progress:
+                progress(1)
+    runs = [Replications(sc, [res for (k, _), res in zip(jobs, results, strict=True) if k == i])
+            for i, sc in enumerate(scs)]
+    rows = []
+    for label, reps in zip(labels, runs, strict=True):
+        for run in reps.runs:
+            rows.append(kpi_row(run).rename(None).to_frame().T.assign(
+                scenario=label, replication=run.replication))
+    kpis = pd.concat(rows, ignore_index=True)
+    front = ["scenario", "replication"]
+    kpis = kpis[front + [c for c in kpis.columns if c not in front]]
+    same = []
+    for reps in runs:
+        same.append(all(
+            np.array_equal(a.calls["arrival_h"].to_numpy(), b.calls["arrival_h"].to_numpy())
+            for a, b in zip(runs[0].runs, reps.runs, strict=True)))
+    return Comparison(labels, runs, kpis, paired(kpis, labels), same)

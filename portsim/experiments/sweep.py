@@ -1,0 +1,437 @@
+"""Sweeps: scenario parameter points × replications, on any executor, into a Parquet dataset.
+
+Method
+------
+1. The spec (:mod:`portsim.experiments.spec`) expands into points (scenario files ×
+   explicit points × the grid's cartesian product); each point has ``n`` replications.
+   Every run gets a key — (scenario hash, parameters, replication, seed) — and an id
+   derived from it.
+2. Runs already recorded in the sweep directory (:mod:`portsim.experiments.store`) are
+   skipped: a killed sweep resumes where it stopped, and no run is computed twice.
+   Failed runs are skipped too (a failure is a reproducible fact about the model)
+   unless ``retry_failed``.
+3. Each point's scenario is resolved once, in this process (the port file is parsed
+   once per content, see :func:`portsim.config.load.load_port`); a point whose changes
+   make the scenario invalid records all its runs as failed with the input error.
+4. The remaining runs go to the executor (:mod:`portsim.experiments.runner`: inline, a
+   local process pool using every core by default, or a Dask cluster). A task carries
+   the resolved scenario and the replication index; the worker simulates it and returns
+   the run's port KPIs, per-terminal KPIs (with planning limits and stress, as in
+   :func:`portsim.verdict.terminal_table`) and per-flow delivery. A run that raises is
+   returned as a failure with its message. Results are written as they arrive.
+5. The result gathers every run of the spec from the store — those computed now and
+   those found — so the dataset, and the :class:`SweepResult`, are the same whether the
+   sweep ran in one go, in pieces, on one worker, two, or a cluster: seeds depend only
+   on the key, and nothing computed depends on the worker that computed it (the
+   ``META_COLUMNS`` record who and when, and are the only columns that differ).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portsim.config.load import read_yaml, scenario_from_dict, validate
+from portsim.config.scenario import Scenario
+from portsim.errors import InputError, Problem
+from portsim.experiments.runner import TaskQueue, open_executor, progress_bar
+from portsim.experiments.spec import (
+    PointData,
+    SweepSpec,
+    canonical_json,
+    check_spec,
+    expand,
+    load_spec,
+    point_data,
+    run_key,
+)
+from portsim.experiments.store import META_COLUMNS, SweepStore
+from portsim.simulate import Replications, mean_ci, simulate
+
+#: KPIs the summary shows by default (columns of the runs table: the port KPIs).
+DEFAULT_KPIS = ("teu_delivered", "tonnes_delivered", "container_waiting_factor",
+                "container_mean_wait_h", "all_mean_wait_h", "queue_mean")
+
+
+# ----------------------------------------------------------------- the worker side
+
+
+@dataclass
+class RunOutput:
+    """What a worker sends back for one run: small tables, not the call log."""
+
+    status: str  # "ok" or "failed"
+    port: dict[str, float] = field(default_factory=dict)
+    terminals: pd.DataFrame | None = None
+    flows: pd.DataFrame | None = None
+    error: str | None = None
+    elapsed_s: float = 0.0
+    worker: str = ""
+
+
+def simulate_run(scenario: Scenario, replication: int) -> RunOutput:
+    """Simulate one run and reduce it to its records (runs in a worker process)."""
+    from portsim.verdict import terminal_table
+
+    t0 = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        run = simulate(scenario, replication)
+        terms = terminal_table(Replications(scenario, [run]))
+        terms = terms.drop(columns=[c for c in terms.columns if c.endswith("_ci95")])
+        port = {str(k): float(v) for k, v in run.port.items()}
+        return RunOutput("ok", port, terms, run.flows.copy(),
+                         elapsed_s=time.perf_counter() - t0, worker=worker)
+    except Exception as exc:
+        return RunOutput("failed", error=f"{type(exc).__name__}: {exc}",
+                         elapsed_s=time.perf_counter() - t0, worker=worker)
+
+
+# ----------------------------------------------------------------- planning the runs
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    run_id: str
+    point: int
+    replication: int
+
+
+@dataclass
+class SweepPlan:
+    """The expanded sweep: its points, their parameter columns and every run's id."""
+
+    spec: SweepSpec
+    name: str
+    base_dir: Path
+    points: list[PointData]
+    param_columns: dict[str, dict[int, Any]]  # column -> {point: value}
+    runs: list[PlannedRun]
+
+    def key_record(self, run: PlannedRun) -> dict[str, Any]:
+        p = self.points[run.point]
+        rec: dict[str, Any] = {"run_id": run.run_id, "scenario": p.scenario_name,
+                               "scenario_hash": p.scenario_hash,
+                               "params": p.point.params_json}
+        for col, values in self.param_columns.items():
+            rec[col] = values.get(run.point)
+        rec |= {"replication": run.replication, "seed": p.seed}
+        return rec
+
+    def points_frame(self) -> pd.DataFrame:
+        rows = []
+        for p in self.points:
+            row: dict[str, Any] = {"point": p.point.index, "scenario": p.scenario_name}
+            row |= {col: v.get(p.point.index) for col, v in self.param_columns.items()}
+            rows.append(row | {"replications": p.replications, "seed": p.seed})
+        return pd.DataFrame(rows)
+
+
+def _column_values(points: list[PointData]) -> dict[str, dict[int, Any]]:
+    """One column per parameter; values of one type per column (numbers as floats,
+    anything that is not all-bool/all-number/all-text as canonical JSON)."""
+    keys: list[str] = []
+    for p in points:
+        keys += [k for k in p.point.changes if k not in keys]
+    out: dict[str, dict[int, Any]] = {}
+    for key in keys:
+        vals = {p.point.index: p.point.changes[key] for p in points if key in p.point.changes}
+        present = list(vals.values())
+        if all(isinstance(v, bool) for v in present):
+            out[key] = vals
+        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+            out[key] = {i: float(v) for i, v in vals.items()}
+        elif all(isinstance(v, str) for v in present):
+            out[key] = vals
+        else:
+            out[key] = {i: canonical_json(v) for i, v in vals.items()}
+    return out
+
+
+def plan_sweep(spec: SweepSpec, base_dir: str | Path, name: str,
+               file: str = "<sweep>") -> SweepPlan:
+    """Expand a spec into points and runs (reads the scenario files, runs nothing)."""
+    base = Path(base_dir)
+    points = expand(spec, base)
+    base_data: dict[Path, dict[str, Any]] = {}
+    pds = []
+    for pt in points:
+        if pt.scenario_file not in base_data:
+            base_data[pt.scenario_file] = read_yaml(pt.scenario_file)
+        pds.append(point_data(pt, base_data[pt.scenario_file], spec.replications))
+    runs: list[PlannedRun] = []
+    seen: dict[str, int] = {}
+    problems = []
+    for p in pds:
+        for r in range(p.replications):
+            rid = run_key(p.scenario_hash, p.point.params_json, r, p.seed)
+            if rid in seen:
+                if seen[rid] != p.point.index and r == 0:
+                    problems.append(Problem(file, "points", (
+                        f"point {p.point.index} ({p.point.params_json}) is the same run as "
+                        f"point {seen[rid]}; every point must differ")))
+                continue
+            seen[rid] = p.point.index
+            runs.append(PlannedRun(rid, p.point.index, r))
+    if problems:
+        raise InputError(problems)
+    return SweepPlan(spec, name, base, pds, _column_values(pds), runs)
+
+
+# ----------------------------------------------------------------- the result
+
+
+@dataclass
+class SweepResult:
+    """Every run of a sweep, as DataFrames (one row per run, terminal or flow).
+
+    ``runs``, ``terminals`` and ``flows`` carry the run keys, a ``point`` column and one
+    column per parameter; ``failures`` lists the runs that raised with their ``error``;
+    ``lost`` the runs whose worker or transport failed (not recorded: a rerun retries
+    them). ``computed`` and ``skipped`` count this invocation's work.
+    """
+
+    plan: SweepPlan
+    path: Path
+    runs: pd.DataFrame
+    terminals: pd.DataFrame
+    flows: pd.DataFrame
+    failures: pd.DataFrame
+    lost: pd.DataFrame
+    computed: int
+    skipped: int
+    session: str
+    wall_s: float
+
+    @property
+    def points(self) -> pd.DataFrame:
+        return self.plan.points_frame()
+
+    @property
+    def missing(self) -> int:
+        """Runs of the spec with no record (not yet run: ``limit``, interrupted, lost)."""
+        return len(self.plan.runs) - len(self.runs) - len(self.failures)
+
+    @property
+    def complete(self) -> bool:
+        return self.missing == 0 and self.failures.empty
+
+    def summary(self, kpis: tuple[str, ...] | list[str] = DEFAULT_KPIS) -> pd.DataFrame:
+        """Per point: parameters, runs ok/failed, mean and 95 % CI half-width of each KPI,
+        and the most stressed terminal (stress of the mean occupancy and waiting factor
+        against the planning limits, as in :func:`portsim.verdict.terminal_table`)."""
+        pts = self.points
+        failed = (self.failures.groupby("point").size() if not self.failures.empty
+                  else pd.Series(dtype=int))
+        rows = []
+        for _, pt in pts.iterrows():
+            i = int(pt["point"])
+            g = self.runs[self.runs["point"] == i] if not self.runs.empty else self.runs
+            row = pt.drop(labels=["replications", "seed"]).to_dict()
+            row |= {"runs": len(g), "failed": int(failed.get(i, 0))}
+            for k in kpis:
+                if k in g:
+                    m, h, _ = mean_ci(g[k])
+                    row |= {k: m, f"{k}_ci95": h}
+            row |= self._bottleneck(i)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _bottleneck(self, point: int) -> dict[str, Any]:
+        t = self.terminals
+        if t.empty:
+            return {"bottleneck": None, "stress": np.nan}
+        t = t[t["point"] == point]
+        if t.empty:
+            return {"bottleneck": None, "stress": np.nan}
+        m = t.groupby(["terminal", "area"], observed=True, sort=False)[
+            ["occupancy", "waiting_factor", "band_top", "wf_limit"]].mean()
+        stress = np.fmax(m["occupancy"] / m["band_top"], m["waiting_factor"] / m["wf_limit"])
+        if stress.isna().all():
+            return {"bottleneck": None, "stress": np.nan}
+        top = stress.idxmax()
+        return {"bottleneck": f"{top[0]} ({top[1]})", "stress": float(stress.max())}
+
+    def failure_report(self) -> str:
+        """Failed (and lost) runs grouped by point and message, one line each."""
+        lines = []
+        pts = self.points.set_index("point")
+        for label, frame in (("failed", self.failures), ("lost", self.lost)):
+            if frame.empty:
+                continue
+            for (point, error), g in frame.groupby(["point", "error"], sort=True):
+                params = json.loads(str(g["params"].iloc[0])) if "params" in g else {}
+                what = ", ".join(f"{k}={v}" for k, v in params.items()) or "base scenario"
+                reps = ", ".join(str(r) for r in sorted(g["replication"]))
+                lines.append(f"point {point} [{pts.loc[point, 'scenario']}: {what}] "
+                             f"replication(s) {reps} {label}: {error}")
+        return "\n".join(lines)
+
+
+def _attach(frame: pd.DataFrame, plan: SweepPlan) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    point_of = {r.run_id: r.point for r in plan.runs}
+    out = frame.copy()
+    out.insert(0, "point", out["run_id"].map(point_of).astype(int))
+    sort = ["point", "replication"] + [c for c in ("terminal", "flow") if c in out]
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------- running
+
+
+def spec_from_source(source: str | Path | SweepSpec | dict[str, Any],
+                     base_dir: str | Path | None = None) -> tuple[SweepSpec, Path, str, str]:
+    """(spec, base directory, name, file label) from a path, a mapping or a spec."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        spec = load_spec(path)
+        return spec, path.parent, spec.name or path.stem, str(path)
+    spec = validate(SweepSpec, source, "<sweep>") if isinstance(source, dict) else source
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    check_spec(spec, "<sweep>", base)
+    return spec, base, spec.name or "sweep", "<sweep>"
+
+
+def run_sweep(
+    source: str | Path | SweepSpec | dict[str, Any],
+    out: str | Path | None = None,
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    limit: int | None = None,
+    retry_failed: bool = False,
+    base_dir: str | Path | None = None,
+    run_fn: Callable[[Scenario, int], RunOutput] = simulate_run,
+) -> SweepResult:
+    """Run (or resume) a sweep and return all its runs.
+
+    ``source`` is a spec file, a mapping or a :class:`SweepSpec` (``base_dir``: where its
+    scenario paths are relative to, default the current directory). Results go to
+    ``out`` (default ``out/sweeps/<name>``). Runs execute on ``executor`` when given,
+    else on a Dask cluster when ``scheduler`` is an address, else on ``workers`` local
+    processes (default: all cores; ``1`` runs inline). ``limit`` caps the number of runs
+    done by this call (the rest is left for a rerun). ``run_fn`` replaces the simulation
+    (tests; it must be picklable for a process pool).
+    """
+    t0 = time.perf_counter()
+    spec, base, name, file = spec_from_source(source, base_dir)
+    plan = plan_sweep(spec, base, name, file)
+    root = Path(out) if out is not None else Path("out") / "sweeps" / name
+    store = SweepStore(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "sweep.json").write_text(json.dumps({
+        "name": name, "spec": spec.model_dump(mode="json"),
+        "points": plan.points_frame().to_dict(orient="records"),
+        "runs": len(plan.runs)}, indent=2, default=str), encoding="utf-8")
+
+    done = store.status()
+    todo = [r for r in plan.runs
+            if r.run_id not in done or (retry_failed and done[r.run_id] == "failed")]
+    skipped = len(plan.runs) - len(todo)
+    if limit is not None:
+        todo = todo[:max(limit, 0)]
+    session = uuid.uuid4().hex[:12]
+    lost_rows: list[dict[str, Any]] = []
+    computed = 0
+
+    def meta(elapsed: float = 0.0, worker: str = "") -> dict[str, Any]:
+        return {"elapsed_s": elapsed, "worker": worker, "session": session,
+                "finished_at": pd.Timestamp.now(tz="UTC").isoformat()}
+
+    def record(run: PlannedRun, output: RunOutput) -> None:
+        keys = plan.key_record(run)
+        if output.status == "ok":
+            assert output.terminals is not None and output.flows is not None
+            store.write_ok(run.run_id, keys | output.port | meta(output.elapsed_s,
+                                                                 output.worker),
+                           output.terminals, output.flows)
+        else:
+            store.write_failed(run.run_id, keys | {"error": output.error}
+                               | meta(output.elapsed_s, output.worker))
+
+    pending_by_point: dict[int, list[PlannedRun]] = {}
+    for r in todo:
+        pending_by_point.setdefault(r.point, []).append(r)
+
+    ctx = open_executor(workers, scheduler) if executor is None else _given(executor)
+    with ctx as pool, progress_bar(len(todo), name, progress) as bar:
+        queue = TaskQueue(pool)
+        try:
+            for i, runs in pending_by_point.items():
+                p = plan.points[i]
+                try:
+                    if p.error is not None:
+                        raise _PointError(p.error)
+                    assert p.data is not None
+                    scenario = scenario_from_dict(p.data, p.point.scenario_file)
+                except (InputError, _PointError) as exc:
+                    msg = (str(exc) if isinstance(exc, _PointError)
+                           else f"InputError: {exc}")
+                    for r in runs:
+                        record(r, RunOutput("failed", error=msg))
+                        bar.update(1)
+                    continue
+                for r in runs:
+                    queue.submit(r, run_fn, scenario, r.replication)
+            while len(queue):
+                for run, ok, value in queue.next_done():
+                    assert isinstance(run, PlannedRun)
+                    if ok:
+                        record(run, value)
+                        computed += 1
+                    else:
+                        lost_rows.append(plan.key_record(run)
+                                         | {"error": f"{type(value).__name__}: {value}"})
+                    bar.update(1)
+        except BaseException:
+            queue.cancel()
+            raise
+
+    ids = [r.run_id for r in plan.runs]
+    lost = _attach(pd.DataFrame(lost_rows), plan)
+    return SweepResult(
+        plan=plan, path=root,
+        runs=_attach(store.read("runs", ids), plan),
+        terminals=_attach(store.read("terminals", ids), plan),
+        flows=_attach(store.read("flows", ids), plan),
+        failures=_attach(store.read("failed", ids), plan),
+        lost=lost, computed=computed, skipped=skipped, session=session,
+        wall_s=time.perf_counter() - t0,
+    )
+
+
+class _PointError(Exception):
+    """A point whose changes could not be applied to the scenario file."""
+
+
+class _given:
+    """A context manager around an executor the caller owns (not shut down here)."""
+
+    def __init__(self, executor: Executor):
+        self.executor = executor
+
+    def __enter__(self) -> Executor:
+        return self.executor
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def deterministic(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the columns that record who computed a run and when."""
+    return frame.drop(columns=[c for c in META_COLUMNS if c in frame.columns])

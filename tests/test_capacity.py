@@ -1,0 +1,185 @@
+"""Capacity search: the per-cargo demand scale, the root finder, the search on small ports,
+and agreement with exact queueing theory on c identical berths with M/E2/c service."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from portsim.cli import main
+from portsim.config.load import load_scenario
+from portsim.demand import plan_calls
+from portsim.errors import InputError
+from portsim.experiments import RootSearch, capacity
+from portsim.experiments.capacity import family_demand, measure, scaled
+from portsim.simulate import simulate
+from portsim.theory import max_utilisation_for_waiting_factor
+from tests.conftest import berth, identical_berths_scenario, make_scenario, port_dict, write_yaml
+
+
+def _mixed(tmp_path, days: float = 120):
+    """Two container berths and one bulk berth; a container flow and a coal flow."""
+    bulk = {"id": "BK", "cargo": "dry_bulk", "dwt": 50_000, "loa_m": 190.0, "beam_m": 32.0,
+            "draught_m": 11.0, "source": "assumption: test"}
+    from tests.conftest import container_class
+
+    port = port_dict([berth("B1", cranes=2), berth("B2", cranes=2),
+                      berth("K1", terminal="K", cargo=["dry_bulk"], loading_rate_t_h=1500)],
+                     classes=[container_class(), bulk])
+    scenario = {
+        "name": "mixed",
+        "demand": [
+            {"id": "box", "cargo": "container", "annual_volume": 400_000,
+             "classes": [{"ship_class": "S", "share": 1,
+                          "per_call": {"dist": "gamma", "mean": 1200, "cv": 0.5}}]},
+            {"id": "coal", "cargo": "dry_bulk", "annual_volume": 4_000_000,
+             "classes": [{"ship_class": "BK", "share": 1,
+                          "per_call": {"dist": "gamma", "mean": 40_000, "cv": 0.2}}]}],
+        "run": {"horizon_days": days, "warmup_days": 10, "replications": 3, "seed": 11},
+    }
+    return make_scenario(tmp_path, port, scenario), port, scenario
+
+
+# ----------------------------------------------------------------- per-cargo demand scale
+
+
+def test_demand_scale_by_cargo_scales_one_family_and_keeps_the_others_ships(tmp_path):
+    sc, _, _ = _mixed(tmp_path)
+    base, more = plan_calls(sc, 0), plan_calls(scaled(sc, "container", 2.0), 0)
+    box, coal = 0, 1
+    assert (more.flow == box).sum() == pytest.approx(2 * (base.flow == box).sum(), rel=0.15)
+    # common random numbers: the coal ships are exactly the same ones
+    for col in ("arrival_h", "volume", "handling_factor"):
+        np.testing.assert_array_equal(getattr(more, col)[more.flow == coal],
+                                      getattr(base, col)[base.flow == coal])
+    flows = simulate(scaled(sc, "container", 2.0), 0).flows.set_index("flow")
+    assert flows.loc["box", "demand_per_year"] == 800_000
+    assert flows.loc["coal", "demand_per_year"] == 4_000_000
+    assert family_demand(scaled(sc, "container", 2.0), "container") == 800_000
+
+
+def test_demand_scale_by_cargo_in_a_scenario_file(tmp_path):
+    _, port, scenario = _mixed(tmp_path)
+    write_yaml(tmp_path / "port.yaml", port)
+    f = write_yaml(tmp_path / "s.yaml", {"port": "port.yaml", **scenario,
+                                         "demand_scale_by_cargo": {"dry_bulk": 1.5}})
+    sc = load_scenario(f, {"demand_scale": 2.0})
+    assert family_demand(sc, "dry_bulk") == 12_000_000
+    assert family_demand(sc, "container") == 800_000
+    with pytest.raises(InputError, match="demand_scale_by_cargo"):
+        load_scenario(f, {"demand_scale_by_cargo.coal": 1.2})
+
+
+def test_measure_is_the_port_container_waiting_factor(tmp_path):
+    sc, _, _ = _mixed(tmp_path)
+    run = simulate(scaled(sc, "container", 1.5), 1)
+    assert measure(run, "container", "waiting_factor") == \
+        pytest.approx(run.port["container_waiting_factor"], rel=1e-12)
+    assert measure(run, "container", "mean_wait_h") == \
+        pytest.approx(run.port["container_mean_wait_h"], rel=1e-12)
+    assert math.isnan(measure(run, "lng", "waiting_factor"))
+
+
+# ----------------------------------------------------------------- the root finder
+
+
+def _solve(g, limit: float, **kw) -> RootSearch:
+    rs = RootSearch(**kw)
+    while (s := rs.next_scale()) is not None:
+        rs.observe(s, g(s), limit)
+    return rs
+
+
+@pytest.mark.parametrize("start", [0.2, 1.0, 3.0])
+def test_root_search_finds_a_steep_crossing_in_few_steps(start):
+    rs = _solve(lambda s: 0.1 * (s / 0.7) ** 8, 0.1, start=start, xtol=0.005)
+    assert rs.status == "ok"
+    assert rs.root == pytest.approx(0.7, rel=0.005)
+    assert len(rs.trail) <= 10
+
+
+def test_root_search_handles_no_waiting_and_bounds():
+    rs = _solve(lambda s: max(0.0, s - 0.5), 0.1, xtol=0.001)  # g = 0 below s = 0.5
+    assert rs.status == "ok" and rs.root == pytest.approx(0.6, rel=0.002)
+    never = _solve(lambda s: 0.0, 0.1, upper=10.0)
+    assert never.status == "above upper" and never.root == 10.0
+    always = _solve(lambda s: 1.0, 0.1, lower=0.01)
+    assert always.status == "below lower" and always.root == 0.01
+
+
+# ----------------------------------------------------------------- the search
+
+
+def test_capacity_on_a_small_port(tmp_path):
+    sc = identical_berths_scenario(tmp_path, c=2, rho=0.3, service_h=24.0, calls=2000,
+                                   seed=3)
+    res = capacity(sc, workers=2, min_replications=4, max_replications=6, rel_ci=0.5)
+    box = res.container
+    assert box is not None and box.replications >= 4
+    assert box.capacity == pytest.approx(box.scale * box.demand)
+    assert box.target == box.demand and box.margin == pytest.approx(box.capacity - box.demand)
+    assert box.bottleneck == "T" and box.bottleneck_area == "A"
+    # at the capacity the criterion holds about at its limit
+    assert abs(box.check[0] - 0.1) < 0.05
+    assert set(res.evaluations["phase"]) == {"search", "at capacity"}
+    assert (box.samples["status"] == "ok").all()
+    assert "container capacity" in res.answer() and "bottleneck at capacity: T (A)" in \
+        res.answer()
+    # a mean-wait limit instead: 24 h service, 2.4 h mean wait is the same criterion
+    hours = capacity(sc, workers=1, criterion="mean_wait_h", limit=2.4, min_replications=2,
+                     max_replications=2, bottleneck=False)
+    assert hours.container.criterion.kind == "mean_wait_h"
+    assert hours.container.capacity == pytest.approx(box.capacity, rel=0.1)
+
+
+def test_capacity_of_a_bulk_family_keeps_containers_at_demand(tmp_path):
+    sc, _, _ = _mixed(tmp_path, days=200)
+    res = capacity(sc, cargo="dry_bulk", workers=2, min_replications=3, max_replications=3,
+                   rel_ci=1.0)
+    coal = res.families["dry_bulk"]
+    assert coal.unit == "t" and coal.criterion.limit == sc.rules.threshold("dry_bulk") \
+        .waiting_factor
+    assert coal.bottleneck == "K"
+    at_cap = res.evaluations.query("phase == 'search'")
+    assert (at_cap["cargo"] == "dry_bulk").all()
+    with pytest.raises(InputError, match="no demand flow carries 'lng'"):
+        capacity(sc, cargo="lng", workers=1)
+
+
+def test_cli_capacity(tmp_path, capsys):
+    _, port, scenario = _mixed(tmp_path, days=100)
+    write_yaml(tmp_path / "port.yaml", port)
+    f = write_yaml(tmp_path / "s.yaml", {"port": "port.yaml", **scenario})
+    out = tmp_path / "cap"
+    assert main(["capacity", str(f), "--min-replications", "2", "--max-replications", "2",
+                 "-w", "2", "-q", "-o", str(out), "--target", "500000"]) == 0
+    text = capsys.readouterr().out
+    assert "ANSWER: mixed: container capacity" in text and "0.50 M TEU target" in text
+    assert (out / "capacity.csv").exists() and (out / "samples_container.csv").exists()
+    assert main(["capacity", str(f), "--cargo", "lng", "-q"]) == 2
+    assert "no demand flow carries 'lng'" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- against theory
+
+
+@pytest.mark.slow
+def test_capacity_of_identical_berths_matches_m_e2_c_theory(tmp_path):
+    """c = 4 berths, Poisson arrivals, Erlang-2 service of 24 h, waiting-factor limit 0.1
+    (the container threshold): the exact M/E2/c answer is ρ* = 0.552, i.e. λ* = ρ* c / 24
+    calls/h of 1000 TEU. The simulated capacity (10 replications of ~16,500 calls)
+    must contain it in its 95 % CI."""
+    c, service_h, limit = 4, 24.0, 0.1
+    sc = identical_berths_scenario(tmp_path, c=c, rho=0.5, service_h=service_h,
+                                   service_cv=1 / math.sqrt(2), calls=15_000, seed=1)
+    assert sc.rules.threshold("container").waiting_factor == limit
+    rho = max_utilisation_for_waiting_factor("M/E2/c", c, limit)
+    theory_teu = rho * c / service_h * 8760 * 1000
+    res = capacity(sc, workers=2, min_replications=10, max_replications=10)
+    box = res.container
+    assert box.replications == 10
+    assert abs(box.capacity - theory_teu) <= box.ci95, (box.capacity, box.ci95, theory_teu)
+    assert box.rel_ci < 0.02
+    assert box.check[0] == pytest.approx(limit, abs=box.check[1] + 0.005)

@@ -1,0 +1,70 @@
+"""Truck gates: the hourly fluid + pointwise-stationary queue, checked by hand and
+against Erlang C."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from portsim.model.gate import gate_queue, hourly_arrivals
+from portsim.model.yard import EIN, EOUT, EXP, IMP
+from portsim.simulate import simulate
+from portsim.theory import mmc_mean_wait
+from tests.test_yard import landside_scenario
+
+
+def test_steady_hour_is_an_mmc_queue():
+    """40 trucks/h at 3 lanes of 3 min (20 trucks/h each), exponential lane times: the
+    PSA wait is the M/M/3 wait of queueing theory, and there is no backlog."""
+    lam = np.full(5, 40.0)
+    rho, backlog, _, wait = gate_queue(lam, lanes=3, service_min=3.0, cv=1.0)
+    assert np.allclose(rho, 2 / 3)
+    assert (backlog == 0).all()
+    assert np.allclose(wait, mmc_mean_wait(40.0, 3.0 / 60.0, 3))
+
+
+def test_overloaded_hour_carries_a_backlog():
+    """100 trucks in one hour at 60 trucks/h: 40 are left at the end of the hour and
+    cleared in the next; a truck waits on average (0 + 40) / 2 / 60 = 1/3 h for the backlog
+    in the first hour and (40 + 0) / 2 / 60 in the second."""
+    lam = np.array([100.0, 0.0, 0.0])
+    rho, backlog, _, wait = gate_queue(lam, lanes=3, service_min=3.0, cv=0.0)
+    assert backlog.tolist() == [40.0, 0.0, 0.0]
+    fluid = np.array([1 / 3, 1 / 3, 0.0])
+    assert wait[1:] == pytest.approx(fluid[1:])
+    assert wait[0] > fluid[0]  # plus the (capped) random queueing of a saturated hour
+    assert rho[0] == pytest.approx(100 / 60)
+
+
+def test_hourly_profile_spreads_each_day():
+    profile = np.array([0.0] * 6 + [1.0] * 12 + [0.0] * 6)  # 06-18 h only
+    lam = hourly_arrivals(np.array([240.0, 120.0]), profile, 48)
+    assert lam[:24].sum() == pytest.approx(240.0)
+    assert lam[24:].sum() == pytest.approx(120.0)
+    assert lam[6] == pytest.approx(20.0) and lam[3] == 0.0
+    # a partial last day spreads its trucks over the hours it has
+    part = hourly_arrivals(np.array([240.0, 120.0]), profile, 36)
+    assert part[24:].sum() == pytest.approx(120.0)
+
+
+def test_gate_counts_the_trucks_the_yard_sends_by_road(tmp_path):
+    sc = landside_scenario(tmp_path)
+    res = simulate(sc, 0)
+    from portsim.demand import plan_calls
+    from portsim.model.port import PortModel
+
+    model = PortModel(sc, plan_calls(sc, 0), 0)
+    model.run()
+    tables = model.tables()
+    y = model.yards
+    H, h0 = y.H, int(sc.run.warmup_days * 24)
+    fin, fout = y.fin, y.fout
+    road = (fin[0, EXP, :H] + fin[0, EOUT, :H] + fout[0, IMP, :H] + fout[0, EIN, :H])
+    gate = tables["gate"].iloc[0]
+    # whole days inside the window are spread exactly; check the run's total
+    hourly = tables["gate_hourly"]
+    assert hourly["trucks"].sum() == pytest.approx(road.sum() / sc.landside.gate.teu_per_truck)
+    assert gate["trucks_per_year"] == pytest.approx(
+        hourly["trucks"].iloc[h0:].sum() * 8760 / (H - h0))
+    assert 0 < gate["mean_wait_h"] < gate["p95_wait_h"] + 1e-9
+    assert res.tables["gate"].iloc[0]["trucks_per_year"] == pytest.approx(gate["trucks_per_year"])

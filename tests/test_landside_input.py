@@ -1,0 +1,109 @@
+"""Bad landside input: a clear message naming the file and the path, exit 2, nothing
+written (``portsim run``)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from portsim.cli import main
+from tests.conftest import write_yaml
+from tests.test_yard import landside_port
+
+SCENARIO = {
+    "name": "bad-landside",
+    "port": "port.yaml",
+    "demand": [{"id": "box", "cargo": "container", "annual_volume": 100_000,
+                "classes": [{"ship_class": "S", "share": 1,
+                             "per_call": {"dist": "fixed", "mean": 1000}}]}],
+    "landside": {"modal_split": {"T": {"truck": 0.8, "rail": 0.1, "transshipment": 0.1}},
+                 "sea_rail": {"trains_per_year": 1000, "teu_per_train": 50}},
+    "run": {"horizon_days": 20, "warmup_days": 0, "replications": 1},
+}
+
+
+def _files(tmp_path, scenario=None, port=None):
+    write_yaml(tmp_path / "port.yaml", port or landside_port())
+    return write_yaml(tmp_path / "scenario.yaml", scenario or SCENARIO)
+
+
+def _bad(tmp_path, capsys, scenario=None, port=None) -> str:
+    out = tmp_path / "out"
+    code = main(["run", str(_files(tmp_path, scenario, port)), "-o", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert not out.exists(), "nothing may be written for bad input"
+    return err
+
+
+def _with(**landside):
+    sc = copy.deepcopy(SCENARIO)
+    sc["landside"].update(landside)
+    return sc
+
+
+def test_good_landside_input_runs(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(_files(tmp_path)), "-o", str(out), "-q"]) == 0
+    for name in ("yard.csv", "rail.csv", "gate.csv", "yard_occupancy.png", "rail_tracks.png"):
+        assert (out / name).exists(), name
+
+
+def test_negative_dwell(tmp_path, capsys):
+    err = _bad(tmp_path, capsys, _with(dwell={"import": {"mean_days": -2}}))
+    assert "scenario.yaml: landside.dwell.import.mean_days" in err
+    assert "greater than 0" in err and "-2" in err
+
+
+def test_modal_split_not_summing_to_one(tmp_path, capsys):
+    err = _bad(tmp_path, capsys, _with(modal_split={"T": {"truck": 0.8, "rail": 0.3}}))
+    assert "scenario.yaml: landside.modal_split.T" in err
+    assert "modal split must sum to 1: truck 0.8 + rail 0.3 + transshipment 0 = 1.1" in err
+
+
+def test_train_longer_than_every_track(tmp_path, capsys):
+    port = landside_port(track_m=600)
+    err = _bad(tmp_path, capsys, _with(sea_rail={"trains_per_year": 1000, "teu_per_train": 50,
+                                                 "wagons_per_train": 50}), port=port)
+    assert "scenario.yaml: landside.sea_rail.wagons_per_train" in err
+    assert "50 wagons x 14 m + 22 m locomotive = 722 m is longer than every loading track" in err
+    assert "longest: 600 m at rail terminal 'R'" in err and "port.yaml" in err
+
+
+@pytest.mark.parametrize("change, where, says", [
+    ({"sea_rail": {"scope": "corridor", "trains_per_year": 14000}}, "landside.sea_rail",
+     "give port_share"),
+    ({"sea_rail": {"trains_per_year": 0}}, "landside.sea_rail.trains_per_year",
+     "no trains run"),
+    ({"modal_split": {"NOPE": {"truck": 1}}}, "landside.modal_split.NOPE",
+     "unknown terminal 'NOPE'"),
+    ({"dwell": {"rail": {"mean_days": 3, "cv": 0.5, "dwel": 1}}}, "landside.dwell.rail.dwel",
+     "unknown key 'dwel'"),
+    ({"yard": {"slow_at": 1.5}}, "landside.yard.slow_at", "less than or equal to 1"),
+    ({"sea_rail": {"trains_per_year": 1000, "teu_per_train": 150}}, "landside.sea_rail",
+     "exceeds the train's 50 wagons x 2 TEU"),
+    ({"changes": {"Y": {"ground_slots": -5}}}, "landside.changes.Y.ground_slots",
+     "greater than 0"),
+    ({"yard": {"discharge_share": 0.5, "source": "nowhere-2099"}}, "landside.yard.source",
+     "source 'nowhere-2099'"),
+])
+def test_other_landside_mistakes(tmp_path, capsys, change, where, says):
+    err = _bad(tmp_path, capsys, _with(**change))
+    assert f"scenario.yaml: {where}" in err and says in err
+
+
+def test_port_file_mistakes_name_the_record(tmp_path, capsys):
+    port = landside_port()
+    port["yards"][0]["terminal"] = "TX"
+    port["yards"][0]["rail_terminal"] = "RX"
+    port["gates"][0]["terminals"] = ["T", "Q"]
+    port["rail_terminals"][0]["tracks"] = 0
+    err = _bad(tmp_path, capsys, port=port)
+    assert "port.yaml: rail_terminals[0].tracks (id R)" in err
+    port["rail_terminals"][0]["tracks"] = 2
+    err = _bad(tmp_path, capsys, port=port)
+    assert "port.yaml: yards[0].terminal: unknown terminal 'TX'" in err
+    assert "port.yaml: yards[0].rail_terminal: unknown rail terminal 'RX'" in err
+    assert "port.yaml: gates[0].terminals[1]: unknown terminal 'Q'" in err
