@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from portsim.cli import main
@@ -100,6 +101,15 @@ def test_root_search_finds_a_steep_crossing_in_few_steps(start):
     assert len(rs.trail) <= 10
 
 
+def test_root_search_with_a_pooled_slope_brackets_in_two_runs():
+    g = lambda s: 0.1 * math.exp(4.0 * (s - 0.74))  # noqa: E731
+    # a pooled slope that is right or 25 % off brackets at once; 50 % too steep, one more
+    for slope, runs in ((3.0, 2), (4.0, 2), (5.0, 2), (6.0, 3)):
+        rs = _solve(g, 0.1, start=0.76, step=0.05, xtol=0.05, slope=slope)
+        assert rs.status == "ok" and len(rs.trail) == runs
+        assert rs.root == pytest.approx(0.74, rel=1e-9)  # log-linear: exact
+
+
 def test_root_search_handles_no_waiting_and_bounds():
     rs = _solve(lambda s: max(0.0, s - 0.5), 0.1, xtol=0.001)  # g = 0 below s = 0.5
     assert rs.status == "ok" and rs.root == pytest.approx(0.6, rel=0.002)
@@ -113,7 +123,7 @@ def test_root_search_handles_no_waiting_and_bounds():
 
 
 def test_capacity_on_a_small_port(tmp_path):
-    sc = identical_berths_scenario(tmp_path, c=2, rho=0.3, service_h=24.0, calls=2000,
+    sc = identical_berths_scenario(tmp_path, c=2, rho=0.3, service_h=24.0, calls=1200,
                                    seed=3)
     res = capacity(sc, workers=2, min_replications=4, max_replications=6, rel_ci=0.5)
     box = res.container
@@ -127,6 +137,10 @@ def test_capacity_on_a_small_port(tmp_path):
     assert (box.samples["status"] == "ok").all()
     assert "container capacity" in res.answer() and "bottleneck at capacity: T (A)" in \
         res.answer()
+    # the answer depends on the seed only, not on the executor
+    inline = capacity(sc, workers=1, min_replications=4, max_replications=6, rel_ci=0.5)
+    pd.testing.assert_frame_equal(inline.container.samples, box.samples)
+    assert inline.container.check == box.check
     # a mean-wait limit instead: 24 h service, 2.4 h mean wait is the same criterion
     hours = capacity(sc, workers=1, criterion="mean_wait_h", limit=2.4, min_replications=2,
                      max_replications=2, bottleneck=False)

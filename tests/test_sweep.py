@@ -18,11 +18,11 @@ import pytest
 
 from portsim.cli import main
 from portsim.errors import InputError
-from portsim.experiments import deterministic, load_spec, run_sweep
+from portsim.experiments import capacity, deterministic, load_spec, run_sweep
 from portsim.experiments.runner import progress_bar
 from portsim.experiments.spec import canonical_json, check_path, expand, run_key
 from portsim.experiments.sweep import RunOutput, plan_sweep, simulate_run
-from tests.conftest import REPO, berth, port_dict, write_yaml
+from tests.conftest import REPO, berth, identical_berths_scenario, port_dict, write_yaml
 
 
 def _setup(tmp_path: Path, *, days: float = 60, grid: dict | None = None,
@@ -139,8 +139,13 @@ def test_one_worker_two_workers_and_a_dask_cluster_give_identical_results(tmp_pa
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster:
         dask = run_sweep(f, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        small = identical_berths_scenario(tmp_path / "q", c=2, rho=0.3, calls=1500, seed=2)
+        kw = {"min_replications": 3, "max_replications": 3, "bottleneck": False}
+        on_dask = capacity(small, scheduler=cluster.scheduler_address, **kw)
     assert dask.computed == 6
     _same(one, dask)
+    pd.testing.assert_frame_equal(on_dask.container.samples,
+                                  capacity(small, workers=1, **kw).container.samples)
     # the dataset is plain Parquet: readable without portsim
     runs = pd.read_parquet(tmp_path / "dask" / "runs")
     assert len(runs) == 6 and {"run_id", "demand_scale", "replication", "seed",

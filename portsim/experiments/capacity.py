@@ -27,28 +27,40 @@ relative width ``xtol`` (5 %) and interpolate log-linearly inside it. That is
 precise enough: on the exact M/E2/c curve the interpolation error over a 5 % bracket
 is below 0.05 % of the root (0.2 % over 10 %), far inside any useful CI. The ``s_r``
 are independent samples of the capacity (replications use independent streams), so
-the capacity is their mean with a Student-t 95 % confidence interval. Replications
-are added until the CI half-width is at most ``rel_ci`` of the mean (at least
-``min_replications``, at most ``max_replications``), judged on the CI projected for
-the replications already started. A replication started once others have finished
-starts from their mean with a first step of ``xtol``, which usually brackets its
-crossing at once: 2 to 3 runs, against 4 to 6 for the first replications. Chains run
-concurrently on any :class:`concurrent.futures.Executor` (one run per task), each
-chain sequential; the first result of a chain never depends on the others, later
-chains only take their starting point from them.
+the capacity is their mean with a Student-t 95 % confidence interval.
 
-How common the random numbers are across demand levels depends on
-:func:`portsim.demand.plan_calls`: within one ship class of one flow, scaling demand
-rescales exactly the same arrival gaps; but classes (and liner/tramp calls) of a flow
-share a stream, so a change in one class's number of calls reshuffles the draws of
-the next. The resulting jitter of ``g_r(s)`` along ``s`` (about ±10 % on plan-2025)
-widens the spread of the ``s_r``: it is part of the replication-to-replication
-variance the CI measures, and costs replications, not validity.
+Replications run in batches. The ``pilots`` (2) start from ``start`` (the scenario's
+demand) with a 25 % first step and take 4 to 6 runs each. Every later replication
+starts from the mean of the batches before it, and its second run is placed by a
+Newton step with the slope of ``log g`` in ``s`` pooled within those replications
+(least squares on their points near the crossing, each replication centred on its
+own mean: with common random numbers replications differ in level more than in
+slope), stretched by 30 % so that it brackets the crossing; that usually takes 2
+runs. The slope only places that run: every sample is still a crossing of its own
+replication's curve inside a bracket of at most ``xtol``, so an error in the pooled
+slope costs runs, never accuracy. The second batch fills up to ``min_replications``;
+then, while the CI half-width exceeds ``rel_ci`` of the mean, a batch adds the
+replications the current spread asks for (10 % to spare), up to
+``max_replications``. Within a batch all replications run concurrently on any
+:class:`concurrent.futures.Executor` (one run per task, each replication's runs in
+sequence). Because a replication depends only on its seed and on the batches before
+it, the answer is the same on one worker, many, or a Dask cluster.
+
+The curves ``g_r(s)`` are not perfectly smooth. In
+:func:`portsim.demand.plan_calls` the ship classes (and liner and tramp calls) of a
+flow share a stream, so a change in one class's number of calls reshuffles the draws
+of the next; and the model's own discrete choices (which ship gets which berth or
+channel slot) change with every arrival time. On plan-2025 ``g_r`` jitters by about
+±10 % along ``s`` (and still does with one stream per class, which was tried). The
+jitter is part of the replication-to-replication variance the CI measures: it costs
+replications, not validity.
 
 Each sample is the root of one replication's curve, and the mean of roots differs
 from the root of the mean curve by a term of the order of the curve's curvature
 times the variance of ``g_r`` (Jensen); with port-year runs this is well inside the
-CI (the M/E2/c test checks the answer against exact queueing theory).
+CI (the M/E2/c test checks the answer against exact queueing theory). Stopping on
+the observed spread makes the nominal 95 % a little optimistic when very few
+replications are used; ``min_replications`` (6) keeps that small.
 
 Bottleneck
 ----------
@@ -167,6 +179,7 @@ class RootSearch:
     lower: float = 1e-3
     upper: float = 50.0
     max_evals: int = 25
+    slope: float | None = None  # d log(g)/ds pooled from other replications: places run 2
     trail: list[tuple[float, float]] = field(default_factory=list)
     _a: tuple[float, float] | None = None  # largest scale seen meeting the criterion
     _b: tuple[float, float] | None = None  # smallest scale seen failing it
@@ -210,6 +223,13 @@ class RootSearch:
         if len(self.trail) >= self.max_evals:
             self.status = "max evals"
             return None
+        if len(self.trail) == 1 and self.slope and math.isfinite(self.trail[0][1]):
+            # a Newton step with the pooled slope, stretched a little so that it
+            # brackets the crossing, and at least 1 % long
+            s0, h0 = self.trail[0]
+            step = -1.3 * h0 / self.slope
+            step = math.copysign(max(abs(step), 0.01 * s0), -h0 if h0 else 1.0)
+            return min(max(s0 + step, s0 / 2, self.lower), s0 * 2, self.upper)
         a, b = self._a, self._b
         if b is None:  # criterion met everywhere so far: go up
             assert a is not None
@@ -253,6 +273,24 @@ class RootSearch:
         if not math.isfinite(a[1]):
             return (a[0] + b[0]) / 2
         return a[0] + (0 - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
+
+
+def pooled_slope(chains: Sequence[_Chain], band: float = 1.0) -> float | None:
+    """Slope of ``log(g / limit)`` in the scale, pooled within replications.
+
+    Least squares on every chain's points near the crossing (``|h| <= band``), each
+    chain centred on its own means (common random numbers: the replications differ
+    in level, they share the slope). ``None`` until two points of a chain exist.
+    """
+    sxy = sxx = 0.0
+    for c in chains:
+        pts = np.array([(s, h) for s, h in c.search.trail if math.isfinite(h) and abs(h) <= band])
+        if len(pts) < 2:
+            continue
+        ds, dh = pts[:, 0] - pts[:, 0].mean(), pts[:, 1] - pts[:, 1].mean()
+        sxy += float(ds @ dh)
+        sxx += float(ds @ ds)
+    return sxy / sxx if sxx > 0 and sxy > 0 else None
 
 
 # ----------------------------------------------------------------- results
@@ -387,21 +425,6 @@ def _criteria(scenario: Scenario, cargos: Sequence[str], kind: Kind,
     return out
 
 
-def _parallelism(executor: Executor | None) -> int:
-    if executor is None:
-        return 1
-    n = getattr(executor, "_max_workers", None)
-    if isinstance(n, int):
-        return n
-    client = getattr(executor, "_client", None)
-    if client is not None:
-        try:
-            return max(1, sum(client.nthreads().values()))
-        except Exception:
-            return 2
-    return 2
-
-
 def capacity(
     scenario: Scenario | str | Path,
     *,
@@ -416,10 +439,10 @@ def capacity(
     xtol: float = 0.05,
     bottleneck: bool = True,
     bottleneck_replications: int = 6,
+    pilots: int = 2,
     executor: Executor | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-    parallel: int | None = None,
     progress: bool = False,
 ) -> CapacityResult:
     """Search the capacity of one or more cargo families (see the module docstring).
@@ -431,7 +454,9 @@ def capacity(
     demand in the scenario — 8 M TEU for plan-2025). Stops when the CI half-width is at
     most ``rel_ci`` of the capacity. ``bottleneck_replications`` replications are run
     again at the capacity to find the bottleneck (``bottleneck=False`` skips them).
-    ``parallel``: replications searched at once (default: the executor's workers).
+    ``pilots``: replications searched first, from ``start``; the others start from
+    what they found. The answer depends on the scenario's seed and these settings only,
+    not on the executor or its number of workers.
     """
     t0 = time.perf_counter()
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
@@ -443,11 +468,10 @@ def capacity(
     evaluations: list[dict[str, Any]] = []
     families: dict[str, FamilyCapacity] = {}
     with ctx as pool:
-        width = parallel or _parallelism(pool)
         estimate = min_replications * 3 + (bottleneck_replications if bottleneck else 0)
         with progress_bar(estimate * len(crits), f"{sc.name} capacity", progress) as bar:
             for k, crit in enumerate(crits):
-                fam = _search(sc, crit, pool, width, start, xtol, rel_ci, min_replications,
+                fam = _search(sc, crit, pool, pilots, start, xtol, rel_ci, min_replications,
                               max_replications, bottleneck_replications if bottleneck else 0,
                               evaluations, bar)
                 if target is not None and k == 0:
@@ -468,48 +492,42 @@ class _Given:
         return None
 
 
-def _search(sc: Scenario, crit: Criterion, pool: Executor | None, width: int, start: float,
+def _search(sc: Scenario, crit: Criterion, pool: Executor | None, pilots: int, start: float,
             xtol: float, rel_ci: float, min_reps: int, max_reps: int, bottleneck: int,
             evaluations: list[dict[str, Any]], bar) -> FamilyCapacity:
+    """Batches of replications until the CI is narrow enough (see the module docstring).
+
+    Batch 1 is the pilots (started at ``start``), batch 2 fills up to ``min_reps``,
+    later batches add what the CI so far says is missing. Every chain of a batch starts
+    from the mean and pooled slope of the batches before it, so each sample — and the
+    number of replications — depends on the seed only, not on which worker ran what.
+    """
     demand = family_demand(sc, crit.cargo)
     queue = TaskQueue(pool)
-    chains: dict[int, _Chain] = {}
-    done: list[_Chain] = []
-    started = 0
+    done: dict[int, _Chain] = {}
 
     def roots() -> np.ndarray:
-        return np.array([c.search.root for c in done])
+        return np.array([done[r].search.root for r in sorted(done)])
 
-    def want_more() -> bool:
-        if started < min_reps:
+    def run_batch(reps: range) -> None:
+        prior = [done[r] for r in sorted(done)]
+        first = float(roots().mean()) if prior else start
+        chains = {r: _Chain(r, RootSearch(start=first, step=xtol if prior else 0.25,
+                                          xtol=xtol, slope=pooled_slope(prior)))
+                  for r in reps}
+
+        def submit(chain: _Chain) -> bool:
+            s = chain.search.next_scale()
+            if s is None:
+                return False
+            chain.pending = s
+            queue.submit(chain.replication, evaluate, sc, crit.cargo, crit.kind, s,
+                         chain.replication)
             return True
-        if started >= max_reps or len(done) < 2:
-            return False
-        r = roots()
-        sd, mean = float(r.std(ddof=1)), float(r.mean())
-        projected = stats.t.ppf(0.975, started - 1) * sd / math.sqrt(started)
-        return projected > rel_ci * mean
 
-    def submit(chain: _Chain) -> bool:
-        s = chain.search.next_scale()
-        if s is None:
-            return False
-        chain.pending = s
-        queue.submit(chain.replication, evaluate, sc, crit.cargo, crit.kind, s,
-                     chain.replication)
-        return True
-
-    try:
-        while True:
-            while len(chains) < width and want_more():
-                first = float(roots().mean()) if done else start
-                chain = _Chain(started, RootSearch(start=first, step=xtol if done else 0.25,
-                                                   xtol=xtol))
-                started += 1
-                chains[chain.replication] = chain
-                submit(chain)
-            if not chains:
-                break
+        for chain in chains.values():
+            submit(chain)
+        while len(queue):
             for rep, ok, value in queue.next_done():
                 if not ok:
                     raise RuntimeError(f"replication {rep} of the {crit.cargo} capacity "
@@ -522,27 +540,38 @@ def _search(sc: Scenario, crit: Criterion, pool: Executor | None, width: int, st
                                     "scale": s, "volume": s * demand, "value": value.value,
                                     "delivered": value.delivered,
                                     "elapsed_s": value.elapsed_s, "phase": "search"})
-                _tick(bar, len(chains))
+                _tick(bar, len(queue))
                 if not submit(chain):
-                    done.append(chains.pop(chain.replication))
+                    done[chain.replication] = chain
+
+    try:
+        run_batch(range(0, min(pilots, min_reps)))
+        run_batch(range(len(done), min_reps))
+        while len(done) < max_reps:
+            r = roots()
+            n, mean, sd = len(r), float(r.mean()), float(r.std(ddof=1))
+            if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= rel_ci * mean:
+                break
+            # replications the CI asks for at the current spread, 10 % to spare
+            need = math.ceil(1.1 * (stats.t.ppf(0.975, n - 1) * sd / (rel_ci * mean)) ** 2)
+            run_batch(range(n, min(max(need, n + 1), max_reps)))
     except BaseException:
         queue.cancel()
         raise
 
-    done.sort(key=lambda c: c.replication)
+    order = sorted(done)
     r = roots()
     scale, scale_half, n = mean_ci(r)
     samples = pd.DataFrame({
-        "replication": [c.replication for c in done], "scale": r, "capacity": r * demand,
-        "evaluations": [len(c.search.trail) for c in done],
-        "status": [c.search.status for c in done]})
+        "replication": order, "scale": r, "capacity": r * demand,
+        "evaluations": [len(done[i].search.trail) for i in order],
+        "status": [done[i].search.status for i in order]})
     fam = FamilyCapacity(
         cargo=crit.cargo, unit="TEU" if crit.cargo == "container" else "t", criterion=crit,
         demand=demand, target=demand, scale=scale, scale_ci95=scale_half,
         capacity=scale * demand, ci95=scale_half * demand, replications=n, samples=samples)
     if bottleneck:
-        _bottleneck(sc, crit, fam, queue, [c.replication for c in done][:bottleneck],
-                    evaluations, bar)
+        _bottleneck(sc, crit, fam, queue, order[:bottleneck], evaluations, bar)
     return fam
 
 

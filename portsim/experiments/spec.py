@@ -287,6 +287,7 @@ class PointData:
     seed: int
     replications: int
     error: str | None  # a change that cannot be applied
+    cost: float = 0.0  # expected calls per run (0 when unknown): runs costly points first
 
 
 def point_data(point: Point, base_data: dict[str, Any], replications: int | None) -> PointData:
@@ -304,4 +305,21 @@ def point_data(point: Point, base_data: dict[str, Any], replications: int | None
     n = replications or run.get("replications", RunSettings().replications)
     n = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
     return PointData(point, data, name, scenario_hash(base_data, src, point.scenario_file),
-                     seed, n, error)
+                     seed, n, error, expected_calls(data))
+
+
+def expected_calls(data: dict[str, Any] | None) -> float:
+    """Calls one run of the scenario simulates, from its demand alone (0 if invalid).
+
+    A run's cost grows with its calls, so this orders a sweep's runs costliest first.
+    """
+    if data is None:
+        return 0.0
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValueError:
+        return 0.0
+    years = (spec.run.warmup_days + spec.run.horizon_days) / 365.0
+    by_cargo = spec.demand_scale_by_cargo
+    return years * sum(f.calls_per_year * spec.demand_scale * by_cargo.get(f.cargo, 1.0)
+                       for f in spec.demand)

@@ -30,7 +30,7 @@ TABLES = ("runs", "terminals", "flows", "failed")
 
 #: Columns that record how and when a run was computed, not what it computed;
 #: they differ between two otherwise identical runs.
-META_COLUMNS = ("elapsed_s", "worker", "session", "finished_at")
+META_COLUMNS = ("elapsed_s", "cpu_s", "worker", "session", "finished_at")
 
 
 class SweepStore:
@@ -53,30 +53,24 @@ class SweepStore:
                         out[f.stem] = state
         return out
 
-    def _write(self, table: str, run_id: str, frame: pd.DataFrame) -> None:
+    def _write(self, table: str, run_id: str, data: bytes) -> None:
         d = self._dir(table)
         d.mkdir(parents=True, exist_ok=True)
         tmp = d / f".{run_id}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-        frame = _plain(frame)
         try:
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+            tmp.write_bytes(data)
             os.replace(tmp, d / f"{run_id}.parquet")
         finally:
             tmp.unlink(missing_ok=True)
 
-    def write_ok(self, run_id: str, record: dict, terminals: pd.DataFrame,
-                 flows: pd.DataFrame) -> None:
-        """Store a successful run (its ``runs/`` record last: the commit)."""
-        keys = {k: v for k, v in record.items() if k in ("run_id", "replication", "seed",
-                                                        "scenario_hash")}
-        self._write("terminals", run_id, terminals.assign(**keys))
-        self._write("flows", run_id, flows.assign(**keys))
-        self._write("runs", run_id, pd.DataFrame([record]))
-        (self._dir("failed") / f"{run_id}.parquet").unlink(missing_ok=True)
-
-    def write_failed(self, run_id: str, record: dict) -> None:
-        """Store a run that raised, with its error message."""
-        self._write("failed", run_id, pd.DataFrame([record]))
+    def write(self, run_id: str, tables: dict[str, bytes]) -> None:
+        """Store one run's files (Parquet bytes by table). A successful run's ``runs/``
+        record is written last — the commit — and replaces an earlier failure."""
+        for table in ("terminals", "flows", "failed", "runs"):
+            if table in tables:
+                self._write(table, run_id, tables[table])
+        if "runs" in tables:
+            (self._dir("failed") / f"{run_id}.parquet").unlink(missing_ok=True)
 
     def read(self, table: str, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
         """The records of ``table`` (only those of ``run_ids`` when given), in id order."""
@@ -95,6 +89,13 @@ class SweepStore:
             return pa.concat_tables(tables, promote_options="permissive").to_pandas()
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column changed type between specs
             return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as the bytes of a Parquet file (categoricals as plain strings)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(_plain(frame), preserve_index=False), sink)
+    return sink.getvalue().to_pybytes()
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

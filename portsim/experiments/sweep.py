@@ -14,11 +14,14 @@ Method
    once per content, see :func:`portsim.config.load.load_port`); a point whose changes
    make the scenario invalid records all its runs as failed with the input error.
 4. The remaining runs go to the executor (:mod:`portsim.experiments.runner`: inline, a
-   local process pool using every core by default, or a Dask cluster). A task carries
-   the resolved scenario and the replication index; the worker simulates it and returns
-   the run's port KPIs, per-terminal KPIs (with planning limits and stress, as in
-   :func:`portsim.verdict.terminal_table`) and per-flow delivery. A run that raises is
-   returned as a failure with its message. Results are written as they arrive.
+   local process pool using every core by default, or a Dask cluster), the runs of the
+   costliest points first (cost: the calls a run simulates) so that the pool's tail
+   holds short runs. A task carries the resolved scenario, the replication index and
+   the run's keys; the worker simulates it and returns the run's records already as
+   Parquet bytes — port KPIs, per-terminal KPIs (with planning limits and stress, as in
+   :func:`portsim.verdict.terminal_table`) and per-flow delivery, or, for a run that
+   raises, its error message — so the collecting process only writes files, as they
+   arrive, and stays out of the workers' way.
 5. The result gathers every run of the spec from the store — those computed now and
    those found — so the dataset, and the :class:`SweepResult`, are the same whether the
    sweep ran in one go, in pieces, on one worker, two, or a cluster: seeds depend only
@@ -56,7 +59,7 @@ from portsim.experiments.spec import (
     point_data,
     run_key,
 )
-from portsim.experiments.store import META_COLUMNS, SweepStore
+from portsim.experiments.store import META_COLUMNS, SweepStore, parquet_bytes
 from portsim.simulate import Replications, mean_ci, simulate
 
 #: KPIs the summary shows by default (columns of the runs table: the port KPIs).
@@ -77,6 +80,7 @@ class RunOutput:
     flows: pd.DataFrame | None = None
     error: str | None = None
     elapsed_s: float = 0.0
+    cpu_s: float = 0.0
     worker: str = ""
 
 
@@ -84,7 +88,7 @@ def simulate_run(scenario: Scenario, replication: int) -> RunOutput:
     """Simulate one run and reduce it to its records (runs in a worker process)."""
     from portsim.verdict import terminal_table
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         run = simulate(scenario, replication)
@@ -92,10 +96,40 @@ def simulate_run(scenario: Scenario, replication: int) -> RunOutput:
         terms = terms.drop(columns=[c for c in terms.columns if c.endswith("_ci95")])
         port = {str(k): float(v) for k, v in run.port.items()}
         return RunOutput("ok", port, terms, run.flows.copy(),
-                         elapsed_s=time.perf_counter() - t0, worker=worker)
+                         elapsed_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0,
+                         worker=worker)
     except Exception as exc:
         return RunOutput("failed", error=f"{type(exc).__name__}: {exc}",
-                         elapsed_s=time.perf_counter() - t0, worker=worker)
+                         elapsed_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0,
+                         worker=worker)
+
+
+def run_records(output: RunOutput, keys: dict[str, Any], session: str) -> dict[str, bytes]:
+    """The Parquet files of one run (``runs``/``terminals``/``flows``, or ``failed``).
+
+    Built where the run was computed, so that the process collecting results only
+    writes bytes: serialising is spread over the workers.
+    """
+    meta = {"elapsed_s": output.elapsed_s, "cpu_s": output.cpu_s, "worker": output.worker,
+            "session": session, "finished_at": pd.Timestamp.now(tz="UTC").isoformat()}
+    if output.status != "ok":
+        return {"failed": parquet_bytes(pd.DataFrame([keys | {"error": output.error}
+                                                      | meta]))}
+    assert output.terminals is not None and output.flows is not None
+    link = {k: keys[k] for k in ("run_id", "scenario_hash", "replication", "seed")}
+    return {"terminals": parquet_bytes(output.terminals.assign(**link)),
+            "flows": parquet_bytes(output.flows.assign(**link)),
+            "runs": parquet_bytes(pd.DataFrame([keys | output.port | meta]))}
+
+
+def execute(run_fn: Callable[[Scenario, int], RunOutput], scenario: Scenario,
+            replication: int, keys: dict[str, Any], session: str) -> dict[str, bytes]:
+    """A sweep task: run ``run_fn`` and return the run's records as Parquet bytes."""
+    try:
+        output = run_fn(scenario, replication)
+    except Exception as exc:  # run_fn is expected to catch; be safe with foreign ones
+        output = RunOutput("failed", error=f"{type(exc).__name__}: {exc}")
+    return run_records(output, keys, session)
 
 
 # ----------------------------------------------------------------- planning the runs
@@ -349,31 +383,19 @@ def run_sweep(
     lost_rows: list[dict[str, Any]] = []
     computed = 0
 
-    def meta(elapsed: float = 0.0, worker: str = "") -> dict[str, Any]:
-        return {"elapsed_s": elapsed, "worker": worker, "session": session,
-                "finished_at": pd.Timestamp.now(tz="UTC").isoformat()}
-
-    def record(run: PlannedRun, output: RunOutput) -> None:
-        keys = plan.key_record(run)
-        if output.status == "ok":
-            assert output.terminals is not None and output.flows is not None
-            store.write_ok(run.run_id, keys | output.port | meta(output.elapsed_s,
-                                                                 output.worker),
-                           output.terminals, output.flows)
-        else:
-            store.write_failed(run.run_id, keys | {"error": output.error}
-                               | meta(output.elapsed_s, output.worker))
-
     pending_by_point: dict[int, list[PlannedRun]] = {}
     for r in todo:
         pending_by_point.setdefault(r.point, []).append(r)
+    # longest-processing-time first: the costliest points' runs go first, so that the
+    # pool's tail holds cheap runs (ties keep the spec's order)
+    order = sorted(pending_by_point, key=lambda i: -plan.points[i].cost)
 
     ctx = open_executor(workers, scheduler) if executor is None else _given(executor)
     with ctx as pool, progress_bar(len(todo), name, progress) as bar:
         queue = TaskQueue(pool)
         try:
-            for i, runs in pending_by_point.items():
-                p = plan.points[i]
+            for i in order:
+                runs, p = pending_by_point[i], plan.points[i]
                 try:
                     if p.error is not None:
                         raise _PointError(p.error)
@@ -383,16 +405,18 @@ def run_sweep(
                     msg = (str(exc) if isinstance(exc, _PointError)
                            else f"InputError: {exc}")
                     for r in runs:
-                        record(r, RunOutput("failed", error=msg))
+                        store.write(r.run_id, run_records(RunOutput("failed", error=msg),
+                                                          plan.key_record(r), session))
                         bar.update(1)
                     continue
                 for r in runs:
-                    queue.submit(r, run_fn, scenario, r.replication)
+                    queue.submit(r, execute, run_fn, scenario, r.replication,
+                                 plan.key_record(r), session)
             while len(queue):
                 for run, ok, value in queue.next_done():
                     assert isinstance(run, PlannedRun)
                     if ok:
-                        record(run, value)
+                        store.write(run.run_id, value)
                         computed += 1
                     else:
                         lost_rows.append(plan.key_record(run)
