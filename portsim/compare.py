@@ -73,9 +73,20 @@ class Comparison:
         others = t[t["scenario"] != best["scenario"]]
         rest = "; ".join(f"{r.scenario} {r.diff:+.2f} ± {r.ci95:.2f}"
                          for r in others.itertuples())
-        return (f"'{best['scenario']}' cuts {kpi} most: {best['diff']:+.2f} h per call "
+        text = (f"'{best['scenario']}' cuts {kpi} most: {best['diff']:+.2f} h per call "
                 f"(95 % CI {lo:+.2f} to {hi:+.2f}; base {best['base']:.2f} h), {sig}"
                 + (f". Others: {rest}" if rest else ""))
+        if len(others):  # is the winner ahead of the runner-up? (paired, same replications)
+            second = others.sort_values("diff").iloc[0]["scenario"]
+            k = self.kpis.set_index("replication")
+            d = (k.loc[k["scenario"] == second, kpi] - k.loc[k["scenario"] == best["scenario"],
+                                                           kpi]).to_numpy(dtype=float)
+            m, half, n = mean_ci(d[np.isfinite(d)])
+            ahead = n > 1 and np.isfinite(half) and m > half
+            text += (f". Against the runner-up '{second}' it is "
+                     f"{m:.3f} ± {half:.3f} h per call lower"
+                     + (" (significant)" if ahead else " (not significant: a tie)"))
+        return text
 
 
 def kpi_row(run: RunResult) -> pd.Series:

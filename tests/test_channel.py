@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from portsim.config.marine import Tide
@@ -399,3 +400,31 @@ def test_ship_takes_the_route_that_gets_it_through_soonest(tmp_path):
     res = summarise(sc, 0, model.plan, log, model.in_system(), model.tables())
     assert res.tables["channel_calls"]["route_in"].astype(str).tolist() == ["A", "B"]
     assert log.waits["tide"][1] == 0.0
+
+
+def test_channel_plots_draw(tmp_path):
+    from portsim import plots
+
+    res = simulate(_busy_port(tmp_path), 0)
+    plots.save(plots.channel_diagram(res, days=5.0), tmp_path / "channel.png")
+    assert (tmp_path / "channel.png").stat().st_size > 10_000
+
+
+def test_ships_are_conserved_with_the_channel_model(tmp_path):
+    res = simulate(_busy_port(tmp_path), 2)
+    p = res.port
+    assert p["calls_arrived"] == p["calls_departed"] + res.in_system_at_end
+
+
+def test_forgetting_old_bookings_never_changes_a_plan(tmp_path, monkeypatch):
+    """Pools and sections drop finished bookings to stay fast; keeping them all must give
+    the very same run (a ship ready after a berth closure plans ahead of the clock)."""
+    sc = _busy_port(tmp_path)
+    fast = simulate(sc, 0).calls
+    from portsim.model import channel as ch_mod
+    from portsim.model import marine
+
+    monkeypatch.setattr(marine.Pool, "forget_before", lambda self, now: None)
+    monkeypatch.setattr(ch_mod.SegmentState, "forget_before", lambda self, now: None)
+    slow = simulate(sc, 0).calls
+    pd.testing.assert_frame_equal(fast, slow)

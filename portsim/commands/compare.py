@@ -4,7 +4,8 @@ Every scenario runs with the first one's seed, replications, horizon and warm-up
 replication r of each sees the same ships and the same weather. Prints, for each
 scenario against the first, the change of every headline KPI with a paired 95 %
 confidence interval, and answers which scenario cuts waiting most; writes
-``compare.csv`` (all KPIs), ``kpis.csv`` (per replication) and ``compare.png``.
+``compare.csv`` (all KPIs), ``kpis.csv`` (per replication), ``compare.png`` and, per
+scenario k with a channel model, ``channel-k.png`` (time–distance diagram with the tide).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         plots.save(plots.comparison(result.table, result.base,
                                     f"Against '{result.base}' ({n} paired replications)"),
                    tmp / "compare.png")
+        for k, reps in enumerate(result.runs):  # time-distance diagram, first replication
+            if "channel_calls" in reps.runs[0].tables:
+                plots.save(plots.channel_diagram(reps.runs[0], days=3.0),
+                           tmp / f"channel-{k}.png")
         if args.report:
             from portsim import report
 
@@ -108,4 +113,6 @@ def render_compare(result, scenarios) -> str:
                                 "value": (label[:24], ""), "diff": ("difference", ""),
                                 "ci95": ("± 95 % CI", ""), "sig": ("", "")})]
     lines += ["", "(* the 95 % interval excludes zero)", "", "ANSWER: " + result.answer()]
+    if "container_mean_wait_total_h" in set(result.table["kpi"]):
+        lines.append("Containers: " + result.answer("container_mean_wait_total_h"))
     return "\n".join(lines)

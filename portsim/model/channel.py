@@ -55,6 +55,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
+from heapq import heappush
 
 import numpy as np
 import pandas as pd
@@ -194,6 +195,8 @@ class Option:
              (st.all if ow else st.ow)[d], st.headway, st, ow, st.all[d], st.ow[d])
             for st, off, ow in self.segs
         ]
+        self.check = [f[:5] for f in self.fast]
+        self.book = [(f[0], f[6], f[7], f[8]) for f in self.fast]
     pilot: tuple[float, float] | None  # (offset, length)
     tugs: tuple[float, float, int] | None  # (offset, length, count)
     weather: bool
@@ -201,6 +204,8 @@ class Option:
     # per segment of ``segs``, for the hot path: (offset, opposite list to check, reach,
     # same-direction list to check, headway, state, one-way, own list, own one-way list)
     fast: list[tuple] = field(init=False)
+    check: list[tuple] = field(init=False)  # (offset, opposite, reach, same, headway)
+    book: list[tuple] = field(init=False)  # (offset, one-way, own list, own one-way list)
 
 
 # ----------------------------------------------------------------- the channel model
@@ -250,6 +255,7 @@ class ChannelModel:
         nan = [math.nan] * n
         self.start = (list(nan), list(nan))  # planned start of each transit, by direction
         self.option = ([-1] * n, [-1] * n)
+        self.out_end = list(nan)  # out of the channel
         for cause in CAUSES:  # every replication and scenario gets the same columns
             waits.setdefault(cause, [0.0] * n)
         self.waits = waits
@@ -289,10 +295,10 @@ class ChannelModel:
             segs = []
             seen_sections: set[str] = set()
             for sid, off in zip(order, offsets, strict=True):
-                key = "+".join(self.sections[(k, sid)]) if route is not None else ""
-                if key in self.states and key not in seen_sections:
-                    seen_sections.add(key)  # the section starts here in sailing order
-                    segs.append((self.states[key], off, one_way(self.segments[sid], ship)))
+                sec = "+".join(self.sections[(k, sid)]) if route is not None else ""
+                if sec in self.states and sec not in seen_sections:
+                    seen_sections.add(sec)  # the section starts here in sailing order
+                    segs.append((self.states[sec], off, one_way(self.segments[sid], ship)))
             ow_ids = {sid for sid in order if one_way(self.segments[sid], ship)}
             pilot = None
             if pilots is not None and ship.dwt >= pilots.min_dwt:
@@ -381,52 +387,107 @@ class ChannelModel:
         end = self.end_h
         self.waits[cause][i] += min(t1, end) - min(t0, end)
 
-    def plan(self, i: int, now: float, direction: int) -> tuple[float, float]:
+    def plan(self, i: int, now: float, direction: int, clock: float | None = None
+             ) -> tuple[float, float]:
         """Plan call ``i``'s transit from ``now``: (start, sailing hours). Waits are
-        booked to the call by cause; the passage, pilot and tugs are booked."""
+        booked to the call by cause; the passage, pilot and tugs are booked.
+
+        Most ships can start at once: a quick test of every constraint at ``now`` (the
+        first pass of :meth:`_earliest`, inlined) avoids the search for them. ``clock`` is
+        the simulation time (default ``now``); a ship may be ready later than that (after
+        a berth closure), and bookings are only forgotten up to the clock, never up to a
+        future ready time that other ships' plans may precede."""
+        if clock is None:
+            clock = now
         opts = self.opts_in[i] if direction == INBOUND else self.opts_out[i]
         opt = opts[0]
         pilots, tugs = self.pilots, self.tugs
-        if pilots is not None and pilots.heap and pilots.heap[0][0] <= now:
-            pilots.forget_before(now)
-        if tugs is not None and tugs.heap and tugs.heap[0][0] <= now:
-            tugs.forget_before(now)
         if len(opts) > 1:  # several routes: the one that gets the ship through soonest
+            for pool in (pilots, tugs):
+                if pool is not None:
+                    pool.forget_before(clock)
             best = math.inf
             for o in opts:
                 arrive = self._earliest(o, now, -1) + o.sail_h
                 if arrive < best - EPS:
                     best, opt = arrive, o
-        t = self._earliest(opt, now, i)
+        pilot, tug = opt.pilot, opt.tugs
+        free = True
+        c_ends = self.closed.ends
+        if c_ends and opt.weather:
+            j = bisect_right(c_ends, now)
+            free = j == len(c_ends) or self.closed.starts[j] >= now + opt.sail_h
+        if free and opt.tide is not None:
+            free = opt.tide.next_open(now) == now
+        if free:
+            for off, opp, reach, same, h in opt.check:
+                s = now + off
+                if opp and opp[-1] > s - reach:
+                    j = bisect_right(opp, s - reach)
+                    if j < len(opp) and opp[j] < s + reach:
+                        free = False
+                        break
+                if h and same and same[-1] > s - h:
+                    j = bisect_right(same, s - h)
+                    if j < len(same) and same[j] < s + h:
+                        free = False
+                        break
+        # pools: ``pending`` counts booked jobs not yet closed; close the finished ones
+        # only when the bound says the pool might be full (every few jobs, not every call)
+        if free and pilot is not None and pilots.pending >= pilots.capacity:  # type: ignore[union-attr]
+            pilots.forget_before(clock)  # type: ignore[union-attr]
+            free = pilots.pending < pilots.capacity  # type: ignore[union-attr]
+        if free and tug is not None and tugs.pending + tug[2] > tugs.capacity:  # type: ignore[union-attr]
+            tugs.forget_before(clock)  # type: ignore[union-attr]
+            free = tugs.pending + tug[2] <= tugs.capacity  # type: ignore[union-attr]
+        if not free:
+            for pool in (pilots, tugs):
+                if pool is not None:
+                    pool.forget_before(clock)
+        t = now if free else self._earliest(opt, now, i)
         self.start[direction][i] = t
         self.option[direction][i] = opt.index
         if t == math.inf:
             return t, opt.sail_h
-        for off, _, _, _, _, _, ow, own, own_ow in opt.fast:
+        for off, ow, own, own_ow in opt.book:
             insort(own, t + off)
             if ow:
                 insort(own_ow, t + off)
-        if opt.pilot is not None:
-            pilots.book(t + opt.pilot[0], opt.pilot[1], 1)  # type: ignore[union-attr]
-        if opt.tugs is not None:
-            tugs.book(t + opt.tugs[0], opt.tugs[1], opt.tugs[2])  # type: ignore[union-attr]
+        if pilot is not None:  # Pool.book, inlined
+            heappush(pilots.heap, (t + pilot[0] + pilot[1], t + pilot[0], 1))  # type: ignore[union-attr]
+            pilots.pending += 1  # type: ignore[union-attr]
+            pilots.busy_h += pilot[1]  # type: ignore[union-attr]
+            pilots.jobs += 1  # type: ignore[union-attr]
+        if tug is not None:  # Pool.book, inlined
+            heappush(tugs.heap, (t + tug[0] + tug[1], t + tug[0], tug[2]))  # type: ignore[union-attr]
+            tugs.pending += tug[2]  # type: ignore[union-attr]
+            tugs.busy_h += tug[1] * tug[2]  # type: ignore[union-attr]
+            tugs.jobs += 1  # type: ignore[union-attr]
         self._planned += 1
         if self._planned % 256 == 0:
             for state in self.states.values():
-                state.forget_before(now)
+                state.forget_before(clock)
         return t, opt.sail_h
 
     def plan_out(self, i: int, now: float, work_start: float, work_end: float) -> float:
         """Plan call ``i``'s outbound transit when it is ready to leave at ``now``;
         berth closures during its cargo work [work_start, work_end] delay it first."""
-        pause = self.berth_pause(i, work_start, work_end)
-        if pause > 0:
-            self.waits["weather"][i] += min(now + pause, self.end_h) - min(now, self.end_h)
-        return self.plan(i, now + pause, OUTBOUND)[0]
+        clock = now
+        ends = self.berths_closed.ends
+        if ends:  # berth_pause, with its common case (no closure during the work) inlined
+            j = bisect_right(ends, work_start)
+            if j < len(ends) and self.berths_closed.starts[j] < work_end:
+                pause = self.berth_pause(i, work_start, work_end)
+                if pause > 0:
+                    self._book_wait(i, "weather", now, now + pause)
+                    now += pause
+        t, sail = self.plan(i, now, OUTBOUND, clock)
+        self.out_end[i] = t + sail
+        return t
 
     def departure(self, i: int) -> float:
         """When call ``i`` is out of the channel (after :meth:`plan_out`)."""
-        return self.start[OUTBOUND][i] + self.options[self.option[OUTBOUND][i]].sail_h
+        return self.out_end[i]
 
     def berth_pause(self, i: int, work_start: float, work_end: float) -> float:
         """Hours by which closures of the berths delay work that ran [start, end]."""
@@ -473,8 +534,10 @@ class ChannelModel:
         calls = pd.DataFrame(cols)
         window = end_h - start_h
         rows = []
+        planned = [(np.asarray(self.option[d]), np.asarray(self.start[d], dtype=float))
+                   for d in (INBOUND, OUTBOUND)]
         for seg in port.channel_segments:
-            st, dr, ow = self._passages(seg.id)
+            st, dr, ow = self._passages(seg.id, planned)
             inside = (st >= start_h) & (st < end_h)
             dur = seg.transit_h
             section = next((st for st in self.states.values() if seg.id in st.segments), None)
@@ -510,8 +573,10 @@ class ChannelModel:
         return {"channel_calls": calls, "channel_segments": segments,
                 "marine": pd.DataFrame(marine), "weather": weather}
 
-    def _passages(self, seg_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Entry times, directions and one-way flags of every planned passage."""
+    def _passages(self, seg_id: str, planned: list[tuple[np.ndarray, np.ndarray]]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entry times, directions and one-way flags of every planned passage;
+        ``planned``: (option index, start) arrays per direction."""
         nopt = len(self.options)
         offset = np.full(nopt + 1, np.nan)  # by option; the last slot: no option (-1)
         oneway = np.zeros(nopt + 1, bool)
@@ -520,9 +585,8 @@ class ChannelModel:
                 offset[o.index] = o.offsets[o.seg_ids.index(seg_id)]
                 oneway[o.index] = seg_id in o.one_way_ids
         starts, dirs, ows = [], [], []
-        for d in (INBOUND, OUTBOUND):
-            idx = np.asarray(self.option[d])
-            st = np.asarray(self.start[d], dtype=float) + offset[idx]
+        for d, (idx, start) in enumerate(planned):
+            st = start + offset[idx]
             keep = np.isfinite(st)
             starts.append(st[keep])
             dirs.append(np.full(int(keep.sum()), d))

@@ -195,7 +195,7 @@ class PortModel:
         """Sail from the berth out of the port."""
         ch = self.channel
         if ch is not None:
-            self.log.departed_h[i] = ch.departure(i)
+            self.log.departed_h[i] = ch.out_end[i]  # planned in ready_to_sail
             return
         self.log.departed_h[i] = self.env.now + self.transit_h[self._terminal[i]]
         return

@@ -91,6 +91,8 @@ class TideModel:
             # from PAD_H before the start, so that a window open at hour 0 has a real start
             self.grid = np.arange(-PAD_H, self.end_h + GRID_H, GRID_H)
         self.on_grid = self.level(self.grid)
+        run = self.on_grid[self.grid >= 0]
+        self._range = (float(run.min()), float(run.max()))
         self._windows: dict[tuple, Windows] = {}
 
     def level(self, t: np.ndarray | float) -> np.ndarray:
@@ -110,12 +112,12 @@ class TideModel:
     @property
     def lowest(self) -> float:
         """Lowest level from the run's start on."""
-        return float(self.on_grid[self.grid >= 0].min())
+        return self._range[0]
 
     @property
     def highest(self) -> float:
         """Highest level from the run's start on."""
-        return float(self.on_grid[self.grid >= 0].max())
+        return self._range[1]
 
     def deep_enough(self, need: float) -> Windows:
         """Intervals where the level is at least ``need`` metres above chart datum."""
