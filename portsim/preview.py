@@ -71,9 +71,10 @@ __all__ = [
 ]
 
 OPERATING_DAYS = 365.0
-"""Berth operating days ``Ty`` for the design-code capacity: the model has no closure
-days of its own, so the preview uses the whole year (JTS 165 examples use 333–350 d;
-pass ``operating_days`` to :func:`preview` to match a port's closures)."""
+"""Berth operating days ``Ty`` for the design-code capacity: the whole year, as the
+berth time the preview compares it with (weather closures, which the marine model
+simulates, are a few days a year at Qinzhou and are left to the simulation; JTS 165
+examples use 333–350 d: pass ``operating_days`` to :func:`preview` for those)."""
 
 E2_SCV = 0.5  # squared coefficient of variation of an Erlang-2 time
 

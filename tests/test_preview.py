@@ -250,3 +250,56 @@ def test_beside_simulation_keeps_terminals_of_either_side(tmp_path):
     for name in ("TA", "TB", "TD", "TX"):
         assert name in text
     assert np.isfinite(pv.terminals["waiting_factor"]).all()
+
+
+def _bulk_berth(id: str, depth: float, dwt: float) -> dict:
+    return {"id": id, "terminal": "T", "cargo": ["dry_bulk"], "quay_length_m": 280,
+            "depth_m": depth, "max_dwt": dwt, "loading_rate_t_h": 1000,
+            "source": "assumption: test"}
+
+
+def test_ship_classes_confined_to_one_berth_queue_there(tmp_path):
+    """Big ships fit only the deep berth: they wait as at a one-berth terminal, while the
+    small ones, which fit all three berths, wait in the pooled queue of three."""
+    small = dict(BULK, id="S20", dwt=20_000, loa_m=170.0, draught_m=9.5)
+    big = dict(BULK, id="B50", dwt=50_000, loa_m=220.0, draught_m=12.5)
+    port = port_dict([_bulk_berth("X", 14.0, 50_000), _bulk_berth("Y", 10.5, 20_000),
+                      _bulk_berth("Z", 10.5, 20_000)], [small, big])
+    sc = make_scenario(tmp_path, port, {
+        "name": "fit", "demand": [{"id": "ore", "cargo": "dry_bulk",
+                                   "annual_volume": 4_000_000,
+                                   "classes": [{"ship_class": "S20", "share": 1,
+                                                "per_call": {"dist": "fixed", "mean": 15_000}},
+                                               {"ship_class": "B50", "share": 1,
+                                                "per_call": {"dist": "fixed", "mean": 40_000}}]}],
+        "rules": {"berthing_h": 0, "unberthing_h": 0}})
+    pv = preview(sc)
+    c = pv.calls.set_index("ship_class")
+    assert c.loc["B50", "lines"] == ("berth:X",)
+    lam = c["calls_per_year"] / 8760
+    load_big = lam["B50"] * c.loc["B50", "hold_h"]
+    cs2_big = c.loc["B50", "hold_sq"] / c.loc["B50", "hold_h"] ** 2 - 1
+    wait_big = blended_waiting_factor(load_big, 1, 1.0, cs2_big)[2] * c.loc["B50", "hold_h"]
+    load = float((lam * c["hold_h"]).sum())
+    hold = load / lam.sum()
+    cs2 = float((lam * c["hold_sq"]).sum() / lam.sum()) / hold ** 2 - 1
+    wait_small = blended_waiting_factor(load / 3, 3, 1.0, cs2)[2] * hold
+    t = pv.terminals.iloc[0]
+    assert t["mean_wait_h"] == pytest.approx(
+        (lam["B50"] * wait_big + lam["S20"] * wait_small) / lam.sum())
+    assert t["binding_lines"] == "berth:X"
+    assert t["binding_utilisation"] == pytest.approx(load_big)
+    assert t["mean_wait_h"] > 3 * wait_small  # far more than the pooled queue suggests
+
+
+def test_terminal_at_scale(tmp_path):
+    from portsim.preview import terminal_at_scale
+
+    sc = _two_terminals(tmp_path)
+    pv = preview(sc)
+    row = pv.terminals.set_index("terminal").loc["TA"]
+    at1 = terminal_at_scale(pv, "TA", 1.0)
+    assert at1["waiting_factor"] == pytest.approx(row["waiting_factor"])
+    at2 = terminal_at_scale(pv, "TA", 1.5)
+    assert at2["occupancy"] == pytest.approx(1.5 * row["occupancy"])
+    assert at2["waiting_factor"] > row["waiting_factor"]

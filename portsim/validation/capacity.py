@@ -39,6 +39,11 @@ def simulate_terminal(scenario: Scenario, terminal: str, replication: int) -> pd
     from portsim.model.port import PortModel
     from portsim.results import summarise
 
+    # only the flows that reach the terminal: each flow draws from streams of its own,
+    # so leaving the others out changes none of this terminal's calls
+    reach = {f.id for f in scenario.demand if terminal in _flow_terminals(scenario, f)}
+    scenario = scenario.model_copy(update={
+        "demand": [f for f in scenario.demand if f.id in reach]})
     plan = plan_calls(scenario, replication)
     index = [t.id for t in scenario.port.terminals].index(terminal)
     keep = plan.terminal == index
@@ -50,6 +55,13 @@ def simulate_terminal(scenario: Scenario, terminal: str, replication: int) -> pd
     log = model.run()
     res = summarise(scenario, replication, sub, log, model.in_system(), model.tables())
     return res.terminals.set_index("terminal").loc[terminal]
+
+
+def _flow_terminals(scenario: Scenario, flow: Any) -> set[str]:
+    from portsim.demand import class_terminals
+
+    return {t for fc in flow.classes
+            for t in class_terminals(scenario, flow, scenario.port.ship_class(fc.ship_class))}
 
 
 def _simulate_point(args: tuple[Scenario, str, float, int]) -> dict:
@@ -75,11 +87,13 @@ def _crossing(x: np.ndarray, y: np.ndarray, target: float, log: bool = False) ->
     return float(x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1]))
 
 
-def scale_grid(targets: Sequence[float], points: int = 7, low: float = 0.7,
+def scale_grid(targets: Sequence[float], points: int = 7, low: float = 0.5,
                high: float = 1.3, cap: float = 5.0) -> list[float]:
-    """Demand scales bracketing the given target scales (geometric, plus 1)."""
+    """Demand scales bracketing the given target scales (geometric, plus 1), at most
+    ``cap`` (past which the terminal would be simulated far beyond saturation)."""
     ok = [t for t in targets if np.isfinite(t) and t > 0]
     lo, hi = low * min(ok, default=1.0), min(high * max(ok, default=1.0), cap)
+    lo = min(lo, 0.8 * hi)
     grid = set(np.round(np.geomspace(lo, max(hi, lo * 1.01), points), 3).tolist())
     return sorted(grid | {1.0})
 
@@ -94,15 +108,18 @@ def capacity_comparison(scenario: Scenario, reps: int = 3,
     capacity is the throughput at the scale where its simulated occupancy reaches the
     top of its planning band (the utilisation the JTS 165 formula is evaluated at), and,
     separately, where its waiting factor reaches the planning limit; both linearly
-    interpolated (NaN when the grid does not bracket them). Volumes are of the
+    interpolated (NaN when the grid does not bracket them: a terminal whose ship classes
+    confined to some berths saturate them first never reaches the band top). Volumes are of the
     terminal's main unit (TEU for a terminal with container demand, else tonnes).
     """
     pv = preview(scenario)
     grids, pv_scale = {}, {}
     for _, t in pv.terminals.iterrows():
         pv_scale[t["terminal"]] = _preview_scale(pv, t["terminal"], t["wf_limit"])
+        # no further than where the busiest berth group the preview sees saturates
         grids[t["terminal"]] = scale_grid([t["band_top"] / t["occupancy"],
-                                           pv_scale[t["terminal"]]])
+                                           pv_scale[t["terminal"]]],
+                                          cap=min(5.0, 1.25 / t["binding_utilisation"]))
     jobs = [(scenario, term, s, r) for term, grid in grids.items() for s in grid
             for r in range(reps)]
     if executor is None:
@@ -179,14 +196,25 @@ def _reasons(scenario: Scenario, pv: Any, t: pd.Series) -> list[str]:
     n_sections = sum(len(q.berths) for q in lines)
     long_lines = [q for q in lines if len(q.berths) > 1]
     if long_lines:
-        out.append(f"continuous quay: the mix fits {t['servers']} ships at once on "
+        out.append(f"continuous quay: the mix fits {t['servers']:.1f} ships at once on "
                    f"{n_sections} berth sections; occupancy counts quay metres, not berths")
         if (g["cargo"] == "container").any():
             cranes = sum(q.cranes for q in long_lines)
             asked = float(np.average(g["cranes"], weights=w)) * t["servers"]
             if asked > cranes:
-                out.append(f"crane sharing: {t['servers']} ships would ask {asked:.0f} "
+                out.append(f"crane sharing: {t['servers']:.1f} ships would ask {asked:.0f} "
                            f"cranes, the quay has {cranes}")
+    groups = {frozenset(ls) for ls in g["lines"]}
+    if len(groups) > 1:
+        confined = sorted(set(g.loc[g["lines"].map(len) < max(map(len, groups)),
+                                    "ship_class"]))
+        out.append(f"ship–berth fit: {', '.join(confined)} fit only part of the terminal "
+                   f"(busiest group {t['binding_lines']} at ρ {t['binding_utilisation']:.2f} "
+                   f"when the terminal is at {t['utilisation']:.2f})")
+    lengths = [b.quay_length_m for q in lines for b in q.berths]
+    if lengths and max(lengths) > 1.2 * min(lengths):
+        out.append(f"berths of {min(lengths):.0f}–{max(lengths):.0f} m: occupancy is "
+                   "quay-length weighted, the formula counts berths")
     if float(np.average(g["transit_h"], weights=w)) > 0:
         out.append(f"channel transit {np.average(g['transit_h'], weights=w):.1f} h holds "
                    "the berth (counted as auxiliary time in the formula)")

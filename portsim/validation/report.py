@@ -23,7 +23,7 @@ from portsim.validation.calibration import TARGETS, compare, measures, run_year
 from portsim.validation.capacity import capacity_comparison, demo_scenario
 from portsim.validation.queues import QUEUE_MODELS, REPS, SERVICE_H, QueueCase, agreement, run_grid
 
-GRID_C = (1, 2, 5, 10, 15, 20)
+GRID_C = (1, 2, 5, 10, 20)
 GRID_RHO = (0.5, 0.7, 0.85)
 QUICK_C = (1, 5, 20)
 QUICK_RHO = (0.7, 0.85)
@@ -85,6 +85,8 @@ def _value(v: float | None, unit: str) -> str:
         return f"{v / 1e6:.1f} Mt"
     if unit == "":
         return f"{v:.0%}" if v <= 1.0 else f"{v:.1f}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f} {unit}"
     return f"{v:.1f} {unit}"
 
 
@@ -97,7 +99,7 @@ def _half(v: float, unit: str, share: bool) -> str:
         return f"{v / 1e6:.1f}"
     if share:
         return f"{v:.1%}"
-    return f"{v:.1f}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}"
 
 
 def _comparison_markdown(table: pd.DataFrame) -> str:
@@ -165,6 +167,9 @@ for a perfect model, so a grid of `n` cases agrees when every case lies inside i
 Binomial(`n`, 0.05) (`portsim.validation.allowed_misses`). A drift of one standard
 error across the grid pushes far more cases out and fails.
 
+<!-- generated:queues -->
+<!-- /generated:queues -->
+
 """
 
 CAPACITY_TEXT = """## 2. Design-code capacity against simulated capacity, per terminal
@@ -173,7 +178,7 @@ CAPACITY_TEXT = """## 2. Design-code capacity against simulated capacity, per te
 `Pt = Ty·ρ·Q·t_d / (Q/p + t_f)`, `p = n·P1·K1·K2·K4` (bulk: `p` the loading rate),
 evaluated by `portsim preview` with the scenario's mean per-call volume `Q`, mean
 cranes per ship `n`, crane rate `P1`, TEU factor `K1`, crane efficiency `K2`,
-twin-lift factor `K4`, `Ty` = 365 d (the model has no closure days of its own), `t_d`
+twin-lift factor `K4`, `Ty` = 365 d (weather closures are simulated, not deducted), `t_d`
 the working hours, `t_f` the berthing + unberthing + channel transit time while the
 berth is held, and `ρ` the top of the cargo's planning band; times the terminal's
 berths (a multi-cargo terminal's berths shared by demanded berth hours). *Declared*:
@@ -250,7 +255,7 @@ def capacity_block(capacity: Sequence[tuple[str, pd.DataFrame]], stamp: str) -> 
     return "\n\n".join(parts)
 
 
-CAPACITY_REPS = 4
+CAPACITY_REPS = 3
 
 
 def write_validation(out: Path, *, parts: Sequence[str], quick: bool,
