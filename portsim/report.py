@@ -61,8 +61,9 @@ p.note { font-size: 13px; margin: 4px 0 8px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 4px; }
 th, td { padding: 4px 7px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-td.wrap { white-space: normal; min-width: 240px; }
-th { background: var(--band); text-align: left; position: sticky; top: 0; }
+td.wrap { white-space: normal; min-width: 170px; }
+th { background: var(--band); text-align: left; position: sticky; top: 0;
+     white-space: normal; vertical-align: bottom; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td { background: #fdedec; } tr.warn td { background: #fef5e7; }
 figure { margin: 18px 0 26px; }
@@ -198,7 +199,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]] | None = None
                 h, hnum = _cell(r[half], f)
                 if hnum and r[half] != 0:
                     s = f"{s} ± {h}"
-            cls = ' class="num"' if num else (' class="wrap"' if len(s) > 40 else "")
+            cls = ' class="num"' if num else (' class="wrap"' if len(s) > 24 else "")
             cells.append(f"<td{cls}>{html.escape(s)}</td>")
         rc = row_class(r) if row_class else ""
         rows.append(f'<tr class="{rc}">' if rc else "<tr>")
