@@ -1,11 +1,25 @@
-"""Benchmarks: what a simulated port-year costs, against a bare SimPy skeleton.
+"""Benchmarks: what a simulated port-year costs, layer by layer, against a bare skeleton.
 
 Run: ``make bench`` (or ``python benchmarks/run.py [SCENARIO] [--repeat N]``).
 
-Machines are shared and noisy, so every figure is a median over ``--repeat`` runs
-and the headline is a ratio measured in the same run: the full model (call planning,
-quay allocation, results DataFrames) against a skeleton that pushes the same calls
-with the same berth times through a ``simpy.Resource`` of the same number of berths.
+One port-year (one replication end to end: call plan, SimPy model, result tables, as
+:func:`portsim.simulate.simulate` does it) is timed in four variants of the same
+scenario, on the same call plan, alternating so that all see the same machine load:
+
+* ``core``     — the issue-2 model: berths and fixed transit times (no channel
+  model, no yards, rail or gates);
+* ``channel``  — core + channels, tide, pilots, tugs and weather;
+* ``landside`` — core + yards, sea-rail and gates;
+* ``full``     — everything (what ``portsim run`` runs).
+
+and a bare SimPy skeleton that pushes the same calls, each holding a berth as long as it
+did in the core model, through a ``simpy.Resource`` of the same number of berths.
+
+Machines are shared and noisy, so every figure is a median over ``--repeat`` rounds and
+the headlines are ratios measured in this one run, on CPU time of this process (the wall
+clock also counts other processes' time on a loaded machine). Targets: core ≤ 2× the
+skeleton (issue 2); the channel model and the landside each add ≤ 30 % to the core
+(issues 3 and 4).
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +37,12 @@ import simpy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portsim.config import load_scenario  # noqa: E402
+from portsim.config import Scenario, load_scenario  # noqa: E402
 from portsim.demand import plan_calls  # noqa: E402
 from portsim.model.port import PortModel  # noqa: E402
-from portsim.results import summarise  # noqa: E402
+from portsim.simulate import simulate  # noqa: E402
+
+TARGETS = {"core / skeleton": 2.0, "channel / core": 1.30, "landside / core": 1.30}
 
 
 def skeleton(arrivals: np.ndarray, service: np.ndarray, berths: int, until: float) -> int:
@@ -51,53 +68,85 @@ def skeleton(arrivals: np.ndarray, service: np.ndarray, berths: int, until: floa
     return done[0]
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+def variants(sc: Scenario) -> dict[str, Scenario]:
+    """The scenario with the channel model and/or the landside taken out."""
+    no_marine = sc.rules.model_copy(update={"marine_model": False})
+    no_land = sc.port.model_copy(update={"yards": [], "rail_terminals": [], "gates": []})
+    return {
+        "core": sc.model_copy(update={"rules": no_marine, "port": no_land}),
+        "channel": sc.model_copy(update={"port": no_land}),
+        "landside": sc.model_copy(update={"rules": no_marine}),
+        "full": sc,
+    }
+
+
+def port_year(sc: Scenario) -> tuple[float, float]:
+    """CPU and wall seconds of one replication end to end (plan, model, tables)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    simulate(sc, 0)
+    return time.process_time() - c0, time.perf_counter() - t0
+
+
+def cpu(fn: Callable[[], object]) -> float:
+    c0 = time.process_time()
+    fn()
+    return time.process_time() - c0
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/plan-2025.yaml"))
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     sc = load_scenario(args.scenario)
     years = (sc.run.horizon_days + sc.run.warmup_days) / 365.0
     end_h = (sc.run.horizon_days + sc.run.warmup_days) * 24.0
+    scen = variants(sc)
+    plan = plan_calls(sc, 0)
 
-    t_plan, plan = timed(lambda: plan_calls(sc, 0), args.repeat)
-
-    def model_only():
-        m = PortModel(sc, plan)
-        return m, m.run()
-
-    t_model, (model, log) = timed(model_only, args.repeat)
-    t_results, _ = timed(lambda: summarise(sc, 0, plan, log, model.in_system()), args.repeat)
-    t_full = t_plan + t_model + t_results
-
-    # the skeleton gets the very same arrivals and the same time each ship held its berth
-    called = np.asarray(log.called_h)
-    unberthed = np.asarray(log.unberthed_h)
-    service = np.where(np.isnan(called), 24.0, unberthed - called)
+    # the skeleton gets the very same arrivals and the time each ship held its berth
+    core_model = PortModel(scen["core"], plan)
+    log = core_model.run()
+    called, unberthed = np.asarray(log.called_h), np.asarray(log.unberthed_h)
+    service = unberthed - called
     service = np.where(np.isfinite(service), service, 24.0)
-    t_skel, n_skel = timed(
-        lambda: skeleton(plan.arrival_h, service, len(sc.port.berths), end_h), args.repeat)
+    berths = len(sc.port.berths)
+
+    cpu_s: dict[str, list[float]] = {k: [] for k in ["skeleton", *scen]}
+    wall_s: dict[str, list[float]] = {k: [] for k in scen}
+    for _ in range(args.repeat):
+        cpu_s["skeleton"].append(cpu(lambda: skeleton(plan.arrival_h, service, berths, end_h)))
+        for name, s in scen.items():
+            c, w = port_year(s)
+            cpu_s[name].append(c)
+            wall_s[name].append(w)
+    med = {k: statistics.median(v) for k, v in cpu_s.items()}
+    ratios = {
+        "core / skeleton": med["core"] / med["skeleton"],
+        "channel / core": statistics.median(
+            a / b for a, b in zip(cpu_s["channel"], cpu_s["core"], strict=True)),
+        "landside / core": statistics.median(
+            a / b for a, b in zip(cpu_s["landside"], cpu_s["core"], strict=True)),
+        "full / core": med["full"] / med["core"],
+        "full / skeleton": med["full"] / med["skeleton"],
+    }
 
     n = len(plan)
-    print(f"scenario            {sc.name}: {len(sc.port.berths)} berths, {n:,} calls in "
-          f"{years:.3f} simulated years, median of {args.repeat}")
-    print(f"plan calls (numpy)  {t_plan * 1e3:8.1f} ms")
-    print(f"SimPy model         {t_model * 1e3:8.1f} ms")
-    print(f"results DataFrames  {t_results * 1e3:8.1f} ms")
-    print(f"full model          {t_full * 1e3:8.1f} ms = {t_full / years:.2f} s per port-year, "
-          f"{n / t_full:,.0f} calls/s")
-    print(f"bare SimPy skeleton {t_skel * 1e3:8.1f} ms ({n_skel:,} calls served)")
-    print(f"ratio full / skeleton   {t_full / t_skel:.2f}x   (target <= 2x)")
-    print(f"ratio model / skeleton  {t_model / t_skel:.2f}x")
+    print(f"scenario   {sc.name}: {berths} berths, {n:,} calls in {years:.3f} simulated "
+          f"years; CPU-time medians of {args.repeat} alternating rounds")
+    print(f"{'variant':10s} {'CPU ms':>9s} {'wall ms':>9s} {'s/port-yr':>9s} {'calls/s':>9s}")
+    print(f"{'skeleton':10s} {med['skeleton'] * 1e3:9.1f} {'':>9s} "
+          f"{med['skeleton'] / years:9.2f} {n / med['skeleton']:9,.0f}")
+    for name in scen:
+        print(f"{name:10s} {med[name] * 1e3:9.1f} {statistics.median(wall_s[name]) * 1e3:9.1f} "
+              f"{med[name] / years:9.2f} {n / med[name]:9,.0f}")
+    for k, r in ratios.items():
+        target = TARGETS.get(k)
+        verdict = "" if target is None else (
+            f"(target <= {target:.2f}x: {'met' if r <= target else 'NOT met'})")
+        print(f"ratio {k:16s} {r:5.2f}x  {verdict}")
+    print("all rounds, CPU s: " + "; ".join(
+        f"{k} " + " ".join(f"{x:.2f}" for x in v) for k, v in cpu_s.items()))
 
 
 if __name__ == "__main__":

@@ -133,35 +133,35 @@ def berths_frame(scenario: Scenario, calls: pd.DataFrame) -> pd.DataFrame:
     """Occupancy per berth section: share of its quay-length × window used by ships."""
     start_h, end_h = _window(scenario)
     window_h = end_h - start_h
+    line_code = calls["quay_line"].cat.codes.to_numpy()
+    start_m = calls["start_m"].to_numpy()
+    end_m = start_m + calls["length_m"].to_numpy()
+    t0 = calls["berthed_h"].to_numpy()
+    t0 = np.where(np.isnan(t0), end_h, t0)
+    t1 = calls["unberthed_h"].to_numpy()
+    t1 = np.where(np.isnan(t1), end_h, t1)
+    alongside_h = np.clip(np.minimum(t1, end_h) - np.maximum(t0, start_h), 0.0, None)
+    in_window = calls["in_window"].to_numpy()
+    order = np.argsort(line_code, kind="stable")
+    bounds = np.searchsorted(line_code[order], np.arange(len(calls["quay_line"].cat.categories)
+                                                         + 1))
     rows = []
-    placed = calls[calls["quay_line"].notna()]
-    by_line = {k: g for k, g in placed.groupby("quay_line", observed=True)}
-    for line in quay_lines(scenario.port.berths):
-        g = by_line.get(line.id)
+    for q, line in enumerate(quay_lines(scenario.port.berths)):
+        idx = order[bounds[q]:bounds[q + 1]]  # the calls placed on this line
+        s, e, dt, inwin = start_m[idx], end_m[idx], alongside_h[idx], in_window[idx]
         pos = 0.0
         for b in line.berths:
             a, z = pos, pos + b.quay_length_m
             pos = z
-            if g is None or g.empty:
-                occ, n = 0.0, 0
-            else:
-                s = g["start_m"].to_numpy()
-                e = s + g["length_m"].to_numpy()
-                overlap_m = np.clip(np.minimum(z, e) - np.maximum(a, s), 0.0, None)
-                if len(line.berths) == 1:  # a berth of its own is taken whole by one ship
-                    overlap_m = np.where(overlap_m > 0, b.quay_length_m, 0.0)
-                t0 = g["berthed_h"].to_numpy()
-                t1 = np.where(np.isnan(g["unberthed_h"].to_numpy()), end_h,
-                              g["unberthed_h"].to_numpy())
-                t0 = np.where(np.isnan(t0), end_h, t0)
-                dt = np.clip(np.minimum(t1, end_h) - np.maximum(t0, start_h), 0.0, None)
-                occ = float((overlap_m * dt).sum() / (b.quay_length_m * window_h))
-                n = int(((s >= a) & (s < z) & (g["in_window"].to_numpy())).sum())
+            overlap_m = np.clip(np.minimum(z, e) - np.maximum(a, s), 0.0, None)
+            if len(line.berths) == 1:  # a berth of its own is taken whole by one ship
+                overlap_m = np.where(overlap_m > 0, b.quay_length_m, 0.0)
             rows.append({
                 "berth": b.id, "terminal": b.terminal, "quay_line": line.id,
                 "cargo": "/".join(b.cargo), "quay_length_m": b.quay_length_m,
                 "depth_m": b.depth_m, "max_dwt": b.max_dwt, "cranes": b.cranes,
-                "calls": n, "occupancy": occ,
+                "calls": int(((s >= a) & (s < z) & inwin).sum()),
+                "occupancy": float((overlap_m * dt).sum() / (b.quay_length_m * window_h)),
             })
     return pd.DataFrame(rows)
 

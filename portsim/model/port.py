@@ -131,7 +131,12 @@ class PortModel:
 
     def wait_for_berth(self, i: int, quay: TerminalQuay):
         """Wait at anchorage until the terminal calls the ship in."""
-        placement = yield quay.request(i, self._class[i], self._liner[i])
+        ship = self._class[i]
+        placement = quay.place_now(ship)
+        if placement is None:  # no room: wait for a berth to free (no event otherwise)
+            called = self.env.event()
+            quay.wait(i, ship, self._liner[i], called)
+            placement = yield called
         log = self.log
         log.called_h[i] = self.env.now
         log.line[i], log.start_m[i] = placement.line, placement.start_m

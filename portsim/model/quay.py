@@ -101,6 +101,7 @@ class TerminalQuay:
         self.queue: list[Waiting] = []
         self._queued_classes: set[str] = set()
         self._candidates: dict[str, list[tuple[LineState, list[tuple[float, float]]]]] = {}
+        self._rates: dict[tuple[int, float, float, bool], float] = {}  # per crane, or t/h
 
     def _usable(self, ship: ShipClass) -> list[tuple[LineState, list[tuple[float, float]]]]:
         """The lines where this ship class may lie, with their usable runs (cached)."""
@@ -133,15 +134,22 @@ class TerminalQuay:
 
     def _take(self, state: LineState, start: float, need: float, ship: ShipClass) -> Placement:
         bisect.insort(state.occupied, (start, start + need))
-        covered = self._sections(state.line, start, start + need)
-        if ship.cargo == "container":
+        container = ship.cargo == "container"
+        key = (state.index, start, need, container)
+        rate = self._rates.get(key)
+        if rate is None:  # the slowest section under the ship sets the rate (cached)
+            covered = self._sections(state.line, start, start + need)
+            if container:
+                rate = min(b.crane_rate for b in covered if b.crane_rate)  # type: ignore[type-var]
+            else:
+                rate = min(b.loading_rate_t_h for b in covered if b.loading_rate_t_h)  # type: ignore[type-var]
+            self._rates[key] = rate
+        if container:
             cranes = min(self.cranes_for(ship.id), state.cranes_free)
             state.cranes_free -= cranes
-            per_crane = min(b.crane_rate for b in covered if b.crane_rate)  # type: ignore[type-var]
-            rate = cranes * per_crane * self.crane_efficiency
+            rate = cranes * rate * self.crane_efficiency
         else:
             cranes = 0
-            rate = min(b.loading_rate_t_h for b in covered if b.loading_rate_t_h)  # type: ignore[type-var]
         return Placement(state.index, state, start, need, cranes, rate)
 
     @staticmethod
@@ -154,18 +162,18 @@ class TerminalQuay:
             pos = end
         return out
 
-    def request(self, call: int, ship: ShipClass, liner: bool) -> simpy.Event:
-        """An event that fires with a :class:`Placement` when the ship is called in."""
-        event = self.env.event()
-        # Ships already waiting did not fit the quay as it is now, so a newcomer that
-        # fits takes the free stretch without passing anyone who could have used it.
-        placement = self._place(ship)
-        if placement is not None:
-            event.succeed(placement)
-        else:
-            self.queue.append(Waiting(call, ship, liner, event))
-            self._queued_classes.add(ship.id)
-        return event
+    def place_now(self, ship: ShipClass) -> Placement | None:
+        """Call the ship in at once if the quay has room for it now, else ``None``.
+
+        Ships already waiting did not fit the quay as it is now, so a newcomer that
+        fits takes the free stretch without passing anyone who could have used it."""
+        return self._place(ship)
+
+    def wait(self, call: int, ship: ShipClass, liner: bool, event: simpy.Event) -> None:
+        """Queue the ship at anchorage (after :meth:`place_now` found no room); ``event``
+        fires with its placement when a departure frees room for it."""
+        self.queue.append(Waiting(call, ship, liner, event))
+        self._queued_classes.add(ship.id)
 
     def release(self, placement: Placement) -> None:
         """The ship has left the berth: free its quay and cranes, call in the next ships."""
