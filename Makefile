@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/portsim run $(SCENARIO) -o $(OUT)
+	$(BIN)/portsim run $(SCENARIO) -o $(OUT) --report
 
 test: export OPENBLAS_NUM_THREADS = 1
 test: export OMP_NUM_THREADS = 1

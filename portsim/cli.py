@@ -31,6 +31,16 @@ def progress(total: int, label: str, quiet: bool):
                 disable=quiet or not sys.stderr.isatty(), leave=False)
 
 
+def replication_options(p: argparse.ArgumentParser, what: str) -> None:
+    """The options ``run`` and ``compare`` share: output, replications, seed, workers."""
+    p.add_argument("-o", "--output", help=f"output directory (default out/{what})")
+    p.add_argument("-n", "--replications", type=int,
+                   help="replications (default: the scenario's run.replications)")
+    p.add_argument("--seed", type=int, help="seed (default: the scenario's run.seed)")
+    p.add_argument("-w", "--workers", type=int, help="parallel processes (default: cores)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
 def executor(workers: int | None, jobs: int):
     workers = workers if workers is not None else min(jobs, os.cpu_count() or 1)
     return ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext(None)

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, progress
+from portsim.cli import executor, fmt_table, progress, replication_options
 
 FORMATS = {
     "teu_delivered": ",.0f", "tonnes_delivered": ",.0f", "tide_bound_calls_share": ".1%",
@@ -26,11 +26,7 @@ FORMATS = {
 def add_parser(sub) -> None:
     c = sub.add_parser("compare", help="compare scenarios on common random numbers")
     c.add_argument("scenarios", nargs="+", help="scenario YAML files; the first is the base")
-    c.add_argument("-o", "--output", help="output directory (default out/compare-<base>)")
-    c.add_argument("-n", "--replications", type=int, help="replications (default: the base's)")
-    c.add_argument("--seed", type=int, help="common seed (default: the base's)")
-    c.add_argument("-w", "--workers", type=int, help="parallel processes (default: cores)")
-    c.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    replication_options(c, "compare-<base>")
     c.add_argument("--report", action="store_true",
                    help="also write report.html: answer, differences and plots in one page")
     c.set_defaults(func=cmd_compare)

@@ -6,17 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, progress
+from portsim.cli import executor, fmt_table, progress, replication_options
 
 
 def add_parser(sub) -> None:
     r = sub.add_parser("run", help="simulate a scenario and print the verdict")
     r.add_argument("scenario", help="scenario YAML file")
-    r.add_argument("-o", "--output", help="output directory (default out/<scenario>)")
-    r.add_argument("-n", "--replications", type=int, help="override run.replications")
-    r.add_argument("--seed", type=int, help="override run.seed")
-    r.add_argument("-w", "--workers", type=int, help="parallel processes (default: cores)")
-    r.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    replication_options(r, "<scenario>")
     r.add_argument("--report", action="store_true",
                    help="also write report.html: verdict, tables and plots in one page")
     r.set_defaults(func=cmd_run)

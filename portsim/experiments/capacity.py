@@ -77,6 +77,7 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -464,7 +465,7 @@ def capacity(
     crits = _criteria(sc, cargos, criterion, limit)
     if min_replications < 2 or max_replications < min_replications:
         raise InputError.single("--min-replications", "", "need 2 <= min <= max replications")
-    ctx = open_executor(workers, scheduler) if executor is None else _Given(executor)
+    ctx = open_executor(workers, scheduler) if executor is None else nullcontext(executor)
     evaluations: list[dict[str, Any]] = []
     families: dict[str, FamilyCapacity] = {}
     with ctx as pool:
@@ -479,17 +480,6 @@ def capacity(
                 families[crit.cargo] = fam
     return CapacityResult(sc.name, families, pd.DataFrame(evaluations),
                           time.perf_counter() - t0)
-
-
-class _Given:
-    def __init__(self, executor: Executor):
-        self.executor = executor
-
-    def __enter__(self) -> Executor:
-        return self.executor
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _search(sc: Scenario, crit: Criterion, pool: Executor | None, pilots: int, start: float,

@@ -38,6 +38,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -390,7 +391,7 @@ def run_sweep(
     # pool's tail holds cheap runs (ties keep the spec's order)
     order = sorted(pending_by_point, key=lambda i: -plan.points[i].cost)
 
-    ctx = open_executor(workers, scheduler) if executor is None else _given(executor)
+    ctx = open_executor(workers, scheduler) if executor is None else nullcontext(executor)
     with ctx as pool, progress_bar(len(todo), name, progress) as bar:
         queue = TaskQueue(pool)
         try:
@@ -441,19 +442,6 @@ def run_sweep(
 
 class _PointError(Exception):
     """A point whose changes could not be applied to the scenario file."""
-
-
-class _given:
-    """A context manager around an executor the caller owns (not shut down here)."""
-
-    def __init__(self, executor: Executor):
-        self.executor = executor
-
-    def __enter__(self) -> Executor:
-        return self.executor
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def deterministic(frame: pd.DataFrame) -> pd.DataFrame:
