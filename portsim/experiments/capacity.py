@@ -40,7 +40,8 @@ runs. The slope only places that run: every sample is still a crossing of its ow
 replication's curve inside a bracket of at most ``xtol``, so an error in the pooled
 slope costs runs, never accuracy. The second batch fills up to ``min_replications``;
 then, while the CI half-width exceeds ``rel_ci`` of the mean, a batch adds the
-replications the current spread asks for (10 % to spare), up to
+replications the current spread asks for (10 % to spare), at most doubling them (the
+spread of six samples is itself uncertain: a batch sized on it alone overshoots), up to
 ``max_replications``. Within a batch all replications run concurrently on any
 :class:`concurrent.futures.Executor` (one run per task, each replication's runs in
 sequence). Because a replication depends only on its seed and on the batches before
@@ -542,9 +543,10 @@ def _search(sc: Scenario, crit: Criterion, pool: Executor | None, pilots: int, s
             n, mean, sd = len(r), float(r.mean()), float(r.std(ddof=1))
             if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= rel_ci * mean:
                 break
-            # replications the CI asks for at the current spread, 10 % to spare
+            # replications the CI asks for at the current spread, 10 % to spare; at most
+            # doubling, since the spread of a few samples is itself uncertain
             need = math.ceil(1.1 * (stats.t.ppf(0.975, n - 1) * sd / (rel_ci * mean)) ** 2)
-            run_batch(range(n, min(max(need, n + 1), max_reps)))
+            run_batch(range(n, min(max(need, n + 1), 2 * n, max_reps)))
     except BaseException:
         queue.cancel()
         raise
