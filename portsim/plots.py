@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from portsim.config.scenario import Rules
 from portsim.results import RunResult
 
 
@@ -31,6 +32,43 @@ def occupancy_by_terminal(terminals: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(y, [f"{a} · {n}" for a, n in zip(t["area"], t["terminal"], strict=True)],
                   fontsize=8)
     ax.set_xlabel("berth occupancy (%) — green: planning band")
+    ax.set_xlim(0, max(100, float((t["occupancy"] * 100).max()) + 5))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def occupancy_by_berth(berths: pd.DataFrame, rules: Rules, title: str) -> Figure:
+    """Occupancy of every berth (mean ± 95 % CI over replications), grouped by operation
+    area, against the planning band of its main cargo (``rules.threshold``).
+
+    ``berths``: the berth table of every replication stacked (``Replications.berths``).
+    """
+    from portsim.simulate import mean_ci
+
+    rows = []
+    for (area, berth), g in berths.groupby(["area", "berth"], sort=False, observed=True):
+        mean, half, _ = mean_ci(g["occupancy"])
+        rows.append((str(area), str(berth), str(g["cargo"].iloc[0]).split("/")[0], mean,
+                     0.0 if np.isnan(half) else half))
+    t = pd.DataFrame(rows, columns=["area", "berth", "cargo", "occupancy", "ci95"])
+    t = t.sort_values(["area", "berth"], ascending=False, kind="stable").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 0.16 * len(t) + 1.6))
+    y = np.arange(len(t))
+    low = t["cargo"].map(lambda c: rules.threshold(c).occupancy_band[0]).to_numpy(float)
+    top = t["cargo"].map(lambda c: rules.threshold(c).occupancy_band[1]).to_numpy(float)
+    over = t["occupancy"].to_numpy() > top
+    ax.barh(y, t["occupancy"] * 100, xerr=t["ci95"] * 100, height=0.75,
+            color=np.where(over, "#c0392b", "#2e86c1"), alpha=0.9, error_kw={"lw": 0.6})
+    for i in range(len(t)):
+        ax.plot([low[i] * 100, top[i] * 100], [i, i], color="#27ae60", lw=4, alpha=0.35,
+                solid_capstyle="butt")
+    for k in np.flatnonzero(t["area"].to_numpy()[1:] != t["area"].to_numpy()[:-1]):
+        ax.axhline(k + 0.5, color="grey", lw=0.5)
+    ax.set_yticks(y, [f"{a} · {b}" for a, b in zip(t["area"], t["berth"], strict=True)],
+                  fontsize=6)
+    ax.set_ylim(-0.7, len(t) - 0.3)
+    ax.set_xlabel("berth occupancy (% of quay length x time) — green: planning band")
     ax.set_xlim(0, max(100, float((t["occupancy"] * 100).max()) + 5))
     ax.set_title(title)
     fig.tight_layout()

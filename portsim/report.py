@@ -485,6 +485,11 @@ def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
                                            f"{name}: berth occupancy"),
                "Berth occupancy per terminal against its planning band (green); red bars "
                "are above the band."),
+        figure(plots.occupancy_by_berth(reps.berths, reps.scenario.rules,
+                                        f"{name}: occupancy per berth"),
+               "Occupancy of every berth section (share of its quay length x time used "
+               "by ships, mean ± 95 % CI), grouped by operation area, against the "
+               "planning band of its cargo (green); red bars are above the band."),
         figure(plots.waits_by_terminal(verdict.terminals, f"{name}: waiting for a berth"),
                "Mean and 95th-percentile wait for a berth per terminal."),
         figure(plots.waits_by_cause(reps.calls, f"{name}: waiting time by cause"),

@@ -487,3 +487,33 @@ def test_the_browser_check_passes_a_good_page(browser, tmp_path):
     page.write_text(f'<!DOCTYPE html><html><body><img alt="good" '
                     f'src="data:image/png;base64,{GOOD_PNG}"></body></html>', encoding="utf-8")
     browser.check(page).assert_ok()
+
+
+def test_occupancy_per_berth_marks_berths_above_their_band(reps):
+    berths = reps.berths.copy()
+    sc = reps.scenario
+    fig = plots.occupancy_by_berth(berths, sc.rules, "t")
+    ax = fig.axes[0]
+    n = berths["berth"].nunique()
+    bars = list(ax.patches)
+    assert len(bars) == n
+    mean = berths.groupby("berth", observed=True)["occupancy"].mean()
+    labels = [t.get_text().split(" · ")[1] for t in ax.get_yticklabels()]
+    for bar, b in zip(bars, labels, strict=True):  # bar length is the mean occupancy in %
+        assert bar.get_width() == pytest.approx(mean[b] * 100)
+    # push one berth above the top of its planning band: its bar, and only the bars of
+    # berths above their own band, are red
+    target = labels[0]
+    berths.loc[berths["berth"] == target, "occupancy"] = 0.99
+    mean = berths.groupby("berth", observed=True)["occupancy"].mean()
+    cargo = berths.groupby("berth", observed=True)["cargo"].first().str.split("/").str[0]
+    above = {b for b in mean.index
+             if mean[b] > sc.rules.threshold(cargo[b]).occupancy_band[1]}
+    fig = plots.occupancy_by_berth(berths, sc.rules, "t")
+    ax = fig.axes[0]
+    labels = [t.get_text().split(" · ")[1] for t in ax.get_yticklabels()]
+    red = {b for p, b in zip(ax.patches, labels, strict=True) if p.get_facecolor()[0] > 0.7}
+    assert target in red and red == above
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

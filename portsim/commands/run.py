@@ -51,6 +51,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         plots.save(plots.occupancy_by_terminal(verdict.terminals,
                                                f"{scenario.name}: berth occupancy"),
                    tmp / "occupancy.png")
+        plots.save(plots.occupancy_by_berth(reps.berths, scenario.rules,
+                                            f"{scenario.name}: occupancy per berth"),
+                   tmp / "occupancy_berths.png")
         plots.save(plots.waits_by_terminal(verdict.terminals, f"{scenario.name}: waiting"),
                    tmp / "waits.png")
         plots.save(plots.anchorage_queue(first, f"{scenario.name}: anchorage queue"),

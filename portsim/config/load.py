@@ -28,7 +28,6 @@ from portsim.config.port import Berth, Port
 from portsim.config.scenario import Flow, Scenario, ScenarioSpec
 from portsim.errors import InputError, Problem, format_loc
 
-
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10x faster on
 # berths.yaml than the pure-Python one; same safe constructors, same error marks.
 _SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
