@@ -24,10 +24,13 @@ an inbound train unloads into one of the served yards, taken in weighted turns s
 each gets trains in proportion to its expected rail exports, and its boxes leave for their
 ships after a rail dwell.
 
-The multi-track queue is solved with a heap of track-free times inside one SimPy process
-per rail terminal (FCFS on ready time, as a ``simpy.Resource`` would), so a train costs a
-few microseconds; outbound trains short of boxes queue (FIFO) for a second process per
-terminal that wakes when the booked boxes make a trainload.
+Trains need no SimPy events: whenever a yard's clock moves to a new hour, the trains
+whose events are due are dealt with in time order (:meth:`Rail.catch_up`). The
+multi-track queue is a heap of track-free times per rail terminal (FCFS on ready time,
+as a ``simpy.Resource`` would give them); outbound trains short of boxes queue (FIFO),
+and the head's event — the first hour the booked ready boxes make a trainload, or its
+deadline — is looked for only when the pool can hold a trainload by then. Train records
+are plain lists; the yards keep the boxes' bookings (see :mod:`portsim.model.yard`).
 """
 
 from __future__ import annotations
@@ -69,11 +72,6 @@ class Rail:
         self.waiting: list[deque[int]] = [deque() for _ in self.terminals]
         self._checked = [-1] * len(self.terminals)  # queue head: search boxes from this hour
         self._clock = [0.0] * len(self.terminals)  # time of the last train event dealt with
-        self._head_k = [-1] * len(self.terminals)  # queue head whose time is cached, the
-        self._head_v = [-1] * len(self.terminals)  # group version it was computed at, and
-        self._head_t = [math.inf] * len(self.terminals)  # the time
-        self._next_t = [-math.inf] * len(self.terminals)  # next train event, when known
-        self._next_v = [-1] * len(self.terminals)  # ... at this group version
         self._last_hour = -1
         w = np.array([r.share if r.share is not None else r.tracks for r in self.terminals],
                      float)
@@ -82,7 +80,7 @@ class Rail:
         self.sched: list[np.ndarray] = []
         self.arrival: list[np.ndarray] = []
         self.inbound: list[np.ndarray] = []
-        self.offsets: list[list[list[int]]] = []
+        self.offsets: list[np.ndarray] = []  # per train (row): rail dwell h of its batches
         self.order: list[list[int]] = []
         for r, share in zip(self.terminals, w, strict=True):
             per_year = sr.trains_here * share
@@ -103,16 +101,22 @@ class Rail:
             self.sched.append(sched)
             self.arrival.append(arrival)
             self.inbound.append(inbound)
-            self.offsets.append(dwell_hours(land.dwell_for("rail"),
-                                            stream(seed, replication, f"dwell:rail:{r.id}"),
-                                            (n, yards.k)).tolist())
+            off = dwell_hours(land.dwell_for("rail"),
+                              stream(seed, replication, f"dwell:rail:{r.id}"), (n, yards.k))
+            self.offsets.append(off)
             self.order.append(np.argsort(arrival, kind="stable").tolist())
         self.free = [[0.0] * r.tracks for r in self.terminals]
         self._arrival_list = [a.tolist() for a in self.arrival]
-        self._inb = [inb.tolist() for inb in self.inbound]
+        self._deadline = [(a + sr.max_box_wait_h).tolist() for a in self.arrival]
+        # the trains in order of arrival, closed by a sentinel that never arrives
+        self._arr_s = [[*a[o].tolist(), math.inf]
+                       for a, o in zip(self.arrival, self.order, strict=True)]
+        self._inb_s = [[*inb[o].tolist(), False]
+                       for inb, o in zip(self.inbound, self.order, strict=True)]
         self._next = [0] * len(self.terminals)
-        # an inbound train's boxes leave for their ships in batches: (dwell h, TEU) pairs
-        self._in_cnt = split_batches(np.array([self.need]), yards.k)[0].tolist()
+        # an inbound train's boxes leave for their ships in batches of these TEU
+        self._in_cnt = tuple(split_batches(np.array([self.need]), yards.k)[0].tolist())
+        self._src = [yards.rail_source(off, self._in_cnt) for off in self.offsets]
         # an inbound train unloads into one served yard; yards take turns in proportion to
         # their expected rail exports (golden-ratio sequence: evenly spread, no draws)
         self._in_yard = []
@@ -151,7 +155,11 @@ class Rail:
         ready no earlier than the hour they are discharged in, so whatever is booked by
         now already decides every event up to now; events after now wait for the next
         call. Tracks go first come first served in the order trains are ready (a heap of
-        track-free times, as a ``simpy.Resource`` would give them)."""
+        track-free times, as a ``simpy.Resource`` would give them).
+
+        A terminal is looked at only if something can be due: a train has arrived, the
+        head's deadline has passed, or its group's pool (which never falls from one hour
+        to the next) already holds a trainload at the current hour."""
         if until is None:  # called as the clock moves: once an hour is enough (bookings
             now = self.env.now  # are hourly; a train dealt with later keeps its own times)
             if int(now) == self._last_hour:
@@ -159,111 +167,135 @@ class Rail:
             self._last_hour = int(now)
         else:
             now = until
-        now = min(now, self.end_h)
+        if now > self.end_h:
+            now = self.end_h
         for ti in range(len(self.terminals)):
-            if (self._next_t[ti] > now  # nothing due at this terminal yet, and no new boxes
-                    and self._next_v[ti] == self.yards.group_version[self.group[ti]]):
-                continue
-            order, arrival, inbound = self.order[ti], self._arrival_list[ti], self._inb[ti]
-            queue = self.waiting[ti]
-            serve = self._serve
-            need = self.need
-            p = self._next[ti]
-            n = len(order)
-            end_h = self.end_h
-            free, full_h = self.free[ti], self._full_h[ti]
-            ready_h, start_h, done_h = self.ready_h[ti], self.start_h[ti], self.done_h[ti]
-            teu, status, in_yard = self.teu[ti], self.status[ti], self._in_yard[ti]
-            offsets, in_cnt, rail_in = self.offsets[ti], self._in_cnt, self.yards.rail_in
-            while True:
-                if not queue:  # inbound trains, nobody waiting for boxes: straight to a track
-                    while p < n:
-                        k = order[p]
-                        t_arr = arrival[k]
-                        if not inbound[k] or t_arr > now or t_arr >= end_h:
-                            break
-                        p += 1
-                        first = free[0]
-                        start = t_arr if t_arr > first else first
-                        done = start + full_h
-                        heapq.heapreplace(free, done)
-                        ready_h[k], start_h[k], done_h[k], teu[k], status[k] = (
-                            t_arr, start, done, need, 0)
-                        rail_in(in_yard[k], int(done), need,
-                                zip(offsets[k], in_cnt, strict=True))
-                        self._clock[ti] = t_arr
-                t_arr = arrival[order[p]] if p < n else math.inf
-                t_head = self._head_time(ti) if queue else math.inf
-                if t_arr < t_head:
-                    if t_arr > now or t_arr >= self.end_h:
+            if self._arr_s[ti][self._next[ti]] > now:  # no train has arrived since
+                queue = self.waiting[ti]
+                if not queue or (self._deadline[ti][queue[0]] > now
+                                 and self.yards.group_pool(self.group[ti], int(now))
+                                 < self.need):
+                    continue
+            self._run(ti, now)
+
+    def _run(self, ti: int, now: float) -> None:
+        """The train events of rail terminal ``ti`` up to ``now``, in time order (an
+        arrival and the queue head's event at the same time: the head first).
+
+        While outbound trains wait for boxes, the head's event is found once: if its
+        group's pool is short of a trainload at the current hour and its deadline is
+        later, it cannot leave by now, and the arrivals up to now — which take no boxes
+        — are dealt with in one sweep; otherwise its exact time is found (the first hour
+        the pool makes a trainload, or the deadline) and the arrivals before it go
+        first."""
+        yards = self.yards
+        order, arr_s, inb_s = self.order[ti], self._arr_s[ti], self._inb_s[ti]
+        queue, deadline = self.waiting[ti], self._deadline[ti]
+        g, group_pool = self.group[ti], yards.group_pool
+        need, end_h = self.need, self.end_h
+        p, clock, checked = self._next[ti], self._clock[ti], self._checked[ti]
+        while True:
+            if queue:
+                k0 = queue[0]
+                dl = deadline[k0]
+                if dl > now and group_pool(g, int(now)) < need:
+                    t_head = math.inf  # the head leaves after now
+                else:
+                    full = yards.group_full_at(g, checked, int(dl), need)
+                    t_head = min(max(full, self._arrival_list[ti][k0], clock), dl)
+                # arrivals before the head's event: inbound to a track, outbound queue
+                while True:
+                    t_arr = arr_s[p]
+                    if not t_arr < t_head or t_arr > now or t_arr >= end_h:
                         break
                     k = order[p]
                     p += 1
-                    self._clock[ti] = t_arr
-                    if inbound[k]:
-                        serve(ti, k, t_arr, need, None)
-                    elif queue or not self._load(ti, k, t_arr, full_only=True):
-                        if not queue:
-                            self._checked[ti] = int(t_arr)
+                    clock = t_arr
+                    if inb_s[p - 1]:
+                        self._inbound(ti, k, t_arr)
+                    else:
                         queue.append(k)
-                else:  # the head of the queue: its boxes are ready, or its deadline
-                    if t_head > now or t_head >= self.end_h:
-                        self._checked[ti] = max(self._checked[ti], int(now) - 1)
-                        break
-                    self._clock[ti] = t_head
-                    self._load(ti, queue.popleft(), t_head, full_only=False)
-                    self._checked[ti] = int(t_head)
-            self._next[ti] = p
-            self._next_t[ti] = min(t_arr, t_head)
-            self._next_v[ti] = self.yards.group_version[self.group[ti]]
+                if t_arr < t_head or t_head > now or t_head >= end_h:
+                    if t_head > now:
+                        checked = max(checked, int(now) - 1)
+                    break
+                clock = t_head
+                self._load(ti, queue.popleft(), t_head, full_only=False)
+                checked = int(t_head)
+                continue
+            t_arr = arr_s[p]
+            if t_arr > now or t_arr >= end_h:
+                break
+            k = order[p]
+            p += 1
+            clock = t_arr
+            if inb_s[p - 1]:  # inbound: straight to a track
+                self._inbound(ti, k, t_arr)
+            elif not self._load(ti, k, t_arr, full_only=True):  # no trainload ready yet
+                checked = int(t_arr)
+                queue.append(k)
+        self._next[ti], self._clock[ti], self._checked[ti] = p, clock, checked
 
-    def _head_time(self, ti: int) -> float:
-        """When the head of the queue of outbound trains short of boxes leaves: the
-        first hour its trainload is booked ready, or its deadline (cached until the
-        rail group's pool changes)."""
-        k = self.waiting[ti][0]
-        g = self.group[ti]
-        version = self.yards.group_version[g]
-        arrival = self._arrival_list[ti][k]
-        deadline = arrival + self.spec.max_box_wait_h
-        if self._head_k[ti] == k and self._head_v[ti] == version:
-            full = self._head_t[ti]
-        else:
-            full = self.yards.group_full_at(g, self._checked[ti], int(deadline), self.need)
-            self._head_k[ti], self._head_v[ti], self._head_t[ti] = k, version, full
-        return min(max(full, arrival, self._clock[ti]), deadline)
+    def _inbound(self, ti: int, k: int, t: float) -> None:
+        """Inbound train ``k`` arrives at ``t``: the first free track, a full train's
+        handling, its boxes into its yard at the end (see ``_in_yard``)."""
+        free = self.free[ti]
+        first = free[0]
+        start = t if t > first else first
+        done = start + self._full_h[ti]
+        heapq.heapreplace(free, done)
+        self.ready_h[ti][k], self.start_h[ti][k], self.done_h[ti][k] = t, start, done
+        self.teu[ti][k] = self.need
+        self.status[ti][k] = 0
+        self.yards.rail_in(self._in_yard[ti][k], int(done), self.need, self._src[ti], k)
 
     def _load(self, ti: int, k: int, now: float, full_only: bool) -> bool:
         """Reserve an outbound train's boxes at time ``now`` if a trainload is ready (or
-        whatever is ready, when ``full_only`` is False); True when the train is dealt
-        with (served, or cancelled with no boxes at all)."""
+        whatever is ready, when ``full_only`` is False) and give it a track; True when
+        the train is dealt with (served, or cancelled with no boxes at all)."""
         h = int(now)
-        total = self.yards.group_pool(self.group[ti], h)
-        if full_only and total < self.need:
+        yards = self.yards
+        total = yards.group_pool(self.group[ti], h)
+        need = self.need
+        if total >= need:
+            take = need
+        elif full_only:
             return False
-        ys = self.served[ti]
-        take = min(total, self.need)
-        if take <= 0:
+        elif total <= 0:
             self.ready_h[ti][k] = now
             self.status[ti][k] = 1  # cancelled: no boxes
             return True
-        avail = [self.yards.rail_ready(y, h) for y in ys] if len(ys) > 1 else [total]
-        best = max(range(len(ys)), key=avail.__getitem__)
-        if avail[best] >= take:  # the fullest yard has the whole trainload
-            self.yards.take_rail(ys[best], h, take)
-            self._serve(ti, k, now, take, ((ys[best], take),))
-            return True
-        alloc = []
-        left = take
-        for j in sorted(range(len(ys)), key=lambda j: -avail[j]):
-            m = min(left, avail[j])
-            if m > 0:
-                self.yards.take_rail(ys[j], h, m)
-                alloc.append((ys[j], m))
-                left -= m
-            if left == 0:
-                break
-        self._serve(ti, k, now, take, alloc)
+        else:
+            take = total
+        ys = self.served[ti]
+        if len(ys) == 1:
+            y = ys[0]
+        else:
+            avail = yards.rail_ready_all(ys, h)
+            best = max(range(len(ys)), key=avail.__getitem__)
+            if avail[best] < take:  # no yard has the whole trainload: the fullest first
+                alloc = []
+                left = take
+                for j in sorted(range(len(ys)), key=lambda j: -avail[j]):
+                    m = min(left, avail[j])
+                    if m > 0:
+                        alloc.append((ys[j], m))
+                        left -= m
+                    if left == 0:
+                        break
+                self._serve(ti, k, now, take, alloc)
+                return True
+            y = ys[best]
+        # the first free track (as _serve, for one yard)
+        free = self.free[ti]
+        first = free[0]
+        start = first if first > now else now
+        done = start + (self._full_h[ti] if take == need else self.track_h(ti, take))
+        heapq.heapreplace(free, done)
+        self.ready_h[ti][k], self.start_h[ti][k], self.done_h[ti][k] = now, start, done
+        self.teu[ti][k] = take
+        self.status[ti][k] = 0
+        yards.rail_load(y, h, int(done), take)
         return True
 
     def _serve(self, ti: int, k: int, ready: float, teu: int, alloc) -> None:
@@ -279,11 +311,10 @@ class Rail:
         self.status[ti][k] = 0
         h = int(done)
         if alloc is None:  # inbound: the whole train to one yard (see _in_yard)
-            self.yards.rail_in(self._in_yard[ti][k], h, teu,
-                               zip(self.offsets[ti][k], self._in_cnt, strict=True))
+            self.yards.rail_in(self._in_yard[ti][k], h, teu, self._src[ti], k)
         else:
             for y, m in alloc:
-                self.yards.rail_out(y, h, m)
+                self.yards.rail_load(y, int(ready), h, m)
 
     # ------------------------------------------------------------------ results
 

@@ -1,7 +1,8 @@
 """Container yards as stocks that move in batches, coupled to ship handling.
 
-Every yard keeps hourly integer counts of TEU entering and leaving, by flow (plain
-lists on the hot path, numpy arrays for the results):
+Every yard keeps hourly integer counts of TEU entering and leaving, by flow (while the
+model runs only the net change of the stock is kept hour by hour; the flows are recorded
+per call and train and turned into numpy arrays for the results, see :class:`Yards`):
 
 ========== ============== =============== ======================================
 flow       enters from    leaves to       when it leaves
@@ -54,6 +55,7 @@ against independent counts.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from itertools import accumulate, zip_longest
 from operator import add
@@ -104,9 +106,16 @@ def split_batches(n: np.ndarray, k: int) -> np.ndarray:
 class Yards:
     """The yards of one replication: hourly TEU stocks and the per-call box split.
 
-    Hot-path storage is plain Python lists (a scalar update of a list is ~10x cheaper
-    than a numpy call on a few elements); the numpy views ``fin``, ``fout``, ``tot``,
-    ``ready``, ``taken``, ``planned`` and ``held`` are built on request for the results.
+    Only what decides the model's course is kept hour by hour while it runs, in plain
+    Python lists (a scalar update of a list is ~10x cheaper than a numpy call on a few
+    elements): per yard the net change of the stock (``_tot``, which for the hours the
+    yard's clock has not reached yet already counts the planned truck deliveries, so the
+    look-ahead of a ship is one running sum), the rail boxes becoming ready, and the rail
+    groups' pools. Everything else — TEU by flow in and out, rail boxes taken, TEU held at
+    the gate — is only *recorded* (a call's discharge hour, one tuple per load, train or
+    gate hold) and turned into the numpy views ``fin``, ``fout``, ``taken`` and ``held``
+    on request, with ``tot``, ``ready`` and ``planned``. The per-call tables are flat
+    lists (no list per call), which keeps the garbage collector's work small.
     """
 
     def __init__(self, scenario: Scenario, plan: CallPlan, end_h: float, replication: int = 0):
@@ -123,17 +132,12 @@ class Yards:
         self._max_off = math.ceil(longest * 24)
         self.L = L = H + self._max_off + 24 * 60
         self._last = L - 1
+        self._last_in = L - 1 - self._max_off  # latest hour for an entry with dwell departures
         self.end_h = end_h
         self.cap = [y.capacity_teu for y in self.yards]
         self.slow = [pol.slow_at * c for c in self.cap]
         self.slow_factor = pol.slow_factor
-        nf = len(FLOWS)
-        self._fin = [[[0] * L for _ in range(nf)] for _ in range(ny)]
-        self._fout = [[[0] * L for _ in range(nf)] for _ in range(ny)]
-        self._tot = [[0] * L for _ in range(ny)]  # net change of the stock per hour
         self._ready = [[0] * L for _ in range(ny)]  # rail boxes becoming ready for a train
-        self._taken = [[0] * L for _ in range(ny)]  # rail boxes reserved by a train
-        self._held_h = [[0] * L for _ in range(ny)]  # TEU held at the gate, per hour
         self._cursor = [-1] * ny
         self._level = [0] * ny
         self._r_cursor = [-1] * ny
@@ -149,7 +153,6 @@ class Yards:
         self._g_cursor: list[int] = []
         self._g_level: list[int] = []
         self._g_taken: list[int] = []
-        self.group_version: list[int] = []  # bumped whenever a group's pool changes
         self.on_advance = None  # called before a yard's clock moves on (rail: inbound trains)
         k = self.k = pol.dwell_batches
 
@@ -202,29 +205,52 @@ class Yards:
                 hrs = np.clip(arr - pre, 0, H)
                 yy = np.broadcast_to(ys[:, None], cnt.shape)
                 np.add.at(planned, (yy, q, hrs), cnt)
-        self._planned = planned.tolist()
-        self._planned_tot = planned.sum(axis=1).tolist()
+        self._planned_np = planned
+        # (arrays of machine integers: read a few at a time, not worth Python lists)
+        self._pl0 = [array("q", planned[j, 0].tobytes()) for j in range(ny)]
+        self._pl1 = [array("q", planned[j, 1].tobytes()) for j in range(ny)]
+        # net stock change per hour; the hours ahead of a yard's clock count its planned
+        # truck deliveries already (taken out again if the gate holds them, see _advance)
+        self._tot = planned.sum(axis=1).tolist()
         dwell_cnt = np.concatenate([split_batches(dis[:, 0], k), split_batches(dis[:, 2], k),
                                     split_batches(dis[:, 3], k)], axis=1)
         rail_cnt = split_batches(dis[:, 1], k)
         self._flow_of_col = [IMP] * k + [TS] * k + [EIN] * k
-        # per call: batches leaving by dwell (offset, TEU by flow column) and rail batches
-        self._doff, self._dcnt = dwell_off.tolist(), dwell_cnt.tolist()
-        self._roff, self._rcnt = rail_off.tolist(), rail_cnt.tolist()
+        self._nc = 3 * k  # dwell batches per call
+        # per call (flat, 3k resp. k entries per row): batches leaving by dwell (offset,
+        # TEU) and rail batches becoming ready (offset, TEU)
+        self._dwell_off, self._dwell_cnt = dwell_off, dwell_cnt
+        self._rail_off, self._rail_cnt = rail_off, rail_cnt
+        self._doff, self._dcnt = dwell_off.ravel().tolist(), dwell_cnt.ravel().tolist()
+        self._roff, self._rcnt = rail_off.ravel().tolist(), rail_cnt.ravel().tolist()
         self._min_off = dwell_off.min(axis=1).tolist() if m else []
         self._arrays: dict[str, np.ndarray] = {}
         self.split_discharge = dis
         self.split_load = lod
         self._D = d.tolist()
         self._dfrac = np.where(v > 0, d / np.maximum(v, 1), 0.0).tolist()
-        self._dis = dis.tolist()
+        self._drail = dis[:, 1].tolist()
         self._exp = lod[:, 0].tolist()
         self._eout = lod[:, 3].tolist()
         self._yr = self._yard_row.tolist()
         # ship-side records: TEU discharged into / loaded from the yard, per row
-        self.discharged = np.zeros(m, np.int64)
-        self.loaded = np.zeros(m, np.int64)
-        self.load_hour = np.full(m, -1, np.int64)
+        self._discharged = [0] * m
+        self._loaded = [0] * m
+        self._load_hour = [-1] * m
+        # records from which the numpy views are built (see _flows)
+        self._dis_h = [-1] * m  # hour a call discharged all at once (fast path)
+        # flat lists of ints, a fixed number per record:
+        self._pieces: list[int] = []  # slow-path discharge: y, flow, h, TEU, dwell h
+        self._fast_load_h = [-1] * m  # hour a call loaded all at once (fast path)
+        self._direct: list[int] = []  # ... of which straight from the gate: y, h, exp, eout
+        self._loads: list[int] = []  # slow-path loading: y, h, exp, eout, of which direct
+        self._gate: list[int] = []  # gate hour: y, h, Δ exp, Δ eout admitted, TEU held
+        self._rin: list[int] = []  # trains unloaded: y, h, TEU, dwell source, its row
+        self._rout: list[int] = []  # rail boxes loaded: y, h reserved, h left, TEU
+        # rail dwell of trains' boxes, by source (rail terminal): flat hours, (n, k), TEU
+        self._src_flat: list[list[int]] = []
+        self._src_off: list[np.ndarray] = []
+        self._src_cnt: list[tuple[int, ...]] = []
 
     # ------------------------------------------------------------------ numpy views
 
@@ -232,42 +258,140 @@ class Yards:
         """The run is over: from now on the numpy views are built once and kept."""
         self._frozen = True
 
-    def _array(self, name: str, data: list, shape: tuple) -> np.ndarray:
-        if name in self._arrays:
-            return self._arrays[name]
-        arr = np.array(data, np.int64).reshape(len(self.yards), *shape)
+    def _keep(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if getattr(self, "_frozen", False):
-            self._arrays[name] = arr
-        return arr
+            self._arrays.update(arrays)
+        return arrays
+
+    def _flows(self) -> dict[str, np.ndarray]:
+        """``fin``, ``fout``, ``taken``, ``held`` and ``ready`` from the records, as the run
+        has booked them so far (the hot path keeps no per-flow lists)."""
+        if "fin" in self._arrays:
+            return self._arrays
+        ny, nf, L = len(self.yards), len(FLOWS), self.L
+        fin = np.zeros(ny * nf * L, np.int64)  # flat: (yard, flow, hour)
+        fout = np.zeros(ny * nf * L, np.int64)
+        ready = np.zeros(ny * L, np.int64)
+
+        def at(y, f, h) -> np.ndarray:
+            return (np.asarray(y) * nf + f) * L + h
+
+        def records(rec: list[int], width: int) -> np.ndarray:
+            return np.array(rec, np.int64).reshape(-1, width)
+
+        # ships: discharged at once (fast path) ...
+        dis_h = np.asarray(self._dis_h, np.int64)
+        r = np.flatnonzero(dis_h >= 0)
+        ys, hs = self._yard_row[r], dis_h[r]
+        for col, f in enumerate((IMP, RIMP, TS, EIN)):
+            np.add.at(fin, at(ys, f, hs), self.split_discharge[r, col])
+        np.add.at(fout, at(ys[:, None], np.asarray(self._flow_of_col)[None, :],
+                           hs[:, None] + self._dwell_off[r]).ravel(),
+                  self._dwell_cnt[r].ravel())
+        np.add.at(ready, (ys[:, None] * L + hs[:, None] + self._rail_off[r]).ravel(),
+                  self._rail_cnt[r].ravel())
+        # ... or hour by hour (slow path)
+        a = records(self._pieces, 5)
+        np.add.at(fin, at(a[:, 0], a[:, 1], a[:, 2]), a[:, 3])
+        rail = a[:, 1] == RIMP
+        np.add.at(ready, a[rail, 0] * L + a[rail, 2] + a[rail, 4], a[rail, 3])
+        a = a[~rail]
+        np.add.at(fout, at(a[:, 0], a[:, 1], a[:, 2] + a[:, 4]), a[:, 3])
+        # ships loading: all at once (fast path; some straight from the gate) ...
+        lh = np.asarray(self._fast_load_h, np.int64)
+        r = np.flatnonzero(lh >= 0)
+        ys, hs = self._yard_row[r], lh[r]
+        np.add.at(fout, at(ys, EXP, hs), self.split_load[r, 0])
+        np.add.at(fout, at(ys, EOUT, hs), self.split_load[r, 3])
+        a = records(self._direct, 4)
+        np.add.at(fin, at(a[:, 0], EXP, a[:, 1]), a[:, 2])
+        np.add.at(fin, at(a[:, 0], EOUT, a[:, 1]), a[:, 3])
+        # ... or bit by bit (slow path)
+        a = records(self._loads, 6)
+        for f, col, direct in ((EXP, 2, 4), (EOUT, 3, 5)):
+            np.add.at(fout, at(a[:, 0], f, a[:, 1]), a[:, col])
+            np.add.at(fin, at(a[:, 0], f, a[:, 1]), a[:, direct])
+        # trucks through the gate: the planned deliveries up to each yard's clock, less
+        # what the gate held back (and plus what it let in later)
+        a = records(self._gate, 5)
+        for f, col in ((EXP, 2), (EOUT, 3)):
+            np.add.at(fin, at(a[:, 0], f, a[:, 1]), a[:, col])
+        held = np.zeros((ny, L), np.int64)
+        held[a[:, 0], a[:, 1]] = a[:, 4]
+        fin = fin.reshape(ny, nf, L)
+        for y in range(ny):
+            c = self._cursor[y] + 1
+            fin[y, EXP, :c] += self._planned_np[y, 0, :c]
+            fin[y, EOUT, :c] += self._planned_np[y, 1, :c]
+        fin = fin.reshape(-1)
+        # trains: unloaded (their batches leave after a rail dwell) ...
+        a = records(self._rin, 5)
+        np.add.at(fin, at(a[:, 0], REXP, a[:, 1]), a[:, 2])
+        for src in range(len(self._src_off)):
+            b = a[a[:, 3] == src]
+            np.add.at(fout, at(b[:, :1], REXP, b[:, 1:2] + self._src_off[src][b[:, 4]]).ravel(),
+                      np.tile(self._src_cnt[src], len(b)))
+        # ... and loaded
+        a = records(self._rout, 4)
+        np.add.at(fout, at(a[:, 0], RIMP, a[:, 2]), a[:, 3])
+        taken = np.zeros(ny * L, np.int64)
+        np.add.at(taken, a[:, 0] * L + a[:, 1], a[:, 3])
+        return self._keep({"fin": fin.reshape(ny, nf, L), "fout": fout.reshape(ny, nf, L),
+                           "taken": taken.reshape(ny, L), "held": held,
+                           "ready": ready.reshape(ny, L)})
 
     @property
     def fin(self) -> np.ndarray:
         """TEU entering, (yards, flows, hours incl. after the run)."""
-        return self._array("fin", self._fin, (len(FLOWS), self.L))
+        return self._flows()["fin"]
 
     @property
     def fout(self) -> np.ndarray:
-        return self._array("fout", self._fout, (len(FLOWS), self.L))
-
-    @property
-    def tot(self) -> np.ndarray:
-        return self._array("tot", self._tot, (self.L,))
-
-    @property
-    def ready(self) -> np.ndarray:
-        return self._array("ready", self._ready, (self.L,))
+        """TEU leaving, (yards, flows, hours incl. after the run)."""
+        return self._flows()["fout"]
 
     @property
     def taken(self) -> np.ndarray:
-        return self._array("taken", self._taken, (self.L,))
-
-    @property
-    def planned(self) -> np.ndarray:
-        return self._array("planned", self._planned, (2, self.L))
+        """Rail boxes reserved by a train, (yards, hours)."""
+        return self._flows()["taken"]
 
     @property
     def held(self) -> np.ndarray:
-        return self._array("held", self._held_h, (self.L,))
+        """TEU held at the gate, (yards, hours)."""
+        return self._flows()["held"]
+
+    @property
+    def tot(self) -> np.ndarray:
+        """Net change of the stock, (yards, hours): entries less departures, booked so
+        far (the planned truck deliveries ahead of a yard's clock are not in yet)."""
+        if "tot" in self._arrays:
+            return self._arrays["tot"]
+        return self._keep({"tot": self.fin.sum(axis=1) - self.fout.sum(axis=1)})["tot"]
+
+    @property
+    def ready(self) -> np.ndarray:
+        """Rail boxes becoming ready for a train, (yards, hours)."""
+        return self._flows()["ready"]
+
+    @property
+    def planned(self) -> np.ndarray:
+        """Truck deliveries planned (exports, empties), (yards, 2, hours)."""
+        return self._planned_np
+
+    @property
+    def discharged(self) -> np.ndarray:
+        """TEU each call (row) discharged into the yard so far."""
+        return np.asarray(self._discharged, np.int64)
+
+    @property
+    def loaded(self) -> np.ndarray:
+        """TEU each call (row) loaded from the yard (or the gate) so far."""
+        return np.asarray(self._loaded, np.int64)
+
+    @property
+    def load_hour(self) -> np.ndarray:
+        """Hour of each call's (last) loading booking; -1 if none."""
+        return np.asarray(self._load_hour, np.int64)
 
     # ------------------------------------------------------------------ stock levels
 
@@ -277,7 +401,8 @@ class Yards:
 
     def level_at(self, y: int, h: int) -> int:
         """Stock of yard ``y`` (TEU) during hour ``h`` as booked so far."""
-        h = min(h, self.H - 1)
+        if h >= self.H:
+            h = self.H - 1
         c = self._cursor[y]
         if h > c:
             if self.on_advance is not None:
@@ -291,49 +416,47 @@ class Yards:
     def _advance(self, y: int, c: int, h: int) -> None:
         """Move yard ``y``'s clock from hour ``c`` to ``h``, admitting the truck gate-ins
         due (and any held at the gate) while the stock stays at or below the gate limit
-        (``slow_at`` × capacity: above it the space is kept for ships)."""
+        (``slow_at`` × capacity: above it the space is kept for ships).
+
+        The hours ahead of the clock already count the planned deliveries, so in the
+        usual case (nothing held, the limit not reached) admitting them is a running sum;
+        otherwise hour by hour, each hour's planned deliveries are taken out of its net
+        change and what the gate lets in is put back (recorded for ``fin`` / ``held``)."""
         tot = self._tot[y]
-        pl0, pl1 = self._planned[y]
         held, avail = self._held[y], self._avail[y]
-        fin_e, fin_m = self._fin[y][EXP], self._fin[y][EOUT]
-        held_h = self._held_h[y]
         lim = self.slow[y]
         lvl = self._level[y]
         a, z = c + 1, h + 1
+        pl0, pl1 = self._pl0[y], self._pl1[y]
         if not (held[0] or held[1]):  # the usual case: everything due gets in at once
-            plt = self._planned_tot[y]
-            run = list(accumulate(map(add, tot[a:z], plt[a:z]), initial=lvl))
+            run = list(accumulate(tot[a:z], initial=lvl))
             if max(run) <= lim:
-                seg0, seg1 = pl0[a:z], pl1[a:z]
-                fin_e[a:z] = list(map(add, fin_e[a:z], seg0))
-                fin_m[a:z] = list(map(add, fin_m[a:z], seg1))
-                tot[a:z] = list(map(add, tot[a:z], plt[a:z]))
-                avail[0] += sum(seg0)
-                avail[1] += sum(seg1)
+                avail[0] += sum(pl0[a:z])
+                avail[1] += sum(pl1[a:z])
                 self._level[y] = run[-1]
                 self._cursor[y] = h
                 return
+        gate = self._gate
         for hh in range(a, z):
-            lvl += tot[hh]
             a0, a1 = pl0[hh], pl1[hh]
+            lvl += tot[hh] - a0 - a1
             if a0 or a1 or held[0] or held[1]:
                 h0, h1 = held[0] + a0, held[1] + a1
                 pend = h0 + h1
+                n = n0 = n1 = 0
                 if lvl < lim:
                     n = min(pend, int(lim - lvl))
                     n1 = min(h1, n * h1 // pend)
                     n0 = min(h0, n - n1)
                     n1 = n - n0
-                    fin_e[hh] += n0
-                    fin_m[hh] += n1
-                    tot[hh] += n
                     lvl += n
                     h0 -= n0
                     h1 -= n1
                     avail[0] += n0
                     avail[1] += n1
+                tot[hh] += n - a0 - a1
                 held[0], held[1] = h0, h1
-                held_h[hh] = h0 + h1
+                gate += (y, hh, n0 - a0, n1 - a1, h0 + h1)
         self._level[y] = lvl
         self._cursor[y] = h
 
@@ -345,7 +468,8 @@ class Yards:
 
     def rail_ready(self, y: int, h: int) -> int:
         """Rail boxes in yard ``y`` ready for a train and not yet taken, at hour ``h``."""
-        h = min(h, self.H - 1)
+        if h >= self.H:
+            h = self.H - 1
         c = self._r_cursor[y]
         ready = self._ready[y]
         if h > c:
@@ -355,26 +479,42 @@ class Yards:
             return self._r_level[y] - sum(ready[h + 1:c + 1]) - self._taken_total[y]
         return self._r_level[y] - self._taken_total[y]
 
+    def rail_ready_all(self, ys: list[int], h: int) -> list[int]:
+        """:meth:`rail_ready` of each yard in ``ys`` (one call for a rail terminal)."""
+        if h >= self.H:
+            h = self.H - 1
+        out = []
+        for y in ys:
+            c = self._r_cursor[y]
+            if h > c:
+                self._r_level[y] += sum(self._ready[y][c + 1:h + 1])
+                self._r_cursor[y] = h
+                out.append(self._r_level[y] - self._taken_total[y])
+            else:
+                out.append(self.rail_ready(y, h))
+        return out
+
     def ready_group(self, ys: list[int]) -> int:
         """Make the yards ``ys`` one pool of rail boxes (those one rail terminal serves);
         returns the group's index for :meth:`group_pool` and :meth:`group_full_at`."""
         g = len(self._g_ready)
-        arr = [0] * self.L
         for y in ys:
             self._group_of[y] = g
-            for hh, n in enumerate(self._ready[y]):
-                if n:
-                    arr[hh] += n
+        if any(any(self._ready[y]) for y in ys):
+            arr = list(map(sum, zip(*(self._ready[y] for y in ys), strict=True)))
+        else:  # (no boxes booked yet: the usual case, the rail is set up before the run)
+            arr = [0] * self.L
         self._g_ready.append(arr)
         self._g_cursor.append(-1)
         self._g_level.append(0)
         self._g_taken.append(sum(self._taken_total[y] for y in ys))
-        self.group_version.append(0)
         return g
 
     def group_pool(self, g: int, h: int) -> int:
-        """Ready rail boxes not yet taken in rail group ``g`` at hour ``h``."""
-        h = min(h, self.H - 1)
+        """Ready rail boxes not yet taken in rail group ``g`` at hour ``h`` (a running
+        sum kept at a cursor; never decreasing in ``h``)."""
+        if h >= self.H:
+            h = self.H - 1
         c = self._g_cursor[g]
         ready = self._g_ready[g]
         if h > c:
@@ -397,26 +537,38 @@ class Yards:
                 return float(hh)
         return math.inf
 
-    def _book_ready(self, y: int, h: int, pairs) -> None:
-        """Rail boxes discharged at hour ``h`` become ready ``o`` hours later: (o, n) pairs."""
+    def _book_ready(self, y: int, h: int, offs, cnts) -> None:
+        """Rail boxes discharged at hour ``h`` become ready ``o`` hours later: batches of
+        ``n`` TEU, offsets ``offs`` and TEU ``cnts``."""
         ready = self._ready[y]
         g = self._group_of[y]
         rc = self._r_cursor[y]
-        garr = self._g_ready[g] if g >= 0 else None
-        gc = self._g_cursor[g] if g >= 0 else -1
+        radd = 0
         if g >= 0:
-            self.group_version[g] += 1
-        for o, n in pairs:
-            if not n:
-                continue
-            hh = h + o
-            ready[hh] += n
-            if hh <= rc:
-                self._r_level[y] += n
-            if garr is not None:
-                garr[hh] += n
-                if hh <= gc:
-                    self._g_level[g] += n
+            garr, gc = self._g_ready[g], self._g_cursor[g]
+            if h > rc and h > gc:  # the usual case: every batch ahead of the cursors
+                for o, n in zip(offs, cnts, strict=True):
+                    ready[h + o] += n
+                    garr[h + o] += n
+                return
+            gadd = 0
+            for o, n in zip(offs, cnts, strict=True):
+                if n:
+                    hh = h + o
+                    ready[hh] += n
+                    garr[hh] += n
+                    if hh <= rc:
+                        radd += n
+                    if hh <= gc:
+                        gadd += n
+            self._g_level[g] += gadd
+        else:
+            for o, n in zip(offs, cnts, strict=True):
+                if n:
+                    ready[h + o] += n
+                    if h + o <= rc:
+                        radd += n
+        self._r_level[y] += radd
 
     # ------------------------------------------------------------------ ships
 
@@ -427,44 +579,64 @@ class Yards:
         y = self._yr[r]
         d = self._D[r]
         wd = work_h * self._dfrac[r]
-        h0 = min(int(start_h), self.H - 1)
-        lvl = self.level_at(y, h0)
+        H = self.H
+        h0 = int(start_h)
+        if h0 >= H:
+            h0 = H - 1
+        c = self._cursor[y]
+        if h0 > c:  # (level_at, inlined)
+            if self.on_advance is not None:
+                self.on_advance()
+                c = self._cursor[y]
+            self._advance(y, c, h0)
+            lvl = self._level[y]
+        else:
+            lvl = self.level_at(y, h0)
         if d > 0:
             held = self._held[y]
             peak = lvl + held[0] + held[1] + d
             lim = self.slow[y]
             if peak > lim:
                 return False
-            a, z = h0 + 1, min(int(start_h + wd), self.H - 1) + 1
-            if z > a and peak + max(0, max(accumulate(map(add, self._tot[y][a:z],
-                                                          self._planned_tot[y][a:z])))) > lim:
-                return False
-            self._discharge_all(r, y, min(int(start_h + wd / 2), self._last - self._max_off))
-        self._load_upto(r, y, min(int(start_h + wd + (work_h - wd) / 2), self._last), 1.0,
-                        [0, 0])
+            a, z = h0 + 1, min(int(start_h + wd), H - 1) + 1
+            if z > a:
+                tot = self._tot[y]
+                c = self._cursor[y]
+                if c >= a:  # hours the clock has passed: add their planned deliveries
+                    e = min(c + 1, z)
+                    plt = map(add, self._pl0[y][a:e], self._pl1[y][a:e])
+                    seg = list(map(add, tot[a:e], plt)) + tot[e:z]
+                else:
+                    seg = tot[a:z]
+                if peak + max(0, max(accumulate(seg))) > lim:
+                    return False
+            h = int(start_h + wd / 2)
+            self._discharge_all(r, y, h if h < self._last_in else self._last_in)
+        h = int(start_h + wd + (work_h - wd) / 2)
+        self._load_all(r, y, h if h < self._last else self._last)
         return True
 
     def _discharge_all(self, r: int, y: int, h: int) -> None:
-        imp, rail, ts, emp = self._dis[r]
-        fin = self._fin[y]
-        fin[IMP][h] += imp
-        fin[RIMP][h] += rail
-        fin[TS][h] += ts
-        fin[EIN][h] += emp
+        """Book all of call row ``r``'s discharge at hour ``h``: the entry, the batches'
+        dwell departures and the rail boxes' ready hours."""
         d = self._D[r]
-        self._book(y, h, d)
-        self.discharged[r] += d
-        fout, tot = self._fout[y], self._tot[y]
-        offs, cnts = self._doff[r], self._dcnt[r]
-        for f, o, n in zip(self._flow_of_col, offs, cnts, strict=True):
-            if n:
-                fout[f][h + o] += n
-                tot[h + o] -= n
+        tot = self._tot[y]
+        tot[h] += d
+        nc = self._nc
+        b = r * nc
+        offs, cnts = self._doff[b:b + nc], self._dcnt[b:b + nc]
+        for o, n in zip(offs, cnts, strict=True):
+            tot[h + o] -= n
         c = self._cursor[y]
-        if h + self._min_off[r] <= c:
-            self._level[y] -= sum(n for o, n in zip(offs, cnts, strict=True) if h + o <= c)
-        if rail:
-            self._book_ready(y, h, zip(self._roff[r], self._rcnt[r], strict=True))
+        if h <= c:  # an hour the yard's clock has passed (rare): its level moves too
+            self._level[y] += d
+            if h + self._min_off[r] <= c:
+                self._level[y] -= sum(n for o, n in zip(offs, cnts, strict=True) if h + o <= c)
+        self._discharged[r] += d
+        self._dis_h[r] = h
+        if self._drail[r]:
+            b = r * self.k
+            self._book_ready(y, h, self._roff[b:b + self.k], self._rcnt[b:b + self.k])
 
     def handle_slowly(self, env, i: int, work_h: float):
         """Work call ``i`` hour by hour against its yard's stock.
@@ -480,12 +652,15 @@ class Yards:
         wl = work_h - wd
         t0 = env.now
         H = self.H
+        k, nc = self.k, 3 * self.k
         by_flow: dict[int, list[list[int]]] = {IMP: [], TS: [], EIN: [], RIMP: []}
-        for f, o, n in zip(self._flow_of_col, self._doff[r], self._dcnt[r], strict=True):
+        for f, o, n in zip(self._flow_of_col, self._doff[r * nc:(r + 1) * nc],
+                           self._dcnt[r * nc:(r + 1) * nc], strict=True):
             if n:
                 by_flow[f].append([f, o, n])
-        by_flow[RIMP] = [[RIMP, o, n]
-                         for o, n in zip(self._roff[r], self._rcnt[r], strict=True) if n]
+        by_flow[RIMP] = [[RIMP, o, n] for o, n in zip(self._roff[r * k:(r + 1) * k],
+                                                      self._rcnt[r * k:(r + 1) * k],
+                                                      strict=True) if n]
         pieces: deque[list[int]] = deque(  # interleave the flows: a discharge mixes them
             p for batch in zip_longest(*by_flow.values()) for p in batch if p)
         rate = d / wd if wd > 0 else math.inf
@@ -514,7 +689,7 @@ class Yards:
                 target = d if done >= d - 1e-9 else min(d, int(done))
                 if target > booked:
                     self._discharge_part(y, h, target - booked, pieces)
-                    self.discharged[r] += target - booked
+                    self._discharged[r] += target - booked
                     booked = target
                 if dt > 0:
                     yield env.timeout(dt)
@@ -533,28 +708,51 @@ class Yards:
             self._load_upto(r, y, min(int(env.now + left / 2), self._last), 1.0, got)
         return lost, left
 
+    def _load_all(self, r: int, y: int, h: int) -> None:
+        """Book all of call row ``r``'s loading at hour ``h`` (the fast path; as
+        :meth:`_load_upto` with nothing loaded before)."""
+        n0, n1 = self._exp[r], self._eout[r]
+        if n0 or n1:
+            held, avail = self._held[y], self._avail[y]
+            a0, a1 = avail
+            own0 = n0 if n0 < a0 else a0
+            own1 = n1 if n1 < a1 else a1
+            avail[0], avail[1] = a0 - own0, a1 - own1
+            d0, d1 = n0 - own0, n1 - own1  # still held at the gate: straight to the ship
+            if d0 or d1:
+                held[0] -= d0
+                held[1] -= d1
+                self.direct[y] += d0 + d1
+                self._direct += (y, h, d0, d1)
+            self._fast_load_h[r] = h
+            own = own0 + own1
+            self._tot[y][h] -= own
+            if h <= self._cursor[y]:
+                self._level[y] -= own
+            self._loaded[r] += n0 + n1
+            self._load_hour[r] = h
+
     def _load_upto(self, r: int, y: int, h: int, share: float, got: list[int]) -> None:
-        """Book the loading of call row ``r`` up to ``share`` of its boxes at hour ``h``."""
+        """Book the loading of call row ``r`` up to ``share`` of its boxes at hour ``h``:
+        admitted boxes leave the yard, boxes still held at the gate go straight aboard."""
         exp, eout = self._exp[r], self._eout[r]
         te = exp if share >= 1.0 else int(share * exp)
         tm = eout if share >= 1.0 else int(share * eout)
-        need = (te - got[0], tm - got[1])
-        if need[0] or need[1]:
+        n0, n1 = te - got[0], tm - got[1]
+        if n0 or n1:
             held, avail = self._held[y], self._avail[y]
-            from_yard = 0
-            for q, f in ((0, EXP), (1, EOUT)):
-                n = need[q]
-                own = min(n, avail[q])
-                avail[q] -= own
-                direct = n - own  # still held at the gate: straight to the ship
-                held[q] -= direct
-                self._fout[y][f][h] += n
-                self._fin[y][f][h] += direct
-                self.direct[y] += direct
-                from_yard += own
-            self._book(y, h, -from_yard)
-            self.loaded[r] += need[0] + need[1]
-            self.load_hour[r] = h
+            own0 = n0 if n0 < avail[0] else avail[0]
+            own1 = n1 if n1 < avail[1] else avail[1]
+            avail[0] -= own0
+            avail[1] -= own1
+            d0, d1 = n0 - own0, n1 - own1  # still held at the gate: straight to the ship
+            held[0] -= d0
+            held[1] -= d1
+            self._loads += (y, h, n0, n1, d0, d1)
+            self.direct[y] += d0 + d1
+            self._book(y, h, -(own0 + own1))
+            self._loaded[r] += n0 + n1
+            self._load_hour[r] = h
             got[0], got[1] = te, tm
 
     def _discharge_part(self, y: int, h: int, n: int, pieces: deque) -> None:
@@ -564,11 +762,10 @@ class Yards:
             piece = pieces[0]
             f, off, left = piece
             take = min(n, left)
-            self._fin[y][f][h] += take
+            self._pieces += (y, f, h, take, off)
             if f == RIMP:
-                self._book_ready(y, h, ((off, take),))
+                self._book_ready(y, h, (off,), (take,))
             else:
-                self._fout[y][f][h + off] += take
                 self._book(y, h + off, -take)
             n -= take
             if take == left:
@@ -578,35 +775,45 @@ class Yards:
 
     # ------------------------------------------------------------------ trains
 
-    def take_rail(self, y: int, h: int, n: int) -> None:
-        """A train reserves ``n`` ready rail boxes of yard ``y`` at hour ``h``."""
+    def rail_load(self, y: int, h: int, h_out: int, n: int) -> None:
+        """A train reserves ``n`` ready rail boxes of yard ``y`` at hour ``h``; they leave
+        the yard on it at hour ``h_out`` (the end of its handling)."""
         self._taken_total[y] += n
-        self._taken[y][h] += n
         g = self._group_of[y]
         if g >= 0:
             self._g_taken[g] += n
-            self.group_version[g] += 1
+        if h_out > self._last:
+            h_out = self._last
+        self._tot[y][h_out] -= n
+        if h_out <= self._cursor[y]:
+            self._level[y] -= n
+        self._rout += (y, h, h_out, n)
 
-    def rail_out(self, y: int, h: int, n: int) -> None:
-        """Reserved rail boxes leave the yard on their train at hour ``h``."""
-        h = min(h, self._last)
-        self._fout[y][RIMP][h] += n
-        self._book(y, h, -n)
+    def rail_source(self, offsets: np.ndarray, cnts: tuple[int, ...]) -> int:
+        """Register the rail dwell (hours, one row of ``k`` batches per train) drawn for
+        the boxes inbound trains bring, and the TEU of the batches; returns the source
+        number for :meth:`rail_in`."""
+        self._src_flat.append(offsets.ravel().tolist())
+        self._src_off.append(offsets)
+        self._src_cnt.append(tuple(cnts))
+        return len(self._src_off) - 1
 
-    def rail_in(self, y: int, h: int, n: int, pairs) -> None:
+    def rail_in(self, y: int, h: int, n: int, src: int, row: int) -> None:
         """``n`` export boxes unloaded from a train into yard ``y`` at hour ``h``; they
-        leave for their ships in batches, ``pairs`` of (dwell hours, TEU) summing to n."""
-        h = min(h, self._last - self._max_off)
-        self._fin[y][REXP][h] += n
-        self._book(y, h, n)
-        fout, tot, c = self._fout[y][REXP], self._tot[y], self._cursor[y]
-        for o, m in pairs:
-            if not m:
-                continue
-            fout[h + o] += m
+        leave for their ships in batches after their rail dwell (row ``row`` of source
+        ``src``, see :meth:`rail_source`)."""
+        if h > self._last_in:
+            h = self._last_in
+        k = self.k
+        offs, cnts = self._src_flat[src][row * k:row * k + k], self._src_cnt[src]
+        tot = self._tot[y]
+        tot[h] += n
+        for o, m in zip(offs, cnts, strict=True):
             tot[h + o] -= m
-            if h + o <= c:
-                self._level[y] -= m
+        c = self._cursor[y]
+        if h <= c:  # an hour the yard's clock has passed (rare): its level moves too
+            self._level[y] += n - sum(m for o, m in zip(offs, cnts, strict=True) if h + o <= c)
+        self._rin += (y, h, n, src, row)
 
     def rail_export_weights(self, ys: list[int]) -> np.ndarray:
         """Expected rail exports of each yard (from the calls' load splits), normalised."""
@@ -643,7 +850,7 @@ class Yards:
                                              for f, name in enumerate(FLOWS)
                                              if FLOW_MODES[name][1] == mode))
             row["held_at_gate_end"] = self._held[j][0] + self._held[j][1]
-            row["planned_gate_in"] = int(sum(sum(p[:self.H]) for p in self._planned[j]))
+            row["planned_gate_in"] = int(self._planned_np[j, :, :self.H].sum())
             row["stock_end"] = int(stock[j, -1]) if self.H else 0
             row["min_stock"] = int(stock[j].min()) if self.H else 0
             rows.append(row)
