@@ -20,14 +20,14 @@ run: $(STAMP)
 test: export OPENBLAS_NUM_THREADS = 1
 test: export OMP_NUM_THREADS = 1
 test: $(STAMP)
-	$(BIN)/ruff check portsim tests benchmarks
+	$(BIN)/ruff check portsim tests benchmarks notebooks
 	$(BIN)/python -m pytest -n 2 tests
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow" tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check portsim tests benchmarks
+	$(BIN)/ruff check portsim tests benchmarks notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
