@@ -226,6 +226,26 @@ def test_pool_uses_gaps_before_later_bookings():
     assert two.earliest(0.0, 1.0, 4) == math.inf
 
 
+def test_pool_search_agrees_with_the_definition():
+    """The step-function search of ``Pool.earliest`` gives, bit for bit, the start the
+    direct scan of every job at every candidate gives (random pools, ties included)."""
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        cap = int(rng.integers(1, 7))
+        pool = Pool("p", cap)
+        for _ in range(int(rng.integers(0, 25))):
+            start = float(rng.integers(0, 40)) / 2 if rng.random() < 0.5 else rng.uniform(0, 40)
+            length = float(rng.choice([0.5, 1.0, 2.0, rng.uniform(0.1, 8.0)]))
+            pool.book(start, length, int(rng.integers(1, cap + 1)))
+        t = float(rng.integers(0, 40)) / 2 if rng.random() < 0.5 else rng.uniform(0, 40)
+        length = float(rng.choice([1.0, 2.5, rng.uniform(0.1, 8.0)]))
+        k = int(rng.integers(1, cap + 1))
+        expected = t if pool.pending + k <= cap else pool._earliest_scan(t, length, k)
+        assert pool.earliest(t, length, k) == expected
+        if pool.fits(t, length, k):
+            assert expected == t
+
+
 # ----------------------------------------------------------------- weather
 
 

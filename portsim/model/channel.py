@@ -55,7 +55,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
-from heapq import heappush
 
 import numpy as np
 import pandas as pd
@@ -72,6 +71,9 @@ CAUSES = ("weather", "tide", "channel", "pilot", "tug")
 W_WEATHER, W_TIDE, W_CHANNEL, W_PILOT, W_TUG = range(5)
 INBOUND, OUTBOUND = 0, 1
 EPS = 1e-9
+FORGET_EVERY_H = 48.0
+"""How often the sections drop passages that can no longer conflict (simulated hours;
+only a matter of speed: forgetting never changes a plan)."""
 
 
 def route_label(route: Route) -> str:
@@ -188,6 +190,20 @@ class Option:
     seg_ids: list[str]
     tide: Windows | None
     segs: list[tuple[SegmentState, float, bool]]  # segments with a one-way rule in play
+    pilot: tuple[float, float] | None  # (offset, length)
+    tugs: tuple[float, float, int, float] | None  # (offset, length, count, tug-hours)
+    weather: bool  # the run has channel closures (the weather check is needed)
+    one_way_ids: set[str]  # segments the ship passes one-way
+    # per segment of ``segs``, for the hot path: (offset, opposite list to check, reach,
+    # same-direction list to check, headway, state, one-way, own list, own one-way list)
+    fast: list[tuple] = field(init=False)
+    check: list[tuple] = field(init=False)  # (offset, opposite, reach, same, headway)
+    book: list[tuple] = field(init=False)  # (offset, list to insert the entry time into)
+    # what ChannelModel.plan reads, in one attribute: (option, closure starts, closure
+    # ends (None: no closures), tide windows, check, pilot, pilot pool, tugs, tug pool,
+    # book, sail_h)
+    hot: tuple = field(init=False)
+
     def __post_init__(self) -> None:
         d = self.direction
         self.fast = [
@@ -196,16 +212,11 @@ class Option:
             for st, off, ow in self.segs
         ]
         self.check = [f[:5] for f in self.fast]
-        self.book = [(f[0], f[6], f[7], f[8]) for f in self.fast]
-    pilot: tuple[float, float] | None  # (offset, length)
-    tugs: tuple[float, float, int] | None  # (offset, length, count)
-    weather: bool
-    one_way_ids: set[str]  # segments the ship passes one-way
-    # per segment of ``segs``, for the hot path: (offset, opposite list to check, reach,
-    # same-direction list to check, headway, state, one-way, own list, own one-way list)
-    fast: list[tuple] = field(init=False)
-    check: list[tuple] = field(init=False)  # (offset, opposite, reach, same, headway)
-    book: list[tuple] = field(init=False)  # (offset, one-way, own list, own one-way list)
+        # every passage goes into the section's list of its direction, a one-way one
+        # also into the one-way list: (offset, list) pairs, one-way lists included
+        self.book = [(f[0], f[7]) for f in self.fast] + [(f[0], f[8]) for f in self.fast
+                                                         if f[6]]
+        self.hot = ()  # set by the model that owns the option (it holds the pools)
 
 
 # ----------------------------------------------------------------- the channel model
@@ -246,32 +257,53 @@ class ChannelModel:
                     self.states[key] = SegmentState(
                         key, sum(self.segments[x].transit_h for x in ids), first.headway_h, ids)
         self.options: list[Option] = []
-        self._cache: dict[tuple[int, int, int], list[Option]] = {}
+        self._cache: dict[tuple[int, str, int], list[Option]] = {}
         n_term = len(port.terminals)
-        code = (plan.ship_class.astype(np.int64) * n_term + plan.terminal).tolist()
+        codes = plan.ship_class.astype(np.int64) * n_term + plan.terminal
+        kinds = np.unique(codes).tolist()
+        # per call: which kind (class, terminal) it is; per kind and direction: the
+        # option of its first route (for the tables)
+        self._kind = np.searchsorted(np.asarray(kinds, dtype=np.int64), codes)
+        self._first: list[np.ndarray] = []
+        # for the hot path, by direction and call: the fields of the only route's option
+        # that ChannelModel.plan reads (None: several routes to choose from)
+        hot: list[list] = []
         for direction, name in ((INBOUND, "opts_in"), (OUTBOUND, "opts_out")):
-            table = {k: self._options(k // n_term, k % n_term, direction) for k in set(code)}
-            setattr(self, name, [table[k] for k in code])
+            table = [self._options(k // n_term, k % n_term, direction) for k in kinds]
+            by_kind = np.empty(len(kinds), dtype=object)  # per call: one C-level take
+            for j, o in enumerate(table):
+                by_kind[j] = o
+            setattr(self, name, by_kind[self._kind].tolist())
+            for j, o in enumerate(table):
+                by_kind[j] = o[0].hot if len(o) == 1 else None
+            hot.append(by_kind[self._kind].tolist())
+            self._first.append(np.array([o[0].index for o in table], dtype=np.int64))
+        self.opts = (self.opts_in, self.opts_out)  # by direction
+        self.hot = (hot[0], hot[1])
         nan = [math.nan] * n
         self.start = (list(nan), list(nan))  # planned start of each transit, by direction
-        self.option = ([-1] * n, [-1] * n)
+        # the option of each planned transit: that of its only route, unless the call
+        # has several (then recorded in ``chosen`` when planned); see :meth:`option`
+        self.chosen: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.out_end = list(nan)  # out of the channel
         for cause in CAUSES:  # every replication and scenario gets the same columns
             waits.setdefault(cause, [0.0] * n)
         self.waits = waits
-        self._planned = 0
+        self._forget_at = FORGET_EVERY_H
 
     # -- options -----------------------------------------------------------------
 
     def _options(self, c: int, t: int, direction: int) -> list[Option]:
-        key = (c, t, direction)
+        """The options of ship class ``c`` bound for terminal ``t`` in ``direction``: one
+        per route to the terminal's area (shared by every terminal of the area)."""
+        sc = self.scenario
+        port, rules = sc.port, sc.rules
+        area = port.terminals[t].area
+        key = (c, area, direction)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        sc = self.scenario
-        port, rules = sc.port, sc.rules
         ship = port.ship_classes[c]
-        area = port.terminals[t].area
         pilots, tugs = port.pilots, port.tugs
         lead = pilots.boarding_h if pilots and ship.dwt >= pilots.min_dwt else 0.0
         routes = [(k, r) for k, r in enumerate(port.routes) if r.area == area] or [(-1, None)]
@@ -308,9 +340,13 @@ class ChannelModel:
             if tugs is not None:
                 need = tugs.for_ship(ship.id, ship.dwt)
                 if need:
-                    tug = (sail if direction == INBOUND else 0.0, tugs.assist_h, need)
+                    tug = (sail if direction == INBOUND else 0.0, tugs.assist_h, need,
+                           tugs.assist_h * need)
             opt = Option(len(self.options), k, direction, sail, lead, offsets, list(order),
-                         windows, segs, pilot, tug, bool(self.events), ow_ids)
+                         windows, segs, pilot, tug, bool(len(self.closed)), ow_ids)
+            closed = self.closed if opt.weather else None
+            opt.hot = (opt, closed.starts if closed else None, closed.ends if closed else None,
+                       windows, opt.check, pilot, self.pilots, tug, self.tugs, opt.book, sail)
             self.options.append(opt)
             out.append(opt)
         if not out:  # load_scenario's check_passages reports this with the demand path
@@ -396,31 +432,35 @@ class ChannelModel:
         first pass of :meth:`_earliest`, inlined) avoids the search for them. ``clock`` is
         the simulation time (default ``now``); a ship may be ready later than that (after
         a berth closure), and bookings are only forgotten up to the clock, never up to a
-        future ready time that other ships' plans may precede."""
+        future ready time that other ships' plans may precede. Forgetting never changes
+        a plan (the pools' and sections' searches ignore what is over), only its cost."""
         if clock is None:
             clock = now
-        opts = self.opts_in[i] if direction == INBOUND else self.opts_out[i]
-        opt = opts[0]
-        pilots, tugs = self.pilots, self.tugs
-        if len(opts) > 1:  # several routes: the one that gets the ship through soonest
-            for pool in (pilots, tugs):
+        hot = self.hot[direction][i]
+        if hot is None:  # several routes: the one that gets the ship through soonest
+            opts = self.opts[direction][i]
+            for pool in (self.pilots, self.tugs):
                 if pool is not None:
                     pool.forget_before(clock)
             best = math.inf
+            opt = opts[0]
             for o in opts:
                 arrive = self._earliest(o, now, -1) + o.sail_h
                 if arrive < best - EPS:
                     best, opt = arrive, o
-        pilot, tug = opt.pilot, opt.tugs
+            self.chosen[direction][i] = opt.index
+            hot = opt.hot
+        opt, c_starts, c_ends, tide, check, pilot, pilots, tug, tugs, book, sail = hot
         free = True
-        c_ends = self.closed.ends
-        if c_ends and opt.weather:
+        if c_ends is not None:  # some channel closure in the run
             j = bisect_right(c_ends, now)
-            free = j == len(c_ends) or self.closed.starts[j] >= now + opt.sail_h
-        if free and opt.tide is not None:
-            free = opt.tide.next_open(now) == now
+            free = j == len(c_ends) or c_starts[j] >= now + sail
+        if free and tide is not None:  # Windows.next_open(now) == now, inlined
+            w_ends = tide.ends
+            j = bisect_left(w_ends, now)
+            free = j < len(w_ends) and tide.starts[j] <= now
         if free:
-            for off, opp, reach, same, h in opt.check:
+            for off, opp, reach, same, h in check:
                 s = now + off
                 if opp and opp[-1] > s - reach:
                     j = bisect_right(opp, s - reach)
@@ -432,42 +472,58 @@ class ChannelModel:
                     if j < len(same) and same[j] < s + h:
                         free = False
                         break
-        # pools: ``pending`` counts booked jobs not yet closed; close the finished ones
+        # pools: ``pending`` counts booked units not yet closed; close the finished ones
         # only when the bound says the pool might be full (every few jobs, not every call)
+        # (when the bound fails, a pool that still has room at ``now`` lets the ship go
+        # at once, as the search would find: it moves ``t`` only by more than EPS)
         if free and pilot is not None and pilots.pending >= pilots.capacity:  # type: ignore[union-attr]
             pilots.forget_before(clock)  # type: ignore[union-attr]
-            free = pilots.pending < pilots.capacity  # type: ignore[union-attr]
+            free = pilots.pending < pilots.capacity or pilots.fits(  # type: ignore[union-attr]
+                now + pilot[0], pilot[1], 1)
         if free and tug is not None and tugs.pending + tug[2] > tugs.capacity:  # type: ignore[union-attr]
             tugs.forget_before(clock)  # type: ignore[union-attr]
-            free = tugs.pending + tug[2] <= tugs.capacity  # type: ignore[union-attr]
-        if not free:
-            for pool in (pilots, tugs):
-                if pool is not None:
-                    pool.forget_before(clock)
-        t = now if free else self._earliest(opt, now, i)
+            free = tugs.pending + tug[2] <= tugs.capacity or tugs.fits(  # type: ignore[union-attr]
+                now + tug[0], tug[1], tug[2])
+        if free:
+            t = now
+        else:
+            # the search consults only the pools this option uses
+            if pilot is not None:
+                pilots.forget_before(clock)  # type: ignore[union-attr]
+            if tug is not None:
+                tugs.forget_before(clock)  # type: ignore[union-attr]
+            t = self._earliest(opt, now, i)
+            if t == math.inf:
+                self.start[direction][i] = t
+                return t, sail
         self.start[direction][i] = t
-        self.option[direction][i] = opt.index
-        if t == math.inf:
-            return t, opt.sail_h
-        for off, ow, own, own_ow in opt.book:
+        for off, own in book:
             insort(own, t + off)
-            if ow:
-                insort(own_ow, t + off)
-        if pilot is not None:  # Pool.book, inlined
-            heappush(pilots.heap, (t + pilot[0] + pilot[1], t + pilot[0], 1))  # type: ignore[union-attr]
+        if pilot is not None:  # Pool.book, inlined (the pilot boards at t: pilot[0] == 0)
+            insort(pilots.booked, (t + pilot[1], t, 1))  # type: ignore[union-attr]
             pilots.pending += 1  # type: ignore[union-attr]
             pilots.busy_h += pilot[1]  # type: ignore[union-attr]
-            pilots.jobs += 1  # type: ignore[union-attr]
         if tug is not None:  # Pool.book, inlined
-            heappush(tugs.heap, (t + tug[0] + tug[1], t + tug[0], tug[2]))  # type: ignore[union-attr]
+            start = t + tug[0]
+            insort(tugs.booked, (start + tug[1], start, tug[2]))  # type: ignore[union-attr]
             tugs.pending += tug[2]  # type: ignore[union-attr]
-            tugs.busy_h += tug[1] * tug[2]  # type: ignore[union-attr]
-            tugs.jobs += 1  # type: ignore[union-attr]
-        self._planned += 1
-        if self._planned % 256 == 0:
+            tugs.busy_h += tug[3]  # type: ignore[union-attr]
+        if clock >= self._forget_at:  # every two days or so: drop passages long past
+            self._forget_at = clock + FORGET_EVERY_H
             for state in self.states.values():
                 state.forget_before(clock)
-        return t, opt.sail_h
+        return t, sail
+
+    def option(self, direction: int, start: np.ndarray | None = None) -> np.ndarray:
+        """The option index of every call's transit in ``direction`` (-1: not planned);
+        ``start``: the planned starts in that direction as an array, if at hand."""
+        idx = self._first[direction][self._kind]
+        for i, k in self.chosen[direction].items():
+            idx[i] = k
+        if start is None:
+            start = np.fromiter(self.start[direction], float, self.n)
+        idx[np.isnan(start)] = -1
+        return idx
 
     def plan_out(self, i: int, now: float, work_start: float, work_end: float) -> float:
         """Plan call ``i``'s outbound transit when it is ready to leave at ``now``;
@@ -516,28 +572,34 @@ class ChannelModel:
         labels = [route_label(r) for r in port.routes]
         opts = self.options
         cols = {"call": np.arange(self.n)}
+        # each per-call list is turned into an array once (they hold ~20k Python objects)
+        starts = [np.fromiter(self.start[d], float, self.n) for d in (INBOUND, OUTBOUND)]
+        planned = [(self.option(d, st), st) for d, st in enumerate(starts)]
+        sail_o = np.array([o.sail_h for o in opts] or [np.nan])
+        route_o = np.array([o.route for o in opts] or [-1])
+        bound_o = np.array([o.tide is not None for o in opts] or [False])
+        ow_o = np.array([any(w for _, _, w in o.segs) for o in opts] or [False])
         for d, name in ((INBOUND, "in"), (OUTBOUND, "out")):
-            idx = np.asarray(self.option[d])
+            idx, start = planned[d]
             known = idx >= 0
             safe = np.where(known, idx, 0)
-            sail = np.array([o.sail_h for o in opts] or [np.nan])[safe]
-            route = np.array([o.route for o in opts] or [-1])[safe]
-            bound = np.array([o.tide is not None for o in opts] or [False])[safe]
-            ow = np.array([any(w for _, _, w in o.segs) for o in opts] or [False])[safe]
-            cols[f"route_{name}"] = pd.Categorical.from_codes(
-                np.where(known & (route >= 0), route, -1), categories=labels) if labels else \
+            sail = sail_o[safe]
+            route = route_o[safe]
+            cols[f"route_{name}"] = pd.Categorical.from_codes(  # codes valid by construction
+                np.where(known & (route >= 0), route, -1), categories=labels,
+                validate=False) if labels else \
                 pd.Categorical.from_codes(np.full(self.n, -1), categories=["-"])
-            cols[f"start_{name}_h"] = np.asarray(self.start[d], dtype=float)
+            cols[f"start_{name}_h"] = start
             cols[f"sail_{name}_h"] = np.where(known, sail, np.nan)
-            cols[f"tide_bound_{name}"] = known & bound
-            cols[f"one_way_{name}"] = known & ow
+            cols[f"tide_bound_{name}"] = known & bound_o[safe]
+            cols[f"one_way_{name}"] = known & ow_o[safe]
         calls = pd.DataFrame(cols)
         window = end_h - start_h
         rows = []
-        planned = [(np.asarray(self.option[d]), np.asarray(self.start[d], dtype=float))
-                   for d in (INBOUND, OUTBOUND)]
+        groups = [_by_option(idx, start) for idx, start in planned]
+        users = self._users()
         for seg in port.channel_segments:
-            st, dr, ow = self._passages(seg.id, planned)
+            st, dr, ow = self._passages(seg.id, planned, groups, users.get(seg.id, []))
             inside = (st >= start_h) & (st < end_h)
             dur = seg.transit_h
             section = next((st for st in self.states.values() if seg.id in st.segments), None)
@@ -573,25 +635,53 @@ class ChannelModel:
         return {"channel_calls": calls, "channel_segments": segments,
                 "marine": pd.DataFrame(marine), "weather": weather}
 
-    def _passages(self, seg_id: str, planned: list[tuple[np.ndarray, np.ndarray]]
+    def _passages(self, seg_id: str, planned: list[tuple[np.ndarray, np.ndarray]],
+                  groups: list[dict[int, np.ndarray]] | None = None,
+                  users: list[tuple[Option, float]] | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Entry times, directions and one-way flags of every planned passage;
-        ``planned``: (option index, start) arrays per direction."""
-        nopt = len(self.options)
-        offset = np.full(nopt + 1, np.nan)  # by option; the last slot: no option (-1)
-        oneway = np.zeros(nopt + 1, bool)
-        for o in self.options:
-            if seg_id in o.seg_ids:
-                offset[o.index] = o.offsets[o.seg_ids.index(seg_id)]
-                oneway[o.index] = seg_id in o.one_way_ids
+        ``planned``: (option index, start) arrays per direction; ``groups``: the finite
+        starts by option per direction (:func:`_by_option`) and ``users``: the options
+        through the segment with their entry offsets (:meth:`_users`), both computed once
+        for all segments. The passages come grouped by direction and option: every use
+        of them (counts, the sorted starts of :func:`_covered`) is independent of their
+        order."""
+        if groups is None:
+            groups = [_by_option(idx, start) for idx, start in planned]
+        if users is None:
+            users = self._users().get(seg_id, [])
         starts, dirs, ows = [], [], []
-        for d, (idx, start) in enumerate(planned):
-            st = start + offset[idx]
-            keep = np.isfinite(st)
-            starts.append(st[keep])
-            dirs.append(np.full(int(keep.sum()), d))
-            ows.append(oneway[idx][keep])
+        for d, by_opt in enumerate(groups):
+            for o, off in users:
+                st = by_opt.get(o.index) if o.direction == d else None
+                if st is None:
+                    continue
+                starts.append(st + off)  # finite starts + finite offset: all finite
+                dirs.append(np.full(len(st), d))
+                ows.append(np.full(len(st), seg_id in o.one_way_ids))
+        if not starts:
+            return np.zeros(0), np.zeros(0, int), np.zeros(0, bool)
         return np.concatenate(starts), np.concatenate(dirs), np.concatenate(ows)
+
+    def _users(self) -> dict[str, list[tuple[Option, float]]]:
+        """For every segment: the options that pass it, with their entry offsets."""
+        out: dict[str, list[tuple[Option, float]]] = {}
+        for o in self.options:
+            for sid in dict.fromkeys(o.seg_ids):  # a segment counts once per transit
+                out.setdefault(sid, []).append((o, o.offsets[o.seg_ids.index(sid)]))
+        return out
+
+
+def _by_option(idx: np.ndarray, start: np.ndarray) -> dict[int, np.ndarray]:
+    """The finite start times of the planned transits, by option index."""
+    keep = (idx >= 0) & np.isfinite(start)
+    idx, start = idx[keep], start[keep]
+    order = np.argsort(idx, kind="stable")
+    idx, start = idx[order], start[order]
+    cut = np.flatnonzero(np.diff(idx)) + 1
+    lo = np.concatenate(([0], cut)).tolist()
+    hi = np.concatenate((cut, [len(idx)])).tolist()
+    return {int(idx[a]): start[a:b] for a, b in zip(lo, hi, strict=True) if b > a}
 
 
 def traffic_sections(port: Port) -> dict[tuple[int, str], tuple[str, ...]]:
