@@ -118,16 +118,27 @@ class PortModel:
     def call(self, i: int):
         """The process of call ``i``: anchorage → channel → berth → channel.
 
-        Each stage is a generator of its own so that channel, marine-service and yard
-        models can refine one stage without touching the others.
+        Each stage is a method of its own so that channel, marine-service and yard
+        models can refine one stage without touching the others. A stage that only
+        holds the ship for a time it can compute returns that time (``None``: no hold,
+        no event) and this process does the holding; the stages that wait for other
+        processes (a berth, yard space) are generators.
         """
+        env, log = self.env, self.log
         quay = self.quays[self._terminal[i]]
         placement: Placement = yield from self.wait_for_berth(i, quay)
-        yield from self.sail_in(i)
+        hold = self.sail_in(i)
+        if hold is not None:
+            yield env.timeout(hold)
+        log.berthed_h[i] = env.now
         yield from self.alongside(i, placement)
-        yield from self.ready_to_sail(i)
+        hold = self.ready_to_sail(i)
+        if hold is not None:
+            log.unberthed_h[i] = math.nan  # still alongside
+            yield env.timeout(hold)
+            log.unberthed_h[i] = env.now
         quay.release(placement)
-        yield from self.sail_out(i)
+        self.sail_out(i)
 
     def wait_for_berth(self, i: int, quay: TerminalQuay):
         """Wait at anchorage until the terminal calls the ship in."""
@@ -143,21 +154,18 @@ class PortModel:
         log.length_m[i], log.cranes[i] = placement.length_m, placement.cranes
         return placement
 
-    def sail_in(self, i: int):
-        """Sail from the anchorage to the berth (the berth is held meanwhile). With the
-        channel model the ship first waits at anchorage for weather, tide, channel
-        traffic, a pilot and tugs (see :mod:`portsim.model.channel`)."""
+    def sail_in(self, i: int) -> float | None:
+        """Hours from call-in to alongside: sailing from the anchorage to the berth (the
+        berth is held meanwhile). With the channel model the ship first waits at
+        anchorage for weather, tide, channel traffic, a pilot and tugs (see
+        :mod:`portsim.model.channel`)."""
         ch = self.channel
         if ch is not None:
             now = self.env.now
             start, sail = ch.plan(i, now, channel.INBOUND)
-            yield self.env.timeout(start + sail - now if start < math.inf else self.end_h)
-            self.log.berthed_h[i] = self.env.now
-            return
+            return start + sail - now if start < math.inf else self.end_h
         transit = self.transit_h[self._terminal[i]]
-        if transit > 0:
-            yield self.env.timeout(transit)
-        self.log.berthed_h[i] = self.env.now
+        return transit if transit > 0 else None
 
     def alongside(self, i: int, placement: Placement):
         """Berth, work the cargo, unberth.
@@ -182,29 +190,27 @@ class PortModel:
         log.unberthed_h[i] = handled + self.unberthing_h
         yield self.env.timeout(log.unberthed_h[i] - self.env.now)
 
-    def ready_to_sail(self, i: int):
-        """With the channel model: wait alongside (holding the berth) until the ship
-        can sail — cargo work paused by berth closures, then weather, tide (outbound
-        draught), channel traffic, pilot and tugs; the ship leaves the berth then."""
+    def ready_to_sail(self, i: int) -> float | None:
+        """With the channel model: hours the ship stays alongside (holding the berth)
+        after its work until it can sail — cargo work paused by berth closures, then
+        weather, tide (outbound draught), channel traffic, pilot and tugs; ``None`` when
+        it leaves at once."""
         ch = self.channel
         if ch is None:
-            return
+            return None
         log, now = self.log, self.env.now
         start = ch.plan_out(i, now, log.berthed_h[i] + self.berthing_h, log.handled_h[i])
         if start > now:
-            log.unberthed_h[i] = math.nan  # still alongside
-            yield self.env.timeout(start - now if start < math.inf else self.end_h)
-            log.unberthed_h[i] = self.env.now
+            return start - now if start < math.inf else self.end_h
+        return None
 
-    def sail_out(self, i: int):
-        """Sail from the berth out of the port."""
+    def sail_out(self, i: int) -> None:
+        """Sail from the berth out of the port (holds no resource: no event)."""
         ch = self.channel
         if ch is not None:
             self.log.departed_h[i] = ch.out_end[i]  # planned in ready_to_sail
-            return
-        self.log.departed_h[i] = self.env.now + self.transit_h[self._terminal[i]]
-        return
-        yield  # a stage is a generator; sailing out holds no resource, so no event
+        else:
+            self.log.departed_h[i] = self.env.now + self.transit_h[self._terminal[i]]
 
     def arrivals(self):
         """Start each call's process at its arrival time."""
