@@ -20,12 +20,21 @@ the headlines are ratios measured in this one run, on CPU time of this process (
 clock also counts other processes' time on a loaded machine). Targets: core ≤ 2× the
 skeleton (issue 2); the channel model and the landside each add ≤ 30 % to the core
 (issues 3 and 4).
+
+``--instructions`` counts instead the machine instructions of one port-year per variant
+under valgrind's cachegrind (Debian package ``valgrind``; a few minutes): deterministic,
+so immune to the machine's noise, but blind to memory stalls, which CPU time includes.
+The cost of starting Python, importing and loading the scenario (variant ``none``) is
+subtracted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -80,6 +89,13 @@ def variants(sc: Scenario) -> dict[str, Scenario]:
     }
 
 
+def core_service(sc: Scenario, plan) -> np.ndarray:
+    """Hours each call held its berth in the core model (24 h for calls never served)."""
+    log = PortModel(variants(sc)["core"], plan).run()
+    service = np.asarray(log.unberthed_h) - np.asarray(log.called_h)
+    return np.where(np.isfinite(service), service, 24.0)
+
+
 def port_year(sc: Scenario) -> tuple[float, float]:
     """CPU and wall seconds of one replication end to end (plan, model, tables)."""
     c0, t0 = time.process_time(), time.perf_counter()
@@ -93,11 +109,62 @@ def cpu(fn: Callable[[], object]) -> float:
     return time.process_time() - c0
 
 
+def instructions(scenario: str) -> None:
+    """Instruction counts per variant under cachegrind, less the fixed start-up cost."""
+    import tempfile
+
+    sc = load_scenario(scenario)
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        service_file = os.path.join(tmp, "service.npy")
+        np.save(service_file, core_service(sc, plan_calls(sc, 0)))
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PORTSIM_SKELETON_SERVICE": service_file}
+        for name in ("none", "skeleton", "core", "channel", "landside", "full"):
+            out = subprocess.run(
+                ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                 "--cachegrind-out-file=/dev/null", sys.executable, __file__, scenario,
+                 "--one", name], capture_output=True, text=True, check=True, env=env)
+            m = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+            if m is None:
+                sys.exit(f"no instruction count from valgrind for {name}:\n{out.stderr[-500:]}")
+            counts[name] = int(m.group(1).replace(",", ""))
+            print(f"{name:10s} {counts[name] / 1e9:7.3f} G instructions", flush=True)
+    net = {k: v - counts["none"] for k, v in counts.items() if k != "none"}
+    print("net of start-up, imports and call plan ('none'): " + ", ".join(
+        f"{k} {v / 1e9:.3f} G" for k, v in net.items()))
+    for a, b in (("core", "skeleton"), ("channel", "core"), ("landside", "core"),
+                 ("full", "core")):
+        k = f"{a} / {b}"
+        target = TARGETS.get(k)
+        verdict = "" if target is None else (
+            f"(target <= {target:.2f}x: {'met' if net[a] / net[b] <= target else 'NOT met'})")
+        print(f"ratio {k:16s} {net[a] / net[b]:5.2f}x  {verdict}")
+
+
+def one(scenario: str, name: str) -> None:
+    """Run one variant once (the process valgrind measures)."""
+    sc = load_scenario(scenario)
+    plan = plan_calls(sc, 0)
+    if name == "skeleton":  # berth times of the core model, saved by the parent
+        service = np.load(os.environ["PORTSIM_SKELETON_SERVICE"])
+        end_h = (sc.run.horizon_days + sc.run.warmup_days) * 24.0
+        skeleton(plan.arrival_h, service, len(sc.port.berths), end_h)
+    elif name != "none":
+        simulate(variants(sc)[name], 0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/plan-2025.yaml"))
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions under valgrind instead of timing")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        return one(args.scenario, args.one)
+    if args.instructions:
+        return instructions(args.scenario)
     sc = load_scenario(args.scenario)
     years = (sc.run.horizon_days + sc.run.warmup_days) / 365.0
     end_h = (sc.run.horizon_days + sc.run.warmup_days) * 24.0
@@ -105,11 +172,7 @@ def main() -> None:
     plan = plan_calls(sc, 0)
 
     # the skeleton gets the very same arrivals and the time each ship held its berth
-    core_model = PortModel(scen["core"], plan)
-    log = core_model.run()
-    called, unberthed = np.asarray(log.called_h), np.asarray(log.unberthed_h)
-    service = unberthed - called
-    service = np.where(np.isfinite(service), service, 24.0)
+    service = core_service(sc, plan)
     berths = len(sc.port.berths)
 
     cpu_s: dict[str, list[float]] = {k: [] for k in ["skeleton", *scen]}
