@@ -252,10 +252,10 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
     terminals.insert(1, "area", terminals["terminal"].map(area_of))
     areas = _group_kpis(calls, berths, "area", scenario, end_h)
     done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+    delivered = delivered_per_year(scenario, calls)
     flows = []
     for f in scenario.demand:
-        g = done[done["flow"] == f.id]
-        vol = float((g["teu"] if f.cargo == "container" else g["tonnes"]).sum()) * annual
+        vol = delivered[f.id]
         demand = f.annual_volume * scenario.volume_scale(f)
         w = calls[(calls["flow"] == f.id) & calls["in_window"]]
         flows.append({"flow": f.id, "cargo": f.cargo, "unit": f.unit, "demand_per_year": demand,
@@ -291,6 +291,18 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
                       pd.Series(channel_kpis(calls, tables or {}, start_h, end_h), dtype=float)])
     return RunResult(scenario, replication, calls, berths, terminals, areas, flows_df, queue,
                      port, in_system_at_end, tables or {})
+
+
+def delivered_per_year(scenario: Scenario, calls: pd.DataFrame) -> dict[str, float]:
+    """TEU (containers) or tonnes per year handled in the window, per flow."""
+    start_h, end_h = _window(scenario)
+    annual = HOURS_PER_YEAR / (end_h - start_h)
+    done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+    out = {}
+    for f in scenario.demand:
+        g = done[done["flow"] == f.id]
+        out[f.id] = float((g["teu"] if f.cargo == "container" else g["tonnes"]).sum()) * annual
+    return out
 
 
 def wait_kpis(calls: pd.DataFrame) -> pd.Series:

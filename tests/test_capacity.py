@@ -14,7 +14,7 @@ from portsim.config.load import load_scenario
 from portsim.demand import plan_calls
 from portsim.errors import InputError
 from portsim.experiments import RootSearch, capacity
-from portsim.experiments.capacity import family_demand, measure, scaled
+from portsim.experiments.capacity import evaluate, family_demand, measure, scaled
 from portsim.simulate import simulate
 from portsim.theory import max_utilisation_for_waiting_factor
 from tests.conftest import berth, identical_berths_scenario, make_scenario, port_dict, write_yaml
@@ -76,11 +76,26 @@ def test_demand_scale_by_cargo_in_a_scenario_file(tmp_path):
 def test_measure_is_the_port_container_waiting_factor(tmp_path):
     sc, _, _ = _mixed(tmp_path)
     run = simulate(scaled(sc, "container", 1.5), 1)
-    assert measure(run, "container", "waiting_factor") == \
+    assert measure(run.calls, "container", "waiting_factor") == \
         pytest.approx(run.port["container_waiting_factor"], rel=1e-12)
-    assert measure(run, "container", "mean_wait_h") == \
+    assert measure(run.calls, "container", "mean_wait_h") == \
         pytest.approx(run.port["container_mean_wait_h"], rel=1e-12)
-    assert math.isnan(measure(run, "lng", "waiting_factor"))
+    assert math.isnan(measure(run.calls, "lng", "waiting_factor"))
+
+
+def test_a_search_evaluation_equals_the_full_run(tmp_path):
+    """The search skips the berth, terminal and component tables; its figures must be
+    exactly those of the full run at the same scale and replication."""
+    sc, _, _ = _mixed(tmp_path)
+    for cargo, kind in (("container", "waiting_factor"), ("dry_bulk", "mean_wait_h")):
+        light = evaluate(sc, cargo, kind, 1.3, 2)
+        full = evaluate(sc, cargo, kind, 1.3, 2, keep_run=True)
+        assert light.run is None and full.run is not None
+        assert light.value == full.value and light.delivered == full.delivered
+        flows = full.run.flows
+        assert full.delivered == pytest.approx(
+            flows.loc[flows["cargo"] == cargo, "delivered_per_year"].sum(), rel=1e-12)
+        assert full.value == measure(full.run.calls, cargo, kind)
 
 
 # ----------------------------------------------------------------- the root finder

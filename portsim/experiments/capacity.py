@@ -89,9 +89,11 @@ from scipy import stats
 
 from portsim.config.load import load_scenario
 from portsim.config.scenario import Scenario
+from portsim.demand import plan_calls
 from portsim.errors import InputError
 from portsim.experiments.runner import TaskQueue, open_executor, progress_bar
-from portsim.results import RunResult
+from portsim.model.port import PortModel
+from portsim.results import RunResult, calls_frame, delivered_per_year
 from portsim.simulate import Replications, mean_ci, simulate
 
 Kind = Literal["waiting_factor", "mean_wait_h"]
@@ -114,12 +116,12 @@ class Criterion:
         return f"{self.cargo} mean wait <= {self.limit:g} h"
 
 
-def measure(run: RunResult, cargo: str, kind: Kind) -> float:
-    """Mean wait for a berth (h) or waiting factor of the family's calls in the window.
+def measure(calls: pd.DataFrame, cargo: str, kind: Kind) -> float:
+    """Mean wait for a berth (h) or waiting factor of the family's calls in the window
+    (``calls``: a run's call table).
 
     NaN when no call of the family arrived in the window.
     """
-    calls = run.calls
     g = calls[calls["in_window"].to_numpy() & (calls["cargo"].astype(str) == cargo).to_numpy()]
     if g.empty:
         return math.nan
@@ -157,10 +159,17 @@ def evaluate(scenario: Scenario, cargo: str, kind: Kind, scale: float, replicati
              keep_run: bool = False) -> Evaluation:
     """Run replication ``replication`` with the family scaled by ``scale`` (a worker task)."""
     t0 = time.perf_counter()
-    run = simulate(scaled(scenario, cargo, scale), replication)
-    flows = run.flows[run.flows["cargo"].astype(str) == cargo]
-    return Evaluation(measure(run, cargo, kind), float(flows["delivered_per_year"].sum()),
-                      time.perf_counter() - t0, run if keep_run else None)
+    sc = scaled(scenario, cargo, scale)
+    if keep_run:
+        run = simulate(sc, replication)
+        calls = run.calls
+    else:  # the search needs the calls only: no berth, terminal or component tables
+        plan = plan_calls(sc, replication)
+        calls = calls_frame(sc, plan, PortModel(sc, plan, replication).run())
+    delivered = delivered_per_year(sc, calls)
+    volume = sum(delivered[f.id] for f in sc.demand if f.cargo == cargo)
+    return Evaluation(measure(calls, cargo, kind), float(volume), time.perf_counter() - t0,
+                      run if keep_run else None)
 
 
 # ----------------------------------------------------------------- one replication's root
