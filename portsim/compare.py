@@ -32,9 +32,6 @@ HEADLINE = [
 ]
 """KPIs shown first (all KPIs of the runs are in the full table)."""
 
-WAIT_CAUSES = ["berth", "tide", "channel", "pilot", "tug", "weather", "yard"]
-
-
 @dataclass
 class Comparison:
     """Runs of several scenarios on common random numbers, and their paired differences."""

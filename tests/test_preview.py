@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from portsim import theory
 from portsim.cli import main
+from portsim.config import load_scenario
 from portsim.demand import plan_calls
 from portsim.design_code import ContainerBerthInputs, bulk_berth_capacity, container_berth_capacity
 from portsim.preview import (
@@ -215,7 +217,11 @@ def test_cli_preview(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "WF E2/E2/c" in out and "JTS 165 capacity" in out and "Expected calls" in out
     assert any(line.startswith("PREVIEW cli: CONGESTED") for line in out.splitlines())
-    assert csv.exists()
+    written = pd.read_csv(csv)
+    expected = preview(load_scenario(path)).terminals
+    assert list(written["terminal"]) == list(expected["terminal"]) == ["T"]
+    for col in ("calls_per_year", "occupancy", "wf_e2e2c", "teu_capacity_jts"):
+        assert written[col].to_numpy() == pytest.approx(expected[col].to_numpy(), rel=1e-12)
     bad = dict(sc, demand=[dict(sc["demand"][0], cargo="dry_bulk")])
     path = write_yaml(tmp_path / "bad.yaml", bad)
     assert main(["preview", str(path)]) == 2

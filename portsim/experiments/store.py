@@ -26,8 +26,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("runs", "terminals", "flows", "failed")
-
 #: Columns that record how and when a run was computed, not what it computed;
 #: they differ between two otherwise identical runs.
 META_COLUMNS = ("elapsed_s", "cpu_s", "worker", "session", "finished_at")

@@ -68,7 +68,6 @@ from portsim.model.weather import closures, draw_events
 
 CAUSES = ("weather", "tide", "channel", "pilot", "tug")
 """Waiting causes of the channel model, in the order they are checked."""
-W_WEATHER, W_TIDE, W_CHANNEL, W_PILOT, W_TUG = range(5)
 INBOUND, OUTBOUND = 0, 1
 EPS = 1e-9
 FORGET_EVERY_H = 48.0
@@ -540,10 +539,6 @@ class ChannelModel:
         t, sail = self.plan(i, now, OUTBOUND, clock)
         self.out_end[i] = t + sail
         return t
-
-    def departure(self, i: int) -> float:
-        """When call ``i`` is out of the channel (after :meth:`plan_out`)."""
-        return self.out_end[i]
 
     def berth_pause(self, i: int, work_start: float, work_end: float) -> float:
         """Hours by which closures of the berths delay work that ran [start, end]."""

@@ -141,6 +141,3 @@ class Pool:
             self.pending -= sum(map(_units, jobs[:n]))
             self.closed += n
             del jobs[:n]
-
-    def busy_at(self, t: float) -> int:
-        return sum(u for e, s, u in self.booked if s <= t < e)

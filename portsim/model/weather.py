@@ -65,9 +65,6 @@ class Closures:
         return float((e - s).sum())
 
 
-NONE = Closures([], [])
-
-
 def merge(intervals: list[tuple[float, float]]) -> Closures:
     starts: list[float] = []
     ends: list[float] = []

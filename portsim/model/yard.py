@@ -77,9 +77,6 @@ FLOW_MODES = {  # flow: (enters from, leaves to)
     "rail_export": ("rail", "ship"), "empty_in": ("ship", "truck"),
     "empty_out": ("truck", "ship"),
 }
-DWELL_CLASS = {"import": "import", "export": "export", "transshipment": "transshipment",
-               "rail_import": "rail", "rail_export": "rail", "empty_in": "empty",
-               "empty_out": "empty"}
 MODES = ("ship", "truck", "rail")
 
 
