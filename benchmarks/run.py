@@ -19,7 +19,10 @@ Machines are shared and noisy, so every figure is a median over ``--repeat`` rou
 the headlines are ratios measured in this one run, on CPU time of this process (the wall
 clock also counts other processes' time on a loaded machine). Targets: core ≤ 2× the
 skeleton (issue 2); the channel model and the landside each add ≤ 30 % to the core
-(issues 3 and 4).
+(issues 3 and 4). For a planner's run the marginal cost of each inside the full model is
+printed too: ``full / landside`` is what switching the channel model on adds to a port-year
+that already has the landside, ``full / channel`` what the landside adds to one with the
+channel model.
 
 ``--instructions`` counts instead the machine instructions of one port-year per variant
 under valgrind's cachegrind (Debian package ``valgrind``; a few minutes): deterministic,
@@ -133,7 +136,7 @@ def instructions(scenario: str) -> None:
     print("net of start-up, imports and call plan ('none'): " + ", ".join(
         f"{k} {v / 1e9:.3f} G" for k, v in net.items()))
     for a, b in (("core", "skeleton"), ("channel", "core"), ("landside", "core"),
-                 ("full", "core")):
+                 ("full", "core"), ("full", "landside"), ("full", "channel")):
         k = f"{a} / {b}"
         target = TARGETS.get(k)
         verdict = "" if target is None else (
@@ -184,14 +187,19 @@ def main() -> None:
             cpu_s[name].append(c)
             wall_s[name].append(w)
     med = {k: statistics.median(v) for k, v in cpu_s.items()}
+
+    def paired(a: str, b: str) -> float:
+        """Median over rounds of the ratio within a round (same machine load)."""
+        return statistics.median(x / y for x, y in zip(cpu_s[a], cpu_s[b], strict=True))
+
     ratios = {
         "core / skeleton": med["core"] / med["skeleton"],
-        "channel / core": statistics.median(
-            a / b for a, b in zip(cpu_s["channel"], cpu_s["core"], strict=True)),
-        "landside / core": statistics.median(
-            a / b for a, b in zip(cpu_s["landside"], cpu_s["core"], strict=True)),
+        "channel / core": paired("channel", "core"),
+        "landside / core": paired("landside", "core"),
         "full / core": med["full"] / med["core"],
         "full / skeleton": med["full"] / med["skeleton"],
+        "full / landside": paired("full", "landside"),
+        "full / channel": paired("full", "channel"),
     }
 
     n = len(plan)

@@ -6,6 +6,7 @@ wrong and, where it can, what would be right. The CLI prints them and exits 2.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,13 @@ class InputError(Exception):
     @classmethod
     def single(cls, file: str | Path, path: str, message: str) -> InputError:
         return cls([Problem(str(file), path, message)])
+
+
+def unknown(kind: str, value: str, known: set[str]) -> str:
+    """``unknown berth 'B9'; did you mean 'B8'?`` (or the known ids when nothing is close)."""
+    near = difflib.get_close_matches(value, sorted(known), n=1)
+    hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(known)[:12])}"
+    return f"unknown {kind} '{value}'; {hint}"
 
 
 def format_loc(loc: tuple[object, ...]) -> str:

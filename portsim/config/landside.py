@@ -44,7 +44,7 @@ from pydantic import (
 )
 
 from portsim.config.base import Record, SourcedRecord
-from portsim.errors import Problem
+from portsim.errors import Problem, unknown
 
 if TYPE_CHECKING:  # pragma: no cover
     from portsim.config.port import Port
@@ -328,11 +328,6 @@ class Landside(Record):
 # ============================================================ checks
 
 
-def _unknown(kind: str, value: str, known: set[str]) -> str:
-    near = difflib.get_close_matches(value, sorted(known), n=1)
-    hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(known)[:12])}"
-    return f"unknown {kind} '{value}'; {hint}"
-
 
 def check_port_landside(port: Port, file: str,
                         check_source: Callable[[str, str], None]) -> list[Problem]:
@@ -355,7 +350,7 @@ def check_port_landside(port: Port, file: str,
     for i, y in enumerate(port.yards):
         if y.terminal not in terminals:
             problems.append(Problem(file, f"yards[{i}].terminal",
-                                    _unknown("terminal", y.terminal, terminals)))
+                                    unknown("terminal", y.terminal, terminals)))
         elif y.terminal in yard_terms:
             problems.append(Problem(file, f"yards[{i}].terminal",
                                     f"terminal '{y.terminal}' already has yard "
@@ -364,16 +359,16 @@ def check_port_landside(port: Port, file: str,
             yard_terms[y.terminal] = y.id
         if y.rail_terminal is not None and y.rail_terminal not in rail_ids:
             problems.append(Problem(file, f"yards[{i}].rail_terminal",
-                                    _unknown("rail terminal", y.rail_terminal, rail_ids)))
+                                    unknown("rail terminal", y.rail_terminal, rail_ids)))
     for i, r in enumerate(port.rail_terminals):
         if r.area is not None and r.area not in areas:
             problems.append(Problem(file, f"rail_terminals[{i}].area",
-                                    _unknown("area", r.area, areas)))
+                                    unknown("area", r.area, areas)))
     for i, g in enumerate(port.gates):
         for j, t in enumerate(g.terminals):
             if t not in terminals:
                 problems.append(Problem(file, f"gates[{i}].terminals[{j}]",
-                                        _unknown("terminal", t, terminals)))
+                                        unknown("terminal", t, terminals)))
     return problems
 
 
@@ -402,7 +397,7 @@ def resolve_landside(port: Port, spec: ScenarioSpec, file: str) -> Port:
     known = {r.id for name in kinds for r in getattr(port, name)}
     for rid in changes:
         problems.append(Problem(file, f"landside.changes.{rid}",
-                                _unknown("yard, rail terminal or gate", rid, known)))
+                                unknown("yard, rail terminal or gate", rid, known)))
     if problems:
         raise InputError(problems)
     return port.model_copy(update=update)
@@ -418,7 +413,7 @@ def check_scenario_landside(scenario: Scenario, file: str) -> list[Problem]:
     for key in land.modal_split:
         if key != "default" and key not in terminals:
             problems.append(Problem(file, f"landside.modal_split.{key}",
-                                    _unknown("terminal", key, terminals | {"default"})))
+                                    unknown("terminal", key, terminals | {"default"})))
     known_sources = set(port.sources)
 
     def check_source(src: str, path: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from portsim.config.landside import (
 from portsim.config.marine import apply_channel_changes, check_marine
 from portsim.config.port import Berth, Port
 from portsim.config.scenario import Flow, Scenario, ScenarioSpec
-from portsim.errors import InputError, Problem, format_loc
+from portsim.errors import InputError, Problem, format_loc, unknown
 
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10x faster on
 # berths.yaml than the pure-Python one; same safe constructors, same error marks.
@@ -197,7 +197,7 @@ def _check_port(port: Port, file: str) -> list[Problem]:
 
     for i, t in enumerate(port.terminals):
         if t.area not in areas:
-            problems.append(Problem(file, f"terminals[{i}].area", _unknown("area", t.area, areas)))
+            problems.append(Problem(file, f"terminals[{i}].area", unknown("area", t.area, areas)))
     for name in ("ship_classes", "terminals", "berths", "anchorages", "channel_segments"):
         for i, rec in enumerate(getattr(port, name)):
             check_source(rec.source, f"{name}[{i}].source")
@@ -207,17 +207,17 @@ def _check_port(port: Port, file: str) -> list[Problem]:
     problems += check_port_landside(port, file, check_source)
     for i, r in enumerate(port.routes):
         if r.area not in areas:
-            problems.append(Problem(file, f"routes[{i}].area", _unknown("area", r.area, areas)))
+            problems.append(Problem(file, f"routes[{i}].area", unknown("area", r.area, areas)))
         if r.anchorage not in anchorages:
             problems.append(
-                Problem(file, f"routes[{i}].anchorage", _unknown("anchorage", r.anchorage,
+                Problem(file, f"routes[{i}].anchorage", unknown("anchorage", r.anchorage,
                                                                anchorages))
             )
         for j, s in enumerate(r.segments):
             if s not in segments:
                 problems.append(
                     Problem(file, f"routes[{i}].segments[{j}]",
-                            _unknown("channel segment", s, segments))
+                            unknown("channel segment", s, segments))
                 )
     problems += check_marine(port, file)  # tide, pilots, tugs, weather, route continuity
     return problems
@@ -231,7 +231,7 @@ def _check_berths(
     for i, b in enumerate(berths):
         if b.terminal not in terminals:
             problems.append(
-                Problem(file, f"{name}[{i}].terminal", _unknown("terminal", b.terminal, terminals))
+                Problem(file, f"{name}[{i}].terminal", unknown("terminal", b.terminal, terminals))
             )
         if b.quay_line:
             owner = line_terminal.setdefault(b.quay_line, b.terminal)
@@ -242,12 +242,6 @@ def _check_berths(
                             "a quay line stays within one terminal")
                 )
     return problems
-
-
-def _unknown(kind: str, value: str, known: set[str]) -> str:
-    near = difflib.get_close_matches(value, sorted(known), n=1)
-    hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(known)[:12])}"
-    return f"unknown {kind} '{value}'; {hint}"
 
 
 _PORT_CACHE: dict[tuple[str, str], Port] = {}
@@ -283,48 +277,68 @@ def load_port(path: str | Path) -> Port:
 # ----------------------------------------------------------------- scenario
 
 
+def apply_keyed(items: list, model: type[BaseModel], remove: list[str], change: dict,
+                add: list, file: str, prefix: tuple[str, ...], kind: str,
+                check_added: Callable[[Any, str], Problem | None] | None = None,
+                ) -> tuple[list, list[Problem]]:
+    """A list of records with ids (berths, channel segments) after a scenario's
+    ``remove`` (ids), ``change`` (id: fields to change) and ``add`` (new records), in
+    that order; the list keeps its order, added records go last. Every problem points
+    at the scenario (``<prefix>.change.B9``); ``check_added(record, path)`` may refuse
+    an added record."""
+    at = ".".join(prefix)
+    by_id = {x.id: x for x in items}
+    order = [x.id for x in items]
+    problems: list[Problem] = []
+    for i, rid in enumerate(remove):
+        if rid not in by_id:
+            problems.append(Problem(file, f"{at}.remove[{i}]", unknown(kind, rid, set(by_id))))
+        else:
+            del by_id[rid]
+            order.remove(rid)
+    for rid, fields in change.items():
+        if rid not in by_id:
+            problems.append(Problem(file, f"{at}.change.{rid}", unknown(kind, rid, set(by_id))))
+            continue
+        merged = by_id[rid].model_dump(exclude_defaults=True) | fields
+        try:
+            by_id[rid] = validate(model, merged, file, prefix=(*prefix, "change", rid))
+        except InputError as exc:
+            problems += exc.problems
+    for i, raw in enumerate(add):
+        try:
+            x = validate(model, raw, file, prefix=(*prefix, "add", i))
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        if x.id in by_id:
+            problems.append(Problem(file, f"{at}.add[{i}].id",
+                                    f"{kind} '{x.id}' already exists; use {at}.change"))
+            continue
+        refused = check_added(x, f"{at}.add[{i}]") if check_added else None
+        if refused is not None:
+            problems.append(refused)
+            continue
+        by_id[x.id] = x
+        order.append(x.id)
+    return [by_id[rid] for rid in order], problems
+
+
 def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> Port:
     """Remove, change and add berths as the scenario says; errors point at the scenario."""
-    problems: list[Problem] = []
     terminals = {t.id for t in port.terminals}
-    berths = {b.id: b for b in port.berths}
-    order = [b.id for b in port.berths]
-    for i, bid in enumerate(spec.overrides.remove):
-        if bid not in berths:
-            problems.append(Problem(file, f"overrides.remove[{i}]",
-                                    _unknown("berth", bid, set(berths))))
-        else:
-            del berths[bid]
-            order.remove(bid)
-    for bid, change in spec.overrides.change.items():
-        if bid not in berths:
-            problems.append(Problem(file, f"overrides.change.{bid}",
-                                    _unknown("berth", bid, set(berths))))
-            continue
-        merged = berths[bid].model_dump(exclude_defaults=True) | change
-        try:
-            berths[bid] = validate(Berth, merged, file, prefix=("overrides", "change", bid))
-        except InputError as exc:
-            problems += exc.problems
-    for i, raw in enumerate(spec.overrides.add):
-        try:
-            b = validate(Berth, raw, file, prefix=("overrides", "add", i))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        if b.id in berths:
-            problems.append(Problem(file, f"overrides.add[{i}].id",
-                                    f"berth '{b.id}' already exists; use overrides.change"))
-            continue
-        if b.terminal not in terminals:
-            problems.append(Problem(file, f"overrides.add[{i}].terminal",
-                                    _unknown("terminal", b.terminal, terminals)))
-            continue
-        berths[b.id] = b
-        order.append(b.id)
+
+    def known_terminal(b: Berth, at: str) -> Problem | None:
+        if b.terminal in terminals:
+            return None
+        return Problem(file, f"{at}.terminal", unknown("terminal", b.terminal, terminals))
+
+    o = spec.overrides
+    berths, problems = apply_keyed(port.berths, Berth, o.remove, o.change, o.add, file,
+                                   ("overrides",), "berth", known_terminal)
     if problems:
         raise InputError(problems)
-    return port.model_copy(update={"berths": [berths[bid] for bid in order]})
+    return port.model_copy(update={"berths": berths})
 
 
 def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
@@ -345,7 +359,7 @@ def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
         for t in named:
             if t not in terminal_ids:
                 problems.append(Problem(file, f"{at}.terminals.{t}",
-                                        _unknown("terminal", t, terminal_ids)))
+                                        unknown("terminal", t, terminal_ids)))
             elif t not in eligible:
                 problems.append(Problem(file, f"{at}.terminals.{t}",
                                         f"terminal '{t}' has no berth in service for "
@@ -356,7 +370,7 @@ def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
         for j, fc in enumerate(flow.classes):
             cat = f"{at}.classes[{j}].ship_class"
             if fc.ship_class not in class_ids:
-                problems.append(Problem(file, cat, _unknown("ship class", fc.ship_class,
+                problems.append(Problem(file, cat, unknown("ship class", fc.ship_class,
                                                             class_ids)))
                 continue
             ship = port.ship_class(fc.ship_class)
@@ -377,7 +391,7 @@ def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
     for cid in rules.cranes_per_ship:
         if cid not in class_ids:
             problems.append(Problem(file, f"rules.cranes_per_ship.{cid}",
-                                    _unknown("ship class", cid, class_ids)))
+                                    unknown("ship class", cid, class_ids)))
     return problems
 
 

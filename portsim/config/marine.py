@@ -355,54 +355,23 @@ def check_routes(port: Any, file: str, name: str, routes: list[Any],
 
 def apply_channel_changes(port: Any, changes: ChannelChanges, file: str) -> Any:
     """The port after a scenario's ``overrides.channel``; problems point at the scenario."""
-    from portsim.config.load import _unknown, validate
+    from portsim.config.load import apply_keyed, validate
     from portsim.config.port import ChannelSegment, Route
-    from portsim.errors import InputError, Problem
+    from portsim.errors import InputError, Problem, unknown
 
     if changes == ChannelChanges():
         return port
-    problems: list[Problem] = []
     at = "overrides.channel"
-    segs = {s.id: s for s in port.channel_segments}
-    order = [s.id for s in port.channel_segments]
     sc = changes.segments
-    for i, sid in enumerate(sc.remove):
-        if sid not in segs:
-            problems.append(Problem(file, f"{at}.segments.remove[{i}]",
-                                    _unknown("channel segment", sid, set(segs))))
-        else:
-            del segs[sid]
-            order.remove(sid)
-    for sid, change in sc.change.items():
-        if sid not in segs:
-            problems.append(Problem(file, f"{at}.segments.change.{sid}",
-                                    _unknown("channel segment", sid, set(segs))))
-            continue
-        merged = segs[sid].model_dump(exclude_defaults=True) | change
-        try:
-            segs[sid] = validate(ChannelSegment, merged, file,
-                                 prefix=("overrides", "channel", "segments", "change", sid))
-        except InputError as exc:
-            problems += exc.problems
-    for i, raw in enumerate(sc.add):
-        try:
-            s = validate(ChannelSegment, raw, file,
-                         prefix=("overrides", "channel", "segments", "add", i))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        if s.id in segs:
-            problems.append(Problem(file, f"{at}.segments.add[{i}].id",
-                                    f"segment '{s.id}' already exists; use segments.change"))
-            continue
-        segs[s.id] = s
-        order.append(s.id)
+    segments, problems = apply_keyed(port.channel_segments, ChannelSegment, sc.remove,
+                                     sc.change, sc.add, file,
+                                     ("overrides", "channel", "segments"), "channel segment")
     routes = list(port.routes)
     route_ids = {r.id for r in routes if r.id}
     for i, rid in enumerate(changes.routes.remove):
         if rid not in route_ids:
             problems.append(Problem(file, f"{at}.routes.remove[{i}]",
-                                    _unknown("route id", rid, route_ids)))
+                                    unknown("route id", rid, route_ids)))
         routes = [r for r in routes if r.id != rid]
     added = []
     for i, raw in enumerate(changes.routes.add):
@@ -427,12 +396,13 @@ def apply_channel_changes(port: Any, changes: ChannelChanges, file: str) -> Any:
             problems += exc.problems
     if problems:
         raise InputError(problems)
-    new = port.model_copy(update={"channel_segments": [segs[s] for s in order],
-                                  "routes": routes + added, **update})
+    new = port.model_copy(update={"channel_segments": segments, "routes": routes + added,
+                                  **update})
     problems += check_routes(new, file, f"{at}.routes.add", added)
+    kept = {s.id for s in segments}
     for i, r in enumerate(routes):
         for j, sid in enumerate(r.segments):
-            if sid not in segs:
+            if sid not in kept:
                 problems.append(Problem(file, f"{at}.segments",
                                         f"route {i} of the port file ({r.area}) goes through "
                                         f"segment '{sid}', which the scenario removes "
@@ -442,10 +412,10 @@ def apply_channel_changes(port: Any, changes: ChannelChanges, file: str) -> Any:
     for i, r in enumerate(added):
         if r.area not in areas:
             problems.append(Problem(file, f"{at}.routes.add[{i}].area",
-                                    _unknown("area", r.area, areas)))
+                                    unknown("area", r.area, areas)))
         if r.anchorage not in anchorages:
             problems.append(Problem(file, f"{at}.routes.add[{i}].anchorage",
-                                    _unknown("anchorage", r.anchorage, anchorages)))
+                                    unknown("anchorage", r.anchorage, anchorages)))
     if problems:
         raise InputError(problems)
     return new
