@@ -101,6 +101,15 @@ def test_override_with_a_bad_value_points_at_the_scenario(tmp_path, capsys):
     assert "scenario.yaml: overrides.add[0].terminal: unknown terminal 'NOPE'" in err
 
 
+def test_override_adding_a_berth_that_exists(tmp_path, capsys):
+    sc = copy.deepcopy(SCENARIO)
+    sc["overrides"] = {"remove": ["B2"], "add": [berth("B1"), berth("B2")]}
+    err = _run(tmp_path, capsys, _files(tmp_path, sc))
+    assert ("scenario.yaml: overrides.add[0].id: berth 'B1' already exists; "
+            "use overrides.change") in err
+    assert "overrides.add[1]" not in err  # removed first, so B2 may come back
+
+
 def test_missing_port_file(tmp_path, capsys):
     sc = copy.deepcopy(SCENARIO)
     sc["port"] = "nowhere.yaml"

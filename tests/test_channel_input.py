@@ -155,6 +155,27 @@ def test_scenario_override_of_a_missing_segment(tmp_path, capsys):
     assert "did you mean 'OUT'" in err
 
 
+def test_scenario_adds_a_segment_that_exists(tmp_path, capsys):
+    sc = copy.deepcopy(SCENARIO)
+    sc["overrides"] = {"channel": {"segments": {
+        "add": [{"id": "OUT", "name": "again", "length_km": 1.0, "speed_kn": 10,
+                 "ends": ["ANC", "MID"], "source": "assumption"}]}}}
+    code, err = _run(tmp_path, capsys, _port(), sc)
+    assert code == 2
+    assert ("scenario.yaml: overrides.channel.segments.add[0].id: channel segment 'OUT' "
+            "already exists; use overrides.channel.segments.change") in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_scenario_removes_a_segment_a_route_needs(tmp_path, capsys):
+    sc = copy.deepcopy(SCENARIO)
+    sc["overrides"] = {"channel": {"segments": {"remove": ["IN"]}}}
+    code, err = _run(tmp_path, capsys, _port(), sc)
+    assert code == 2
+    assert ("scenario.yaml: overrides.channel.segments: route 0 of the port file (A) goes "
+            "through segment 'IN', which the scenario removes (segments[1] of that route)") in err
+
+
 def test_scenario_extends_another(tmp_path, capsys):
     write_yaml(tmp_path / "port.yaml", _port())
     sub = tmp_path / "sub"
