@@ -251,8 +251,8 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
     terminals = _group_kpis(calls, berths, "terminal", scenario, end_h)
     terminals.insert(1, "area", terminals["terminal"].map(area_of))
     areas = _group_kpis(calls, berths, "area", scenario, end_h)
-    done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
-    delivered = delivered_per_year(scenario, calls)
+    done = _handled_in_window(calls, start_h, end_h)
+    delivered = _delivered(scenario, done, annual)
     flows = []
     for f in scenario.demand:
         vol = delivered[f.id]
@@ -296,8 +296,17 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
 def delivered_per_year(scenario: Scenario, calls: pd.DataFrame) -> dict[str, float]:
     """TEU (containers) or tonnes per year handled in the window, per flow."""
     start_h, end_h = _window(scenario)
-    annual = HOURS_PER_YEAR / (end_h - start_h)
-    done = calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+    return _delivered(scenario, _handled_in_window(calls, start_h, end_h),
+                      HOURS_PER_YEAR / (end_h - start_h))
+
+
+def _handled_in_window(calls: pd.DataFrame, start_h: float, end_h: float) -> pd.DataFrame:
+    """The calls whose cargo work ended inside the measurement window."""
+    return calls[(calls["handled_h"] >= start_h) & (calls["handled_h"] <= end_h)]
+
+
+def _delivered(scenario: Scenario, done: pd.DataFrame, annual: float) -> dict[str, float]:
+    """Per flow, TEU (containers) or tonnes of the handled calls ``done``, per year."""
     out = {}
     for f in scenario.demand:
         g = done[done["flow"] == f.id]
