@@ -3,6 +3,7 @@ and agreement with exact queueing theory on c identical berths with M/E2/c servi
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -15,6 +16,7 @@ from portsim.demand import plan_calls
 from portsim.errors import InputError
 from portsim.experiments import RootSearch, capacity
 from portsim.experiments.capacity import evaluate, family_demand, measure, scaled
+from portsim.experiments.runner import TaskQueue
 from portsim.simulate import simulate
 from portsim.theory import max_utilisation_for_waiting_factor
 from tests.conftest import berth, identical_berths_scenario, make_scenario, port_dict, write_yaml
@@ -156,11 +158,41 @@ def test_capacity_on_a_small_port(tmp_path):
     inline = capacity(sc, workers=1, min_replications=4, max_replications=6, rel_ci=0.5)
     pd.testing.assert_frame_equal(inline.container.samples, box.samples)
     assert inline.container.check == box.check
+    assert inline.container.delivered == box.delivered
+    pd.testing.assert_frame_equal(inline.evaluations.drop(columns="elapsed_s"),
+                                  res.evaluations.drop(columns="elapsed_s"))
     # a mean-wait limit instead: 24 h service, 2.4 h mean wait is the same criterion
     hours = capacity(sc, workers=1, criterion="mean_wait_h", limit=2.4, min_replications=2,
                      max_replications=2, bottleneck=False)
     assert hours.container.criterion.kind == "mean_wait_h"
     assert hours.container.capacity == pytest.approx(box.capacity, rel=0.1)
+
+
+class _LastFinishesFirst(TaskQueue):
+    """Runs everything waiting, then hands the results back newest first: the
+    completion order a busy pool can produce, made deterministic."""
+
+    def next_done(self):
+        out = []
+        while self._inline:
+            out.extend(super().next_done())
+        return out[::-1]
+
+
+def test_capacity_does_not_depend_on_the_order_runs_finish(tmp_path, monkeypatch):
+    sc = identical_berths_scenario(tmp_path, c=2, rho=0.3, service_h=24.0, calls=600,
+                                   seed=5)
+    kw = dict(workers=1, min_replications=4, max_replications=4, rel_ci=1.0,
+              bottleneck_replications=4)
+    in_order = capacity(sc, **kw)
+    monkeypatch.setattr(importlib.import_module("portsim.experiments.capacity"), "TaskQueue",
+                        _LastFinishesFirst)
+    reversed_ = capacity(sc, **kw)
+    a, b = in_order.container, reversed_.container
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    assert (a.scale, a.check, a.delivered) == (b.scale, b.check, b.delivered)
+    pd.testing.assert_frame_equal(in_order.evaluations.drop(columns="elapsed_s"),
+                                  reversed_.evaluations.drop(columns="elapsed_s"))
 
 
 def test_capacity_of_a_bulk_family_keeps_containers_at_demand(tmp_path):

@@ -488,8 +488,22 @@ def capacity(
                 if target is not None and k == 0:
                     fam.target = float(target)
                 families[crit.cargo] = fam
-    return CapacityResult(sc.name, families, pd.DataFrame(evaluations),
+    return CapacityResult(sc.name, families, _in_order(evaluations, [c.cargo for c in crits]),
                           time.perf_counter() - t0)
+
+
+def _in_order(evaluations: list[dict[str, Any]], cargos: list[str]) -> pd.DataFrame:
+    """The evaluations by cargo, phase and replication, not in the order they finished
+    (which depends on the workers); a replication's search steps keep their order."""
+    frame = pd.DataFrame(evaluations)
+    if frame.empty:
+        return frame
+    rank = {"cargo": {c: i for i, c in enumerate(cargos)},
+            "phase": {"search": 0, "at capacity": 1}}
+    return frame.sort_values(
+        ["cargo", "phase", "replication"], kind="stable",
+        key=lambda col: col.map(rank[col.name]) if col.name in rank else col,
+    ).reset_index(drop=True)
 
 
 def _search(sc: Scenario, crit: Criterion, pool: Executor | None, pilots: int, start: float,
@@ -584,14 +598,14 @@ def _bottleneck(sc: Scenario, crit: Criterion, fam: FamilyCapacity, queue: TaskQ
     for r in replications:
         queue.submit(r, evaluate, sc, crit.cargo, crit.kind, fam.scale, r, True)
     runs: dict[int, RunResult] = {}
-    values = []
+    values: dict[int, tuple[float, float]] = {}
     while len(queue):
         for rep, ok, value in queue.next_done():
             if not ok:
                 raise RuntimeError(f"replication {rep} at the capacity failed: {value}")
             assert isinstance(value, Evaluation) and value.run is not None
             runs[int(rep)] = value.run  # type: ignore[call-overload]
-            values.append((value.value, value.delivered))
+            values[int(rep)] = (value.value, value.delivered)  # type: ignore[call-overload]
             evaluations.append({"cargo": crit.cargo, "replication": rep, "scale": fam.scale,
                                 "volume": fam.capacity, "value": value.value,
                                 "delivered": value.delivered, "elapsed_s": value.elapsed_s,
@@ -599,9 +613,11 @@ def _bottleneck(sc: Scenario, crit: Criterion, fam: FamilyCapacity, queue: TaskQ
             _tick(bar, len(queue))
     reps = Replications(scaled(sc, crit.cargo, fam.scale), [runs[r] for r in sorted(runs)])
     terms = terminal_table(reps)
-    mean, half, _ = mean_ci(v for v, _ in values)
+    # summed in replication order: the same bits whichever worker finished first
+    at_capacity = [values[r] for r in sorted(values)]
+    mean, half, _ = mean_ci(v for v, _ in at_capacity)
     fam.check = (mean, half)
-    fam.delivered = mean_ci(d for _, d in values)[0]
+    fam.delivered = mean_ci(d for _, d in at_capacity)[0]
     fam.terminals = terms
     own = terms[terms["cargo"].astype(str).str.split("/").apply(lambda cs: crit.cargo in cs)]
     own = own[own["stress"].notna()]
