@@ -176,6 +176,17 @@ def test_scenario_removes_a_segment_a_route_needs(tmp_path, capsys):
             "through segment 'IN', which the scenario removes (segments[1] of that route)") in err
 
 
+def test_berth_and_channel_override_problems_are_reported_together(tmp_path, capsys):
+    sc = copy.deepcopy(SCENARIO)
+    sc["overrides"] = {"change": {"B1": {"depth_m": -3}},
+                       "channel": {"segments": {"change": {"OUTER": {"bottom_depth_m": 18}}}}}
+    code, err = _run(tmp_path, capsys, _port(), sc)
+    assert code == 2
+    assert "scenario.yaml: overrides.change.B1.depth_m" in err
+    assert "scenario.yaml: overrides.channel.segments.change.OUTER" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_scenario_extends_another(tmp_path, capsys):
     write_yaml(tmp_path / "port.yaml", _port())
     sub = tmp_path / "sub"

@@ -324,8 +324,9 @@ def apply_keyed(items: list, model: type[BaseModel], remove: list[str], change: 
     return [by_id[rid] for rid in order], problems
 
 
-def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> Port:
-    """Remove, change and add berths as the scenario says; errors point at the scenario."""
+def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> tuple[Port, list[Problem]]:
+    """Remove, change and add berths as the scenario says; problems point at the scenario
+    (the port is returned unchanged when there are any)."""
     terminals = {t.id for t in port.terminals}
 
     def known_terminal(b: Berth, at: str) -> Problem | None:
@@ -337,8 +338,8 @@ def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> Port:
     berths, problems = apply_keyed(port.berths, Berth, o.remove, o.change, o.add, file,
                                    ("overrides",), "berth", known_terminal)
     if problems:
-        raise InputError(problems)
-    return port.model_copy(update={"berths": berths})
+        return port, problems
+    return port.model_copy(update={"berths": berths}), []
 
 
 def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
@@ -445,8 +446,13 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
         raise InputError.single(file, "port", f"port file '{spec.port}' not found "
                                 f"(looked in {port_path})")
     port = load_port(port_path)
-    port = _apply_overrides(port, spec, file)
-    port = apply_channel_changes(port, spec.overrides.channel, file)
+    port, problems = _apply_overrides(port, spec, file)
+    try:  # the channel's problems are reported with the berths', not after them are fixed
+        port = apply_channel_changes(port, spec.overrides.channel, file)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
     port = port.model_copy(update={"berths": [b for b in port.berths
                                               if b.in_service_in(spec.year)]})
     if not port.berths:
