@@ -111,7 +111,7 @@ def judge(reps: Replications) -> Verdict:
     land = landside_table(reps)
     land_over = land[land["over"]] if land is not None else None
     if land is not None and len(land):
-        where += "; landside: " + landside_sentence(land)
+        where += "; " + landside_sentence(land)
         rail_text = rail_target_sentence(reps)
         if rail_text:
             where += "; " + rail_text
@@ -189,20 +189,27 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
 
 
 def landside_sentence(land: pd.DataFrame) -> str:
-    """One line for the answer: the most stressed yard, rail terminal and gate, and the
-    rail delivered against the sea-rail target."""
-    parts = []
+    """One clause for the answer: every landside component over its limit (most stressed
+    first), then, for each kind (yard, rail, gate) with none over, its most stressed one."""
     units = {"utilisation": "yard utilisation", "track_occupancy": "track occupancy",
              "mean_wait_h": "mean truck wait"}
-    for comp in ("yard", "rail", "gate"):
-        g = land[land["component"] == comp]
-        if not len(g):
-            continue
-        r = g.iloc[0]
+
+    def say(r: pd.Series) -> str:
         fmt = ".2f" if r["kpi"] == "mean_wait_h" else ".0%"
-        parts.append(f"{r['id']} {units[r['kpi']]} {format(r['value'], fmt)} vs "
-                     f"{format(r['limit'], fmt)}")
-    return ", ".join(parts)
+        return (f"{r['id']} {units[r['kpi']]} {format(r['value'], fmt)} vs "
+                f"{format(r['limit'], fmt)}")
+
+    over = land[land["over"]]
+    within = [g.iloc[0] for comp in ("yard", "rail", "gate")
+              if comp not in set(over["component"])
+              and len(g := land[land["component"] == comp])]
+    parts = []
+    if len(over):
+        parts.append("landside over limits: " + ", ".join(say(r) for _, r in over.iterrows()))
+    if within:
+        parts.append("landside within limits, most stressed: "
+                     + ", ".join(say(r) for r in within))
+    return "; ".join(parts)
 
 
 def rail_target_sentence(reps: Replications) -> str | None:

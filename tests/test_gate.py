@@ -4,6 +4,7 @@ against Erlang C."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from portsim.model.gate import gate_queue, hourly_arrivals
@@ -68,3 +69,25 @@ def test_gate_counts_the_trucks_the_yard_sends_by_road(tmp_path):
         hourly["trucks"].iloc[h0:].sum() * 8760 / (H - h0))
     assert 0 < gate["mean_wait_h"] < gate["p95_wait_h"] + 1e-9
     assert res.tables["gate"].iloc[0]["trucks_per_year"] == pytest.approx(gate["trucks_per_year"])
+
+
+def test_answer_names_every_landside_component_over_its_limit():
+    """The answer's landside clause: all components over their limit, then the most stressed
+    of each kind that has none over — never a component within limits passed off as over."""
+    from portsim.verdict import landside_sentence
+
+    land = pd.DataFrame([
+        ("rail", "RT-PORT", "track_occupancy", 0.846, 0.70, True),
+        ("rail", "RT-CENTRAL", "track_occupancy", 0.750, 0.70, True),
+        ("yard", "Y-ULCV", "utilisation", 0.497, 0.80, False),
+        ("yard", "Y-AUTO", "utilisation", 0.486, 0.80, False),
+        ("gate", "G-AUTO", "mean_wait_h", 0.059, 0.50, False),
+    ], columns=["component", "id", "kpi", "value", "limit", "over"])
+    assert landside_sentence(land) == (
+        "landside over limits: RT-PORT track occupancy 85% vs 70%, RT-CENTRAL track "
+        "occupancy 75% vs 70%; landside within limits, most stressed: Y-ULCV yard "
+        "utilisation 50% vs 80%, G-AUTO mean truck wait 0.06 vs 0.50")
+    calm = land.assign(over=False)
+    assert landside_sentence(calm) == (
+        "landside within limits, most stressed: Y-ULCV yard utilisation 50% vs 80%, RT-PORT "
+        "track occupancy 85% vs 70%, G-AUTO mean truck wait 0.06 vs 0.50")
