@@ -135,12 +135,15 @@ def judge(reps: Replications) -> Verdict:
 
 def landside_table(reps: Replications) -> pd.DataFrame | None:
     """Yards, rail terminals and gates judged against their planning limits (mean over
-    replications; ``stress`` = KPI / limit, above 1 is over):
+    replications; ``stress`` = KPI / limit, above 1 is over; ``over_because`` names a
+    second criterion that puts the component over, if any):
 
     * a **yard**: mean stock / physical stack (utilisation) against the top of the planning
-      band (60–80 % in Chinese practice, facts §7.3); yard waits of ships are reported;
+      band (60–80 % in Chinese practice, facts §7.3), and over too when full in more than
+      1 % of hours; yard waits of ships are reported;
     * a **rail terminal**: loading-track occupancy against ``track_occupancy_limit``, and
-      the trains and rail TEU it delivers against the timetable / target share;
+      over too when it serves under 97 % of its timetabled trains; the trains and rail TEU
+      it delivers against the timetable / target share;
     * a **gate**: the mean truck wait against ``gate.wait_limit_h``.
     """
     if not any("yard" in r.tables for r in reps.runs):
@@ -153,11 +156,15 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
     for r in yard.itertuples():
         judge = ("above band" if r.utilisation > hi else
                  "below band (spare capacity)" if r.utilisation < lo else "in band")
+        if r.share_h_full > 0.01:
+            judge += f"; full {r.share_h_full:.0%} of hours"
         if r.yard_wait_h_total > 0:
             judge += f"; ships waited {r.yard_wait_h_mean:.2f} h/call for yard space"
         rows.append({"component": "yard", "id": r.yard, "kpi": "utilisation",
                      "value": r.utilisation, "limit": hi, "stress": r.utilisation / hi,
                      "over": bool(r.utilisation > hi or r.share_h_full > 0.01),
+                     "over_because": (f"full {r.share_h_full:.0%} of hours"
+                                      if r.share_h_full > 0.01 else ""),
                      "judgement": judge})
     if any("rail" in r.tables for r in reps.runs):
         rail = reps.table("rail").groupby("rail_terminal", sort=False).mean(
@@ -173,6 +180,8 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
                          "value": r.track_occupancy, "limit": limit,
                          "stress": r.track_occupancy / limit,
                          "over": bool(r.track_occupancy > limit or served < SHORTFALL_SHARE),
+                         "over_because": (f"{served:.0%} of timetabled trains served"
+                                          if served < SHORTFALL_SHARE else ""),
                          "judgement": judge})
     if any("gate" in r.tables for r in reps.runs):
         gate = reps.table("gate").groupby("gate", sort=False).mean(
@@ -182,6 +191,7 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
             rows.append({"component": "gate", "id": r.gate, "kpi": "mean_wait_h",
                          "value": r.mean_wait_h, "limit": limit,
                          "stress": r.mean_wait_h / limit, "over": bool(r.mean_wait_h > limit),
+                         "over_because": "",
                          "judgement": f"peak {r.peak_trucks_per_h:.0f} trucks/h on "
                                       f"{r.lanes:.0f} lanes; p95 wait {r.p95_wait_h:.2f} h"})
     out = pd.DataFrame(rows)
@@ -190,14 +200,19 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
 
 def landside_sentence(land: pd.DataFrame) -> str:
     """One clause for the answer: every landside component over its limit (most stressed
-    first), then, for each kind (yard, rail, gate) with none over, its most stressed one."""
+    first), then, for each kind (yard, rail, gate) with none over, its most stressed one.
+    A component over on its second criterion (a yard full at times, a rail terminal serving
+    too few of its trains) says so in brackets."""
     units = {"utilisation": "yard utilisation", "track_occupancy": "track occupancy",
              "mean_wait_h": "mean truck wait"}
 
     def say(r: pd.Series) -> str:
         fmt = ".2f" if r["kpi"] == "mean_wait_h" else ".0%"
-        return (f"{r['id']} {units[r['kpi']]} {format(r['value'], fmt)} vs "
+        text = (f"{r['id']} {units[r['kpi']]} {format(r['value'], fmt)} vs "
                 f"{format(r['limit'], fmt)}")
+        if r["over_because"]:  # over on a second criterion: say which
+            text += f" ({r['over_because']})"
+        return text
 
     over = land[land["over"]]
     within = [g.iloc[0] for comp in ("yard", "rail", "gate")

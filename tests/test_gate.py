@@ -77,17 +77,23 @@ def test_answer_names_every_landside_component_over_its_limit():
     from portsim.verdict import landside_sentence
 
     land = pd.DataFrame([
-        ("rail", "RT-PORT", "track_occupancy", 0.846, 0.70, True),
-        ("rail", "RT-CENTRAL", "track_occupancy", 0.750, 0.70, True),
-        ("yard", "Y-ULCV", "utilisation", 0.497, 0.80, False),
-        ("yard", "Y-AUTO", "utilisation", 0.486, 0.80, False),
-        ("gate", "G-AUTO", "mean_wait_h", 0.059, 0.50, False),
-    ], columns=["component", "id", "kpi", "value", "limit", "over"])
+        ("rail", "RT-PORT", "track_occupancy", 0.846, 0.70, True, ""),
+        ("rail", "RT-CENTRAL", "track_occupancy", 0.750, 0.70, True, ""),
+        ("yard", "Y-ULCV", "utilisation", 0.497, 0.80, False, ""),
+        ("yard", "Y-AUTO", "utilisation", 0.486, 0.80, False, ""),
+        ("gate", "G-AUTO", "mean_wait_h", 0.059, 0.50, False, ""),
+    ], columns=["component", "id", "kpi", "value", "limit", "over", "over_because"])
     assert landside_sentence(land) == (
         "landside over limits: RT-PORT track occupancy 85% vs 70%, RT-CENTRAL track "
         "occupancy 75% vs 70%; landside within limits, most stressed: Y-ULCV yard "
         "utilisation 50% vs 80%, G-AUTO mean truck wait 0.06 vs 0.50")
-    calm = land.assign(over=False)
+    # a yard below its utilisation limit but full at times is over: the answer says why
+    land.loc[3, ["over", "over_because"]] = [True, "full 3% of hours"]
+    assert landside_sentence(land) == (
+        "landside over limits: RT-PORT track occupancy 85% vs 70%, RT-CENTRAL track "
+        "occupancy 75% vs 70%, Y-AUTO yard utilisation 49% vs 80% (full 3% of hours); "
+        "landside within limits, most stressed: G-AUTO mean truck wait 0.06 vs 0.50")
+    calm = land.assign(over=False, over_because="")
     assert landside_sentence(calm) == (
         "landside within limits, most stressed: Y-ULCV yard utilisation 50% vs 80%, RT-PORT "
         "track occupancy 85% vs 70%, G-AUTO mean truck wait 0.06 vs 0.50")

@@ -14,7 +14,8 @@ from portsim.demand import CallPlan, plan_calls
 from portsim.model.port import PortModel
 from portsim.model.yard import FLOW_MODES, FLOWS
 from portsim.results import summarise
-from portsim.simulate import simulate
+from portsim.simulate import Replications, simulate
+from portsim.verdict import landside_sentence, landside_table
 from tests.conftest import berth, make_scenario, port_dict
 
 
@@ -192,7 +193,8 @@ def test_tiny_yard_becomes_the_bottleneck(tmp_path):
     """The same ships with an ample and with a small yard: with the small one ships wait
     for yard space (booked under `yard`), hold their berths longer, and others queue."""
     ample = simulate(landside_scenario(tmp_path / "a", landside_port(slots=4000)), 0)
-    tiny = simulate(landside_scenario(tmp_path / "b", landside_port(slots=1800)), 0)
+    tiny_sc = landside_scenario(tmp_path / "b", landside_port(slots=1800))
+    tiny = simulate(tiny_sc, 0)
     a, t = ample.calls[ample.calls.in_window], tiny.calls[tiny.calls.in_window]
     assert t["wait_yard_h"].mean() > 2.0
     assert (t["wait_yard_h"] > 0).mean() > 0.5
@@ -204,3 +206,12 @@ def test_tiny_yard_becomes_the_bottleneck(tmp_path):
     assert ty["yard_wait_h_total"] == pytest.approx(t["wait_yard_h"].sum())
     # the yard never holds more than its capacity plus one hour of landside arrivals
     assert ty["max_teu"] <= ty["capacity_teu"] * 1.05
+    # the verdict calls the yard over and, if its mean utilisation is within the limit,
+    # says it is over because it was full
+    land = landside_table(Replications(tiny_sc, [tiny]))
+    yard = land.query("component == 'yard'").iloc[0]
+    assert yard["over"]
+    assert yard["over_because"] == f"full {ty['share_h_full']:.0%} of hours"
+    over_clause = landside_sentence(land).split("within limits")[0]
+    assert f"{yard['id']} yard utilisation" in over_clause
+    assert yard["over_because"] in over_clause
