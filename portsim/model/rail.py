@@ -239,14 +239,7 @@ class Rail:
     def _inbound(self, ti: int, k: int, t: float) -> None:
         """Inbound train ``k`` arrives at ``t``: the first free track, a full train's
         handling, its boxes into its yard at the end (see ``_in_yard``)."""
-        free = self.free[ti]
-        first = free[0]
-        start = t if t > first else first
-        done = start + self._full_h[ti]
-        heapq.heapreplace(free, done)
-        self.ready_h[ti][k], self.start_h[ti][k], self.done_h[ti][k] = t, start, done
-        self.teu[ti][k] = self.need
-        self.status[ti][k] = 0
+        done = self._track(ti, k, t, self.need)
         self.yards.rail_in(self._in_yard[ti][k], int(done), self.need, self._src[ti], k)
 
     def _load(self, ti: int, k: int, now: float, full_only: bool) -> bool:
@@ -269,11 +262,13 @@ class Rail:
             take = total
         ys = self.served[ti]
         if len(ys) == 1:
-            y = ys[0]
+            alloc: list[tuple[int, int]] = [(ys[0], take)]
         else:
             avail = yards.rail_ready_all(ys, h)
             best = max(range(len(ys)), key=avail.__getitem__)
-            if avail[best] < take:  # no yard has the whole trainload: the fullest first
+            if avail[best] >= take:  # the fullest yard has the whole trainload
+                alloc = [(ys[best], take)]
+            else:  # the fullest first
                 alloc = []
                 left = take
                 for j in sorted(range(len(ys)), key=lambda j: -avail[j]):
@@ -283,38 +278,24 @@ class Rail:
                         left -= m
                     if left == 0:
                         break
-                self._serve(ti, k, now, take, alloc)
-                return True
-            y = ys[best]
-        # the first free track (as _serve, for one yard)
-        free = self.free[ti]
-        first = free[0]
-        start = first if first > now else now
-        done = start + (self._full_h[ti] if take == need else self.track_h(ti, take))
-        heapq.heapreplace(free, done)
-        self.ready_h[ti][k], self.start_h[ti][k], self.done_h[ti][k] = now, start, done
-        self.teu[ti][k] = take
-        self.status[ti][k] = 0
-        yards.rail_load(y, h, int(done), take)
+        done = int(self._track(ti, k, now, take))
+        for y, m in alloc:
+            yards.rail_load(y, h, done, m)
         return True
 
-    def _serve(self, ti: int, k: int, ready: float, teu: int, alloc) -> None:
-        """Give the train the first free track; book its boxes at the end of handling."""
+    def _track(self, ti: int, k: int, ready: float, teu: int) -> float:
+        """Give train ``k``, ready at ``ready``, the first free track of terminal ``ti``
+        (a heap of track-free times) for the handling of ``teu`` TEU; record its times and
+        return the end of its handling."""
         free = self.free[ti]
-        start = max(ready, free[0])
+        first = free[0]
+        start = ready if ready > first else first
         done = start + (self._full_h[ti] if teu == self.need else self.track_h(ti, teu))
         heapq.heapreplace(free, done)
-        self.ready_h[ti][k] = ready
-        self.start_h[ti][k] = start
-        self.done_h[ti][k] = done
+        self.ready_h[ti][k], self.start_h[ti][k], self.done_h[ti][k] = ready, start, done
         self.teu[ti][k] = teu
         self.status[ti][k] = 0
-        h = int(done)
-        if alloc is None:  # inbound: the whole train to one yard (see _in_yard)
-            self.yards.rail_in(self._in_yard[ti][k], h, teu, self._src[ti], k)
-        else:
-            for y, m in alloc:
-                self.yards.rail_load(y, int(ready), h, m)
+        return done
 
     # ------------------------------------------------------------------ results
 
