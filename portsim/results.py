@@ -121,6 +121,7 @@ def calls_frame(scenario: Scenario, plan: CallPlan, log: CallLog) -> pd.DataFram
         "wait_berth_h": np.where(np.isnan(called), end_h, called) - plan.arrival_h,
         "berth_h": unberthed - berthed,
         "handling_h": handled - berthed - rules.berthing_h,
+        "reserved_h": berthed - masked(log.free_h),
         "status": _categorical(status, STATUS_ORDER),
         "in_window": (plan.arrival_h >= start_h) & (plan.arrival_h < end_h),
         **other_waits,

@@ -321,8 +321,10 @@ def _busy_port(tmp_path):
     })
 
 
-def test_every_hour_is_booked_to_one_cause_or_to_work(tmp_path):
+@pytest.mark.parametrize("call_in", ["berth_free", "just_in_time"])
+def test_every_hour_is_booked_to_one_cause_or_to_work(tmp_path, call_in):
     sc = _busy_port(tmp_path)
+    sc = sc.model_copy(update={"rules": sc.rules.model_copy(update={"call_in": call_in})})
     res = simulate(sc, 0)
     c = res.calls.merge(res.tables["channel_calls"], on="call")
     done = c[c["status"] == "departed"]

@@ -10,10 +10,13 @@ from portsim.simulate import simulate
 from tests.conftest import berth, container_class, make_scenario, port_dict
 
 
-@pytest.fixture(params=[0.6, 1.3], ids=["unsaturated", "saturated"])
+@pytest.fixture(params=[(0.6, "berth_free"), (1.3, "berth_free"), (0.6, "just_in_time"),
+                        (1.3, "just_in_time")],
+                ids=["unsaturated", "saturated", "unsaturated-jit", "saturated-jit"])
 def mixed(tmp_path, request):
     """Containers on a continuous quay and bulk on a multipurpose berth; at 1.3 x demand
-    the port saturates and ships are still waiting at the end."""
+    the port saturates and ships are still waiting at the end; with either call-in rule."""
+    scale, call_in = request.param
     classes = [container_class("S", loa=200), container_class("L", loa=330, dwt=90_000,
                                                               draught=14.0),
                {"id": "BULK", "cargo": "dry_bulk", "dwt": 50_000, "loa_m": 220, "beam_m": 32,
@@ -27,17 +30,18 @@ def mixed(tmp_path, request):
     return make_scenario(tmp_path, port, {
         "name": "mixed",
         "demand": [
-            {"id": "box", "cargo": "container", "annual_volume": 900_000 * request.param,
+            {"id": "box", "cargo": "container", "annual_volume": 900_000 * scale,
              "classes": [{"ship_class": "S", "share": 3,
                           "per_call": {"dist": "gamma", "mean": 900, "cv": 0.4}},
                          {"ship_class": "L", "share": 1,
                           "per_call": {"dist": "lognormal", "mean": 3000, "cv": 0.3}}],
              "arrivals": {"liner_share": 0.7, "schedule_deviation_h": 6}},
-            {"id": "ore", "cargo": "dry_bulk", "annual_volume": 2.5e6 * request.param,
+            {"id": "ore", "cargo": "dry_bulk", "annual_volume": 2.5e6 * scale,
              "classes": [{"ship_class": "BULK", "share": 1,
                           "per_call": {"dist": "triangular", "low": 20e3, "mode": 40e3,
                                        "high": 50e3}}]},
         ],
+        "rules": {"call_in": call_in},
         "run": {"horizon_days": 200, "warmup_days": 20, "seed": 11},
     })
 
@@ -86,9 +90,14 @@ def test_quay_occupancy_equals_ship_length_time(mixed):
 
 
 def test_no_two_ships_overlap_on_the_quay(mixed):
+    # each ship holds its stretch from the moment it was free for it (the call-in when
+    # called to a free quay; just in time, when the ship it follows left) to unberthing
     c = simulate(mixed, 0).calls
     c = c[c["quay_line"] == "L"].dropna(subset=["berthed_h"])
-    a = c[["start_m", "length_m", "called_h", "unberthed_h"]].to_numpy(dtype=float, copy=True)
+    c = c.assign(free_h=c["berthed_h"] - c["reserved_h"])
+    if mixed.rules.call_in == "berth_free":
+        assert np.allclose(c["free_h"], c["called_h"])
+    a = c[["start_m", "length_m", "free_h", "unberthed_h"]].to_numpy(dtype=float, copy=True)
     a[:, 3] = np.where(np.isnan(a[:, 3]), np.inf, a[:, 3])
     for i in range(len(a)):
         s, ln, t0, t1 = a[i]

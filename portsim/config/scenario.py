@@ -161,6 +161,16 @@ class Rules(Record):
     channel_ukc_m: NonNegativeFloat = Field(
         1.0, description="under-keel clearance in the channel where a segment gives none"
     )
+    call_in: Literal["berth_free", "just_in_time"] = Field(
+        "berth_free",
+        description="when the terminal calls the next ship in: when its quay space is free "
+        "(it then holds the berth during its approach), or just in time — sailing so that "
+        "it arrives as the ship alongside is planned to leave",
+    )
+    etb_error_h: NonNegativeFloat = Field(
+        0.5, description="just in time: standard deviation (h) of a called ship's arrival "
+        "at the berth about its planned time (ETB error)",
+    )
     thresholds: dict[CargoType, Thresholds] = {}
     source: str = "assumption"
 

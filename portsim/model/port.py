@@ -25,9 +25,10 @@ from portsim.config.scenario import Scenario
 from portsim.demand import CallPlan
 from portsim.model import channel
 from portsim.model.gate import gate_tables
-from portsim.model.quay import Placement, TerminalQuay
+from portsim.model.quay import JustInTime, Placement, TerminalQuay
 from portsim.model.rail import Rail
 from portsim.model.yard import Yards
+from portsim.streams import stream
 
 
 @dataclass
@@ -43,6 +44,10 @@ class CallLog:
     start_m: list[float]
     length_m: list[float]
     cranes: list[int]
+    free_h: list[float]
+    """When the call's quay space was free for it (called in to a free space: the call-in;
+    just in time: when the ship it follows left); ``berthed − free`` is the time the
+    berth stood reserved but empty for the call."""
     waits: dict[str, list[float]]
     """Hours waited per cause other than the berth (tide, channel, pilot, tug, weather,
     yard …); the berth wait is the time from arrival to call-in."""
@@ -51,7 +56,7 @@ class CallLog:
     def empty(cls, n: int) -> CallLog:
         nan = [math.nan] * n
         return cls(list(nan), list(nan), list(nan), list(nan), list(nan),
-                   [-1] * n, list(nan), list(nan), [0] * n, {})
+                   [-1] * n, list(nan), list(nan), [0] * n, list(nan), {})
 
     def add_wait(self, i: int, cause: str, hours: float) -> None:
         """Book ``hours`` of waiting by call ``i`` to ``cause``."""
@@ -71,6 +76,16 @@ class PortModel:
         self.env = simpy.Environment()
         port, rules = scenario.port, scenario.rules
         self.lines = quay_lines(port.berths)
+        self.log = CallLog.empty(len(plan))
+        self.end_h = (scenario.run.warmup_days + scenario.run.horizon_days) * 24.0
+        # tide windows, one-way rules, pilots, tugs, weather (None: fixed transit times);
+        # it pre-registers its waiting causes so every replication has the same columns
+        self.channel = channel.build(scenario, plan, self.end_h, self.log.waits, replication)
+        transit = [port.transit_h(t.area) if rules.include_channel_transit else 0.0
+                   for t in port.terminals]
+        self.transit_h = transit
+        self._terminal = plan.terminal.tolist()
+        jit = self._just_in_time(replication) if rules.call_in == "just_in_time" else None
         self.quays: list[TerminalQuay] = []
         for t in port.terminals:
             mine = [(i, q) for i, q in enumerate(self.lines) if q.terminal == t.id]
@@ -80,28 +95,20 @@ class PortModel:
                 crane_efficiency=rules.crane_efficiency * rules.twin_lift_factor,
                 best_fit=rules.berth_allocation == "best_fit",
                 liner_first=rules.queue_priority == "liner_first",
+                just_in_time=jit,
             ))
         self.ships = port.ship_classes
-        transit = [port.transit_h(t.area) if rules.include_channel_transit else 0.0
-                   for t in port.terminals]
-        self.transit_h = transit
         self.hours_factor = 24.0 / rules.working_hours_per_day
         self.teu_factor = rules.teu_factor
         self.berthing_h = rules.berthing_h
         self.unberthing_h = rules.unberthing_h
-        self.log = CallLog.empty(len(plan))
         # plain Python lists: scalar access to numpy arrays is slow on the per-call path
         self._class = [self.ships[c] for c in plan.ship_class.tolist()]
-        self._terminal = plan.terminal.tolist()
         self._liner = plan.liner.tolist()
         box = [s.cargo == "container" for s in self._class]
         self._work = [v / self.teu_factor if b else v
                       for v, b in zip(plan.volume.tolist(), box, strict=True)]
         self._factor = [f * self.hours_factor for f in plan.handling_factor.tolist()]
-        self.end_h = (scenario.run.warmup_days + scenario.run.horizon_days) * 24.0
-        # tide windows, one-way rules, pilots, tugs, weather (None: fixed transit times);
-        # it pre-registers its waiting causes so every replication has the same columns
-        self.channel = channel.build(scenario, plan, self.end_h, self.log.waits, replication)
         # container yards, sea-rail trains and truck gates (None when the port file has no
         # yards); the "yard" wait is pre-registered so every replication has its column
         self.yards = Yards(scenario, plan, self.end_h, replication) if port.yards else None
@@ -110,6 +117,33 @@ class PortModel:
             self.log.waits.setdefault("yard", [0.0] * len(plan))
             if scenario.landside.sea_rail.trains_here > 0:
                 self.rail = Rail(self.env, scenario, self.yards, replication)
+
+    def _just_in_time(self, replication: int) -> JustInTime:
+        """Sailing hours per call and ETB errors for just-in-time call-in (a ``quay`` wait
+        column is registered: a called ship alongside before the ship it follows left)."""
+        n = len(self.plan)
+        self.log.waits.setdefault("quay", [0.0] * n)
+        rules = self.scenario.rules
+        sd = rules.etb_error_h
+        errors = (stream(self.scenario.run.seed, replication, "etb-error").normal(0.0, sd, n)
+                  if sd > 0 else np.zeros(n))
+        ch = self.channel
+        if ch is not None:
+            opts = ch.opts[channel.INBOUND]
+
+            def sail_h(i: int) -> float:
+                return min(o.sail_h for o in opts[i])
+
+            longest = max((o.sail_h for o in ch.options if o.direction == channel.INBOUND),
+                          default=0.0)
+        else:
+            terminal, transit = self._terminal, self.transit_h
+
+            def sail_h(i: int) -> float:
+                return transit[terminal[i]]
+
+            longest = max(transit, default=0.0)
+        return JustInTime(sail_h, errors.tolist(), longest + 3.0 * sd)
 
     def handling_h(self, i: int, placement: Placement) -> float:
         """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate)."""
@@ -130,8 +164,15 @@ class PortModel:
         hold = self.sail_in(i)
         if hold is not None:
             yield env.timeout(hold)
+        if placement.follows:  # just in time: the ship it follows has not left yet
+            off_berth = env.now
+            placement.arrived = env.event()
+            yield placement.arrived
+            log.add_wait(i, "quay", env.now - off_berth)
         log.berthed_h[i] = env.now
-        yield from self.alongside(i, placement)
+        log.free_h[i] = placement.free_at if placement.free_at == placement.free_at \
+            else log.called_h[i]
+        yield from self.alongside(i, placement, quay)
         hold = self.ready_to_sail(i)
         if hold is not None:
             log.unberthed_h[i] = math.nan  # still alongside
@@ -148,6 +189,8 @@ class PortModel:
             called = self.env.event()
             quay.wait(i, ship, self._liner[i], called)
             placement = yield called
+            if placement.ready_h > self.env.now:  # just in time: weigh anchor then
+                yield self.env.timeout(placement.ready_h - self.env.now)
         log = self.log
         log.called_h[i] = self.env.now
         log.line[i], log.start_m[i] = placement.line, placement.start_m
@@ -167,7 +210,7 @@ class PortModel:
         transit = self.transit_h[self._terminal[i]]
         return transit if transit > 0 else None
 
-    def alongside(self, i: int, placement: Placement):
+    def alongside(self, i: int, placement: Placement, quay: TerminalQuay):
         """Berth, work the cargo, unberth.
 
         With yards, a container call discharges into its terminal's yard and loads from
@@ -188,6 +231,8 @@ class PortModel:
             handled = self.env.now + self.berthing_h + work
         log.handled_h[i] = handled
         log.unberthed_h[i] = handled + self.unberthing_h
+        if quay.just_in_time is not None:  # the terminal plans the next ship's arrival
+            quay.expect_free(placement, log.unberthed_h[i])
         yield self.env.timeout(log.unberthed_h[i] - self.env.now)
 
     def ready_to_sail(self, i: int) -> float | None:

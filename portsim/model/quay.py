@@ -7,6 +7,25 @@ quay crane of that line is free. Waiting ships are served first come first serve
 (``liner_first`` puts liner calls ahead of tramp calls); a ship that does not fit the
 freed quay does not block a later ship that does (overtaking), as at a real port.
 
+**Just-in-time call-in** (``call_in: just_in_time``). A liner terminal does not wait for a
+berth to free before calling the next ship: once the ship alongside has a planned
+finish, the terminal picks the next ship that will fit the space it frees (in the queue's
+order) and orders its pilot so that it arrives as the berth frees — the ship weighs
+anchor at *planned free − its sailing time* (± an ETB error), so its approach and the
+marine waits the VTS plan meets then happen while the previous ship is still working.
+The called ship's quay space is booked at once (overlapping the ship it follows); it
+berths when it is alongside *and* the ship it follows has left (a late departure is
+its ``quay`` wait), and the berth stands empty only for the residual mismatch
+(``reserved_h``). With ``call_in: berth_free`` (the plain queueing model) a ship is
+called only when its space is free, and holds it during its whole approach. Basis:
+terminal practice of ordering pilots for the estimated time of berthing (ETB) from the
+berth plan; PIANC/UNCTAD queue models count only the time alongside as service.
+
+The queue is kept per ship class (and priority), in arrival order: a departure tries
+the head of each class in the queue's order, and a class that does not fit the freed
+quay is skipped whole (placing only uses quay up). This gives the same order as a scan
+of the whole queue, at a cost that does not grow with the queue (a saturated port).
+
 A berth of its own (no quay line) takes one ship at a time, however long it is.
 Placement on a continuous quay line is left-packed: a ship lies at the start of a usable run or
 against the stern of a ship already alongside. ``best_fit`` chooses, among all free
@@ -17,6 +36,10 @@ for long ships; ``first_fit`` takes the first line in the port file's order.
 from __future__ import annotations
 
 import bisect
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +59,17 @@ class Placement:
     length_m: float
     cranes: int
     rate: float  # moves/h for containers (all cranes), t/h otherwise
+    # just-in-time call-in: the ships still alongside that this ship's space overlaps
+    # (it berths when they have gone), the ships following this one, its planned time
+    # to leave the quay, when it weighs anchor, and when its space became free
+    follows: list[Placement] | None = None
+    followers: list[Placement] | None = None
+    free_plan: float = math.nan
+    ready_h: float = math.nan
+    free_at: float = math.nan
+    gone: bool = False
+    precall_at: float = math.nan  # when the terminal looks for ships to follow this one
+    arrived: Any = None  # event: alongside, waiting for the ships it follows to leave
 
 
 @dataclass(slots=True)
@@ -72,6 +106,18 @@ class Waiting:
     ship: ShipClass
     liner: bool
     event: simpy.Event
+    key: tuple[int, int]  # queue order: (priority, arrival order)
+
+
+@dataclass(slots=True)
+class JustInTime:
+    """What the terminal needs to call ships in ahead: each call's sailing hours from
+    the anchorage to the berth, its ETB error (hours, drawn beforehand) and the longest
+    lead any call needs."""
+
+    sail_h: Callable[[int], float]
+    etb_error_h: list[float]
+    lead_h: float
 
 
 class TerminalQuay:
@@ -88,6 +134,7 @@ class TerminalQuay:
         crane_efficiency: float,  # simultaneity (K2) x twin-lift (K4): boxes per crane cycle
         best_fit: bool,
         liner_first: bool,
+        just_in_time: JustInTime | None = None,
     ):
         self.env = env
         self.lines = [LineState(q, i, cranes_free=q.cranes, single=len(q.berths) == 1)
@@ -98,8 +145,12 @@ class TerminalQuay:
         self.crane_efficiency = crane_efficiency
         self.best_fit = best_fit
         self.liner_first = liner_first
-        self.queue: list[Waiting] = []
-        self._queued_classes: set[str] = set()
+        self.just_in_time = just_in_time
+        # the anchorage queue, per (ship class, priority), each in arrival order
+        self.queues: dict[tuple[str, int], deque[Waiting]] = {}
+        self.waiting = 0
+        self._arrivals = 0
+        self.alongside: list[Placement] = []  # just in time: ships with a quay space
         self._candidates: dict[str, list[tuple[LineState, list[tuple[float, float]]]]] = {}
         self._rates: dict[tuple[int, float, float, bool], float] = {}  # per crane, or t/h
 
@@ -167,44 +218,140 @@ class TerminalQuay:
 
         Ships already waiting did not fit the quay as it is now, so a newcomer that
         fits takes the free stretch without passing anyone who could have used it."""
-        return self._place(ship)
+        placement = self._place(ship)
+        if placement is not None and self.just_in_time is not None:
+            self.alongside.append(placement)
+            placement.ready_h = placement.free_at = self.env.now
+        return placement
 
     def wait(self, call: int, ship: ShipClass, liner: bool, event: simpy.Event) -> None:
         """Queue the ship at anchorage (after :meth:`place_now` found no room); ``event``
-        fires with its placement when a departure frees room for it."""
-        self.queue.append(Waiting(call, ship, liner, event))
-        self._queued_classes.add(ship.id)
+        fires with its placement when a departure frees room for it (or, just in time,
+        when a ship alongside is planned to leave a space it fits)."""
+        priority = 0 if (liner or not self.liner_first) else 1
+        self._arrivals += 1
+        w = Waiting(call, ship, liner, event, (priority, self._arrivals))
+        q = self.queues.get((ship.id, priority))
+        if q is None:
+            q = self.queues[(ship.id, priority)] = deque()
+        q.append(w)
+        self.waiting += 1
+        if self.just_in_time is not None:
+            now = self.env.now
+            for p in list(self.alongside):
+                if p.free_plan != p.free_plan:  # not alongside with its work planned yet
+                    continue
+                if p.precall_at != p.precall_at:  # nobody asked for its space yet
+                    self._schedule_precall(p)
+                elif p.precall_at <= now and self.waiting:  # asked before: try the newcomer
+                    self._precall(p)
 
     def release(self, placement: Placement) -> None:
         """The ship has left the berth: free its quay and cranes, call in the next ships."""
         state = placement.state
         state.occupied.remove((placement.start_m, placement.start_m + placement.length_m))
         state.cranes_free += placement.cranes
+        if self.just_in_time is not None:
+            placement.gone = True
+            self.alongside.remove(placement)
+            for f in placement.followers or ():
+                f.follows.remove(placement)  # type: ignore[union-attr]
+                if not f.follows:
+                    f.free_at = self.env.now
+                    if f.arrived is not None:
+                        f.arrived.succeed()
         self._serve_queue()
 
+    def _heads(self) -> list[tuple[tuple[int, int], tuple[str, int]]]:
+        """The first waiting ship of each (class, priority) queue, in queue order."""
+        heads = [(q[0].key, k) for k, q in self.queues.items() if q]
+        heapq.heapify(heads)
+        return heads
+
     def _serve_queue(self) -> None:
-        if not self.queue:
+        """Call in waiting ships, in queue order, while the quay has room for them."""
+        if not self.waiting:
             return
-        order = self.queue
-        if self.liner_first:
-            order = [w for w in self.queue if w.liner] + [w for w in self.queue if not w.liner]
-        served: list[Waiting] = []
+        heads = self._heads()
         no_room: set[str] = set()  # placing only uses quay up: a class that failed stays failed
-        for w in order:
-            if w.ship.id in no_room:
-                if len(no_room) >= len(self._queued_classes):
-                    break
+        while heads:
+            _, k = heapq.heappop(heads)
+            if k[0] in no_room:
                 continue
+            q = self.queues[k]
+            w = q[0]
             placement = self._place(w.ship)
             if placement is None:
-                no_room.add(w.ship.id)
+                no_room.add(k[0])
                 continue
-            w.event.succeed(placement)
-            served.append(w)
-        if served:
-            gone = {id(w) for w in served}
-            self.queue = [w for w in self.queue if id(w) not in gone]
+            q.popleft()
+            self.waiting -= 1
+            self._called(w, placement, None)
+            if q:
+                heapq.heappush(heads, (q[0].key, k))
 
-    @property
-    def waiting(self) -> int:
-        return len(self.queue)
+    def _called(self, w: Waiting, placement: Placement, follows: Placement | None) -> None:
+        """Tell waiting ship ``w`` its placement (just in time: and whom it follows)."""
+        jit = self.just_in_time
+        if jit is not None:
+            self.alongside.append(placement)
+            now = self.env.now
+            if follows is None:
+                placement.ready_h = now
+                placement.free_at = now
+            else:
+                placement.follows = [follows]
+                if follows.followers is None:
+                    follows.followers = []
+                follows.followers.append(placement)
+                placement.ready_h = max(now, follows.free_plan - jit.sail_h(w.call)
+                                        + jit.etb_error_h[w.call])
+        w.event.succeed(placement)
+
+    # -- just-in-time call-in ----------------------------------------------------
+
+    def expect_free(self, placement: Placement, free_h: float) -> None:
+        """The ship on ``placement`` plans to leave its space at ``free_h`` (known once
+        it is alongside with its work planned): the terminal will call the next ship so
+        that it arrives then."""
+        placement.free_plan = free_h
+        if self.waiting:
+            self._schedule_precall(placement)
+
+    def _schedule_precall(self, p: Placement) -> None:
+        at = p.free_plan - self.just_in_time.lead_h  # type: ignore[union-attr]
+        p.precall_at = at
+        now = self.env.now
+        if at <= now:
+            self._precall(p)
+        else:
+            self.env.timeout(at - now).callbacks.append(lambda _e: self._precall(p))
+
+    def _precall(self, p: Placement) -> None:
+        """Call in, ahead, the waiting ships (in queue order) that fit the space ``p``
+        will free; they follow ``p``."""
+        if p.gone or not self.waiting:
+            return
+        state = p.state
+        span = (p.start_m, p.start_m + p.length_m)
+        state.occupied.remove(span)  # as the quay will be when p has left
+        state.cranes_free += p.cranes
+        heads = self._heads()
+        no_room: set[str] = set()
+        while heads:
+            _, k = heapq.heappop(heads)
+            if k[0] in no_room:
+                continue
+            q = self.queues[k]
+            w = q[0]
+            placement = self._place(w.ship)
+            if placement is None:
+                no_room.add(k[0])
+                continue
+            q.popleft()
+            self.waiting -= 1
+            self._called(w, placement, p)
+            if q:
+                heapq.heappush(heads, (q[0].key, k))
+        bisect.insort(state.occupied, span)
+        state.cranes_free -= p.cranes
