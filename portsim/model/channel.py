@@ -513,6 +513,10 @@ class ChannelModel:
                 state.forget_before(clock)
         return t, sail
 
+    def sail_h(self, i: int, direction: int = INBOUND) -> float:
+        """Hours call ``i``'s transit takes once started (its fastest route's)."""
+        return min(o.sail_h for o in self.opts[direction][i])
+
     def option(self, direction: int, start: np.ndarray | None = None) -> np.ndarray:
         """The option index of every call's transit in ``direction`` (-1: not planned);
         ``start``: the planned starts in that direction as an array, if at hand."""

@@ -25,7 +25,7 @@ from portsim.config.scenario import Scenario
 from portsim.demand import CallPlan
 from portsim.model import channel
 from portsim.model.gate import gate_tables
-from portsim.model.quay import JustInTime, Placement, TerminalQuay
+from portsim.model.quay import BerthWindows, JustInTime, Placement, TerminalQuay, Window
 from portsim.model.rail import Rail
 from portsim.model.yard import Yards
 from portsim.streams import stream
@@ -109,6 +109,9 @@ class PortModel:
         self._work = [v / self.teu_factor if b else v
                       for v, b in zip(plan.volume.tolist(), box, strict=True)]
         self._factor = [f * self.hours_factor for f in plan.handling_factor.tolist()]
+        self._planned_rate: dict[tuple[str, int], float] = {}
+        if getattr(plan, "on_window", None) is not None and plan.on_window.any():
+            self._berth_windows()
         # container yards, sea-rail trains and truck gates (None when the port file has no
         # yards); the "yard" wait is pre-registered so every replication has its column
         self.yards = Yards(scenario, plan, self.end_h, replication) if port.yards else None
@@ -129,11 +132,7 @@ class PortModel:
                   if sd > 0 else np.zeros(n))
         ch = self.channel
         if ch is not None:
-            opts = ch.opts[channel.INBOUND]
-
-            def sail_h(i: int) -> float:
-                return min(o.sail_h for o in opts[i])
-
+            sail_h = ch.sail_h
             longest = max((o.sail_h for o in ch.options if o.direction == channel.INBOUND),
                           default=0.0)
         else:
@@ -144,6 +143,53 @@ class PortModel:
 
             longest = max(transit, default=0.0)
         return JustInTime(sail_h, errors.tolist(), longest + 3.0 * sd)
+
+    def _berth_windows(self) -> None:
+        """Give each terminal the berth windows of its on-window service calls (the
+        stretch of quay the service's window holds, over the window's hours) and each
+        call's planned stay, which off-window ships must fit between windows."""
+        plan, rules = self.plan, self.scenario.rules
+        by_line = {q.line.id: q for quay in self.quays for q in quay.lines}
+        per_terminal: list[dict[int, Window]] = [{} for _ in self.quays]
+        services = plan.services
+        for i in np.flatnonzero(plan.on_window).tolist():
+            service = services[int(plan.service[i])]
+            state = by_line[service.quay_line]
+            need = self._class[i].loa_m + rules.berth_clearance_m
+            opens = float(plan.window_start_h[i])
+            w = Window(i, state, float(service.start_m), need, opens,
+                       opens + float(plan.window_h[i]))
+            state.windows.append(w)
+            per_terminal[self._terminal[i]][i] = w
+        for quay in self.quays:
+            for state in quay.lines:
+                state.windows.sort(key=lambda w: w.open_h)
+                state.window_opens = [w.open_h for w in state.windows]
+                state.longest_window_h = max((w.close_h - w.open_h for w in state.windows),
+                                             default=0.0)
+        for quay, by_call in zip(self.quays, per_terminal, strict=True):
+            quay.windows = BerthWindows(by_call, self.planned_stay_h)
+
+    def planned_stay_h(self, i: int) -> float:
+        """Hours from call-in to leaving the quay that the terminal plans for call ``i``:
+        the approach, berthing, its work at the planned crane intensity (the mean-one
+        random factor unknown: 1) and unberthing."""
+        ship, t = self._class[i], self._terminal[i]
+        rate = self._planned_rate.get((ship.id, t))
+        if rate is None:
+            rules = self.scenario.rules
+            sections = [b for q in self.quays[t].lines for b in q.line.berths]
+            if ship.cargo == "container":
+                crane = min(b.crane_rate for b in sections if b.crane_rate)  # type: ignore[type-var]
+                rate = (rules.cranes_for(ship.id) * crane * rules.crane_efficiency
+                        * rules.twin_lift_factor)
+            else:
+                rate = min(b.loading_rate_t_h for b in sections if b.loading_rate_t_h)  # type: ignore[type-var]
+            self._planned_rate[(ship.id, t)] = rate
+        approach = (self.channel.sail_h(i) if self.channel is not None
+                    else self.transit_h[t])
+        return (approach + self.berthing_h + self._work[i] / rate * self.hours_factor
+                + self.unberthing_h)
 
     def handling_h(self, i: int, placement: Placement) -> float:
         """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate)."""
@@ -184,7 +230,7 @@ class PortModel:
     def wait_for_berth(self, i: int, quay: TerminalQuay):
         """Wait at anchorage until the terminal calls the ship in."""
         ship = self._class[i]
-        placement = quay.place_now(ship)
+        placement = quay.place_now(ship, i)
         if placement is None:  # no room: wait for a berth to free (no event otherwise)
             called = self.env.event()
             quay.wait(i, ship, self._liner[i], called)

@@ -21,6 +21,20 @@ called only when its space is free, and holds it during its whole approach. Basi
 terminal practice of ordering pilots for the estimated time of berthing (ETB) from the
 berth plan; PIANC/UNCTAD queue models count only the time alongside as service.
 
+**Berth windows** (liner services, ``liner_calls: services``). A service's weekly berth
+window books a stretch of its terminal's quay (line, position, LOA + clearance) for the
+window's hours. A call that arrives *on-window* has priority for its window's stretch:
+it takes it as soon as the stretch is free (before any ship waiting at anchorage), or
+any other free stretch that no window needs during its stay. An *off-window* call or a
+tramp ship is slotted where and when the quay is free for its whole planned stay
+(approach + berthing + planned handling + unberthing) without touching the window of
+an on-window call that has not yet berthed: it takes the first free gap after the
+bookings and never displaces them (a window is released when its ship is called in).
+Waiting off-window ships keep the queue's order within their class. Basis: the berth
+windows that terminals agree with liner services, which are the terminals' own
+priority rule (on-window vessels are served first; vessels off their window are
+accommodated "as space permits").
+
 The queue is kept per ship class (and priority), in arrival order: a departure tries
 the head of each class in the queue's order, and a class that does not fit the freed
 quay is skipped whole (placing only uses quay up). This gives the same order as a scan
@@ -81,6 +95,55 @@ class LineState:
     occupied: list[tuple[float, float]] = field(default_factory=list)  # sorted by start
     cranes_free: int = 0
     single: bool = False  # a berth of its own: one ship at a time, whatever its length
+    # berth windows on this line, sorted by opening (open_h list kept for bisect), and
+    # the longest window (bounds the search for windows overlapping a time)
+    windows: list[Window] = field(default_factory=list)
+    window_opens: list[float] = field(default_factory=list)
+    longest_window_h: float = 0.0
+
+    def gaps(self, run: tuple[float, float], need: float):
+        """Every free position in ``run`` for a ship needing ``need`` metres: the start
+        and the end of each free gap long enough (the ship may lie at either end)."""
+        a, z = run
+        if self.single:
+            if not self.occupied:
+                yield a, z - a
+            return
+        cursor = a
+        for s0, s1 in self.occupied:
+            if s1 <= a or s0 >= z:
+                continue
+            if s0 - cursor >= need - 1e-9:
+                yield cursor, s0 - cursor
+                if s0 - cursor > need + 1e-9:
+                    yield s0 - need, s0 - cursor
+            cursor = max(cursor, s1)
+        if z - cursor >= need - 1e-9:
+            yield cursor, z - cursor
+            if z - cursor > need + 1e-9:
+                yield z - need, z - cursor
+
+    def is_free(self, a: float, z: float) -> bool:
+        """Whether no ship holds any of the stretch [a, z)."""
+        if self.single:
+            return not self.occupied
+        return not any(s0 < z - 1e-9 and s1 > a + 1e-9 for s0, s1 in self.occupied)
+
+    def window_clash(self, a: float, z: float, t0: float, t1: float, own: int,
+                     called: set[int]) -> bool:
+        """Whether a ship on [a, z) over [t0, t1) would touch the window of an on-window
+        call not yet called in (other than ``own``)."""
+        if not self.windows:
+            return False
+        opens = self.window_opens
+        hi = bisect.bisect_left(opens, t1)
+        lo = bisect.bisect_left(opens, t0 - self.longest_window_h)
+        single = self.single
+        for w in self.windows[lo:hi]:
+            if w.close_h > t0 and w.call != own and w.call not in called and (
+                    single or (w.start_m < z - 1e-9 and w.start_m + w.need_m > a + 1e-9)):
+                return True
+        return False
 
     def free_gap(self, run: tuple[float, float], need: float) -> tuple[float, float] | None:
         """The first free position in ``run`` for a ship needing ``need`` metres,
@@ -110,6 +173,29 @@ class Waiting:
 
 
 @dataclass(slots=True)
+class Window:
+    """A berth window held for one on-window call: a stretch of a quay line over the
+    window's hours (until the call is called in)."""
+
+    call: int
+    state: LineState
+    start_m: float
+    need_m: float
+    open_h: float
+    close_h: float
+
+
+@dataclass(slots=True)
+class BerthWindows:
+    """The berth windows of a terminal and what the allocator needs to respect them:
+    per on-window call its window, and per call its planned stay (hours from call-in to
+    leaving the quay)."""
+
+    by_call: dict[int, Window]
+    stay_h: Callable[[int], float]
+
+
+@dataclass(slots=True)
 class JustInTime:
     """What the terminal needs to call ships in ahead: each call's sailing hours from
     the anchorage to the berth, its ETB error (hours, drawn beforehand) and the longest
@@ -135,6 +221,7 @@ class TerminalQuay:
         best_fit: bool,
         liner_first: bool,
         just_in_time: JustInTime | None = None,
+        windows: BerthWindows | None = None,
     ):
         self.env = env
         self.lines = [LineState(q, i, cranes_free=q.cranes, single=len(q.berths) == 1)
@@ -146,6 +233,9 @@ class TerminalQuay:
         self.best_fit = best_fit
         self.liner_first = liner_first
         self.just_in_time = just_in_time
+        self.windows = windows
+        self._window_called: set[int] = set()  # on-window calls called in (windows released)
+        self.on_window_waiting: list[Waiting] = []  # on-window calls whose stretch is taken
         # the anchorage queue, per (ship class, priority), each in arrival order
         self.queues: dict[tuple[str, int], deque[Waiting]] = {}
         self.waiting = 0
@@ -213,12 +303,57 @@ class TerminalQuay:
             pos = end
         return out
 
-    def place_now(self, ship: ShipClass) -> Placement | None:
+    # -- berth windows ------------------------------------------------------------
+
+    @staticmethod
+    def _cranes_ok(state: LineState, ship: ShipClass) -> bool:
+        return ship.cargo != "container" or state.cranes_free >= 1
+
+    def _find(self, call: int, ship: ShipClass) -> Placement | None:
+        """A placement for ``call`` now, with berth windows: an on-window call takes its
+        window's stretch when it is free; otherwise (and for every other call) a free
+        stretch that no window of an on-window call not yet called in needs during the
+        call's planned stay."""
+        windows = self.windows
+        win = windows.by_call.get(call)  # type: ignore[union-attr]
+        if win is not None and call not in self._window_called:
+            st = win.state
+            if st.is_free(win.start_m, win.start_m + win.need_m) and self._cranes_ok(st, ship):
+                self._window_called.add(call)
+                return self._take(st, win.start_m, win.need_m, ship)
+        need = ship.loa_m + self.clearance_m
+        now = self.env.now
+        until = now + windows.stay_h(call)  # type: ignore[union-attr]
+        called = self._window_called
+        best: tuple[float, LineState, float] | None = None
+        for state, runs in self._usable(ship):
+            if not self._cranes_ok(state, ship):
+                continue
+            for run in runs:
+                for start, gap in state.gaps(run, need):
+                    if state.window_clash(start, start + need, now, until, call, called):
+                        continue
+                    if not self.best_fit:
+                        return self._take_call(call, state, start, need, ship)
+                    if best is None or gap < best[0]:
+                        best = (gap, state, start)
+                    break
+        if best is None:
+            return None
+        return self._take_call(call, best[1], best[2], need, ship)
+
+    def _take_call(self, call: int, state: LineState, start: float, need: float,
+                   ship: ShipClass) -> Placement:
+        if call in self.windows.by_call:  # type: ignore[union-attr]
+            self._window_called.add(call)  # an on-window call elsewhere: window released
+        return self._take(state, start, need, ship)
+
+    def place_now(self, ship: ShipClass, call: int = -1) -> Placement | None:
         """Call the ship in at once if the quay has room for it now, else ``None``.
 
         Ships already waiting did not fit the quay as it is now, so a newcomer that
         fits takes the free stretch without passing anyone who could have used it."""
-        placement = self._place(ship)
+        placement = self._place(ship) if self.windows is None else self._find(call, ship)
         if placement is not None and self.just_in_time is not None:
             self.alongside.append(placement)
             placement.ready_h = placement.free_at = self.env.now
@@ -231,11 +366,14 @@ class TerminalQuay:
         priority = 0 if (liner or not self.liner_first) else 1
         self._arrivals += 1
         w = Waiting(call, ship, liner, event, (priority, self._arrivals))
-        q = self.queues.get((ship.id, priority))
-        if q is None:
-            q = self.queues[(ship.id, priority)] = deque()
-        q.append(w)
         self.waiting += 1
+        if self.windows is not None and call in self.windows.by_call:
+            self.on_window_waiting.append(w)  # served first, for its window's stretch
+        else:
+            q = self.queues.get((ship.id, priority))
+            if q is None:
+                q = self.queues[(ship.id, priority)] = deque()
+            q.append(w)
         if self.just_in_time is not None:
             now = self.env.now
             for p in list(self.alongside):
@@ -270,23 +408,36 @@ class TerminalQuay:
 
     def _serve_queue(self) -> None:
         """Call in waiting ships, in queue order, while the quay has room for them."""
-        if not self.waiting:
-            return
+        if self.waiting:
+            self._call_waiting(None)
+
+    def _call_waiting(self, follows: Placement | None) -> None:
+        """Call in the waiting ships the quay has room for: on-window calls first, then
+        the head of each (class, priority) queue in queue order; a class whose head
+        does not fit is skipped whole (placing only uses quay up)."""
+        if self.on_window_waiting:
+            for w in list(self.on_window_waiting):
+                placement = self._find(w.call, w.ship)
+                if placement is not None:
+                    self.on_window_waiting.remove(w)
+                    self.waiting -= 1
+                    self._called(w, placement, follows)
         heads = self._heads()
-        no_room: set[str] = set()  # placing only uses quay up: a class that failed stays failed
+        no_room: set[str] = set()
+        plain = self.windows is None
         while heads:
             _, k = heapq.heappop(heads)
             if k[0] in no_room:
                 continue
             q = self.queues[k]
             w = q[0]
-            placement = self._place(w.ship)
+            placement = self._place(w.ship) if plain else self._find(w.call, w.ship)
             if placement is None:
                 no_room.add(k[0])
                 continue
             q.popleft()
             self.waiting -= 1
-            self._called(w, placement, None)
+            self._called(w, placement, follows)
             if q:
                 heapq.heappush(heads, (q[0].key, k))
 
@@ -336,22 +487,6 @@ class TerminalQuay:
         span = (p.start_m, p.start_m + p.length_m)
         state.occupied.remove(span)  # as the quay will be when p has left
         state.cranes_free += p.cranes
-        heads = self._heads()
-        no_room: set[str] = set()
-        while heads:
-            _, k = heapq.heappop(heads)
-            if k[0] in no_room:
-                continue
-            q = self.queues[k]
-            w = q[0]
-            placement = self._place(w.ship)
-            if placement is None:
-                no_room.add(k[0])
-                continue
-            q.popleft()
-            self.waiting -= 1
-            self._called(w, placement, p)
-            if q:
-                heapq.heappush(heads, (q[0].key, k))
+        self._call_waiting(p)
         bisect.insort(state.occupied, span)
         state.cranes_free -= p.cranes
