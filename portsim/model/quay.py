@@ -24,6 +24,7 @@ import simpy
 
 from portsim.config.fit import QuayLine, usable_runs
 from portsim.config.port import ShipClass
+from portsim.model.cranes import CranePool
 
 
 @dataclass(slots=True)
@@ -88,6 +89,7 @@ class TerminalQuay:
         crane_efficiency: float,  # simultaneity (K2) x twin-lift (K4): boxes per crane cycle
         best_fit: bool,
         liner_first: bool,
+        crane_pools: dict[int, CranePool] | None = None,
     ):
         self.env = env
         self.lines = [LineState(q, i, cranes_free=q.cranes, single=len(q.berths) == 1)
@@ -98,6 +100,13 @@ class TerminalQuay:
         self.crane_efficiency = crane_efficiency
         self.best_fit = best_fit
         self.liner_first = liner_first
+        # rules.quay_cranes == "pool": the QCs of each line shared by its ships, by line index
+        self.crane_pools = crane_pools
+        if crane_pools is not None:
+            for state in self.lines:
+                pool = crane_pools.get(state.index)  # lines with QCs
+                if pool is not None:
+                    pool.state, pool.on_freed = state, self._serve_queue
         self.queue: list[Waiting] = []
         self._queued_classes: set[str] = set()
         self._candidates: dict[str, list[tuple[LineState, list[tuple[float, float]]]]] = {}
@@ -116,8 +125,10 @@ class TerminalQuay:
         need = ship.loa_m + self.clearance_m
         container = ship.cargo == "container"
         best: tuple[float, LineState, float] | None = None
+        pools = self.crane_pools
         for state, runs in self._usable(ship):
-            if container and state.cranes_free < 1:
+            if container and (state.cranes_free < 1 if pools is None
+                              else not pools[state.index].can_start(ship.id)):
                 continue
             for run in runs:
                 spot = state.free_gap(run, need)
@@ -144,7 +155,11 @@ class TerminalQuay:
             else:
                 rate = min(b.loading_rate_t_h for b in covered if b.loading_rate_t_h)  # type: ignore[type-var]
             self._rates[key] = rate
-        if container:
+        if container and self.crane_pools is not None:  # the pool's rule: see cranes.py
+            per_crane = rate * self.crane_efficiency
+            cranes = self.crane_pools[state.index].take(start, need, ship.id, per_crane)
+            rate = cranes * per_crane
+        elif container:
             cranes = min(self.cranes_for(ship.id), state.cranes_free)
             state.cranes_free -= cranes
             rate = cranes * rate * self.crane_efficiency
