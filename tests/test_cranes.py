@@ -202,3 +202,74 @@ def test_fixed_mode_ignores_the_crane_ranges_and_keeps_todays_rule(plan_2025):
     fast = c["wait_yard_h"] == 0 if "wait_yard_h" in c else slice(None)
     np.testing.assert_allclose(c.loc[fast, "qc_hours"],
                                c.loc[fast, "cranes"] * c.loc[fast, "handling_h"], rtol=1e-9)
+
+
+def test_any_split_within_the_counts_lays_out_without_crossing():
+    # The docstring's claim, checked on random quays: ships in quay order with at most
+    # ⌊l / w⌋ QCs each and Σk ≤ N, on a line of L ≥ (N + m) w, always have a layout in
+    # which the QCs keep their order, each ship's QCs are one block over the ship, and no
+    # two QCs stand closer than w.
+    import simpy
+
+    from portsim.config.fit import QuayLine
+    from portsim.model.cranes import CraneJob
+
+    rng = np.random.default_rng(12)
+    w, shortest = 27.0, 120.0
+    for _ in range(2000):
+        sections = int(rng.integers(1, 5))
+        lengths = rng.uniform(200, 450, sections)
+        n_cranes = int(rng.integers(sections, int(lengths.sum() // w) + 1))  # up to the bound
+        line = QuayLine("L", "T", tuple(
+            berth_record(f"B{k}", length, 1 if k else n_cranes - sections + 1)
+            for k, length in enumerate(lengths)))
+        if line.cranes != n_cranes or line.length_m < (
+                n_cranes + int(line.length_m // shortest)) * w:
+            continue
+        pool = CranePool(simpy.Environment(), line, crane_range=lambda _, n=n_cranes: (1, n),
+                         width_m=w, shortest_ship_m=shortest, window_start_h=0.0)
+        cursor, left = 0.0, n_cranes
+        while left > 0:
+            cursor += rng.uniform(0, 150)
+            size = rng.uniform(shortest, 430)
+            if cursor + size > line.length_m:
+                break
+            k = int(rng.integers(1, min(left, int(size // w)) + 1))
+            pool.jobs[cursor] = CraneJob(cursor, size, 1, n_cranes, 1.0, cranes=k)
+            left -= k
+            cursor += size
+        pool.free = left
+        spots = pool.layout()
+        assert len(spots) == n_cranes
+
+
+def berth_record(id: str, length: float, cranes: int):
+    from portsim.config.port import Berth
+    return Berth(**berth(id, length=length, cranes=cranes))
+
+
+@pytest.mark.parametrize("ranges, where, words", [
+    ({"XX": {"min": 1, "max": 2, "source": "s"}}, "rules.quay_cranes_per_ship.XX",
+     "unknown ship class 'XX'"),
+    ({"S": {"min": 1, "max": 9, "source": "s"}}, "rules.quay_cranes_per_ship.S.max",
+     "9 QCs need 243 m"),
+    ({"S": {"min": 3, "max": 2, "source": "s"}}, "rules.quay_cranes_per_ship.S",
+     "min (3) is above max (2)"),
+])
+def test_bad_crane_ranges_are_named_with_file_and_path(tmp_path, capsys, ranges, where, words):
+    from portsim.cli import main
+    from tests.conftest import write_yaml
+
+    write_yaml(tmp_path / "port.yaml", port_dict([berth("B1", cranes=4)]))
+    path = write_yaml(tmp_path / "scenario.yaml", {
+        "name": "bad cranes", "port": "port.yaml",
+        "demand": [{"id": "box", "cargo": "container", "annual_volume": 100_000,
+                    "classes": [{"ship_class": "S", "share": 1,
+                                 "per_call": {"dist": "fixed", "mean": 1000}}]}],
+        "rules": {"quay_cranes": "pool", "quay_cranes_per_ship": ranges},
+        "run": {"horizon_days": 20, "warmup_days": 0, "replications": 1}})
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and not out.exists()
+    assert "scenario.yaml" in err and where in err and words in err
