@@ -55,13 +55,15 @@ must stand over its ship: ship j, lying along l_j m, takes at most ⌊l_j / w⌋
 loader guarantees for every class's maximum. Lay the QCs out from the start of the quay:
 before ship j put as many free QCs as fit in the rail left before its bow, then its k_j
 QCs from the bow on. Each gap wastes less than w of rail, so all N QCs fit whenever the
-line's length L ≥ (N + m) w; :class:`CranePool` checks this bound for the most ships the
-line can hold at its build, and :meth:`CranePool.layout` builds the layout (the tests run
-it after every change of split).
+line's length L ≥ (N + m) w; the scenario loader (and :class:`CranePool` at its build)
+checks this bound for the most ships the line can hold, and :meth:`CranePool.layout`
+builds the layout (the tests run it after every change of split).
 
-*Records.* Per ship the QCs at the start of work, the most it had, and the crane-hours
-it was worked; per line the crane-hours worked inside the reporting window (for the QC
-utilisation of the ``quay_cranes`` table).
+*Records.* Per ship the QCs at the start of work (``cranes``), the most it had at once
+(``cranes_max``) and the crane-hours it was worked (``qc_hours``; for a ship on the yard's
+slow path, without the hours its QCs stood still for the yard); per line the crane-hours
+its QCs were at a working ship inside the reporting window, yard stand-stills included (the
+busy QC-hours of the ``quay_cranes`` table, utilisation = busy / (QCs × window)).
 """
 
 from __future__ import annotations
