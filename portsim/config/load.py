@@ -8,6 +8,7 @@ one pass. Nothing here touches the simulation.
 from __future__ import annotations
 
 import difflib
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -393,6 +394,38 @@ def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
         if cid not in class_ids:
             problems.append(Problem(file, f"rules.cranes_per_ship.{cid}",
                                     unknown("ship class", cid, class_ids)))
+    problems += crane_range_problems(file, scenario)
+    return problems
+
+
+def crane_range_problems(file: str, scenario: Scenario) -> list[Problem]:
+    """The crane-pool data: known classes, and room along the ship for its most QCs
+    (each takes ``quay_crane_width_m`` of rail; see :mod:`portsim.model.cranes`)."""
+    rules, problems = scenario.rules, []
+    classes = {s.id: s for s in scenario.port.ship_classes}
+    width = rules.quay_crane_width_m
+    for cid, crane_range in rules.quay_cranes_per_ship.items():
+        where = f"rules.quay_cranes_per_ship.{cid}"
+        ship = classes.get(cid)
+        if ship is None:
+            problems.append(Problem(file, where, unknown("ship class", cid, set(classes))))
+        elif crane_range.max * width > ship.loa_m + rules.berth_clearance_m + 1e-9:
+            problems.append(Problem(
+                file, f"{where}.max",
+                f"{crane_range.max} QCs need {crane_range.max * width:g} m of rail "
+                f"({width:g} m each, rules.quay_crane_width_m) but the ship lies along "
+                f"{ship.loa_m + rules.berth_clearance_m:g} m (LOA + clearance)"))
+    if rules.quay_cranes == "pool":
+        boxes = [s.loa_m + rules.berth_clearance_m for s in classes.values()
+                 if s.cargo == "container"]
+        for line in quay_lines(scenario.port.berths):
+            ships = max(1, math.floor(line.length_m / min(boxes))) if boxes else 1
+            if line.cranes and line.length_m < (line.cranes + ships) * width - 1e-9:
+                problems.append(Problem(
+                    file, "rules.quay_crane_width_m",
+                    f"quay line {line.id} ({line.length_m:g} m) is too short for its "
+                    f"{line.cranes} QCs of {width:g} m and up to {ships} ships: a crane "
+                    f"split without crossing needs ({line.cranes} + {ships}) × {width:g} m"))
     return problems
 
 

@@ -124,6 +124,20 @@ class Thresholds(Record):
     source: str = "assumption"
 
 
+class CraneRange(Record):
+    """How many quay cranes may work one ship of a class at once (crane-pool rule)."""
+
+    min: PositiveInt = Field(1, description="fewest QCs a ship is started with")
+    max: PositiveInt = Field(description="most QCs that work the ship at once")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CraneRange:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
 class Rules(Record):
     """Operating rules: how ships are berthed and handled."""
 
@@ -173,9 +187,30 @@ class Rules(Record):
     )
     thresholds: dict[CargoType, Thresholds] = {}
     source: str = "assumption"
+    quay_cranes: Literal["fixed", "pool"] = Field(
+        "fixed", description="fixed: a ship keeps the QCs it was given at call-in "
+        "(min(planned, free)); pool: each quay line's QCs are a pool, a ship starts with "
+        "at least its minimum and gains cranes freed by finishing ships up to its maximum "
+        "(see portsim.model.cranes)",
+    )
+    quay_cranes_per_ship: dict[str, CraneRange] = Field(
+        {}, description="pool mode: min and max QCs per ship, by ship class "
+        "(default: min 1, max the class's cranes_per_ship)",
+    )
+    quay_crane_width_m: PositiveFloat = Field(
+        27.0, description="pool mode: rail length one QC takes (between bumpers); "
+        "adjacent working QCs stand at least this far apart",
+    )
 
     def cranes_for(self, class_id: str) -> int:
         return self.cranes_per_ship.get(class_id, self.default_cranes_per_ship)
+
+    def crane_range(self, class_id: str) -> tuple[int, int]:
+        """(min, max) QCs per ship of a class in pool mode."""
+        given = self.quay_cranes_per_ship.get(class_id)
+        if given is None:
+            return 1, self.cranes_for(class_id)
+        return given.min, given.max
 
     def threshold(self, cargo: str) -> Thresholds:
         return self.thresholds.get(cargo, DEFAULT_THRESHOLDS.get(cargo, Thresholds()))  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ events are the arrival, the call-in and the release: a port-year runs in about a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from portsim.config.fit import quay_lines
 from portsim.config.scenario import Scenario
 from portsim.demand import CallPlan
 from portsim.model import channel
+from portsim.model.cranes import CranePool
 from portsim.model.gate import gate_tables
 from portsim.model.quay import BerthWindows, JustInTime, Placement, TerminalQuay, Window
 from portsim.model.rail import Rail
@@ -51,12 +52,17 @@ class CallLog:
     waits: dict[str, list[float]]
     """Hours waited per cause other than the berth (tide, channel, pilot, tug, weather,
     yard …); the berth wait is the time from arrival to call-in."""
+    qc_hours: list[float] = field(default_factory=list)
+    """Quay-crane hours worked on the call (NaN until its work is done)."""
+    cranes_max: list[int] = field(default_factory=list)
+    """Most quay cranes the call had at once (``cranes``: at the start of work)."""
 
     @classmethod
     def empty(cls, n: int) -> CallLog:
         nan = [math.nan] * n
         return cls(list(nan), list(nan), list(nan), list(nan), list(nan),
-                   [-1] * n, list(nan), list(nan), [0] * n, list(nan), {})
+                   [-1] * n, list(nan), list(nan), [0] * n, list(nan), {}, list(nan),
+                   [0] * n)
 
     def add_wait(self, i: int, cause: str, hours: float) -> None:
         """Book ``hours`` of waiting by call ``i`` to ``cause``."""
@@ -87,6 +93,16 @@ class PortModel:
         self._terminal = plan.terminal.tolist()
         jit = self._just_in_time(replication) if rules.call_in == "just_in_time" else None
         self.quays: list[TerminalQuay] = []
+        # rules.quay_cranes == "pool": one crane pool per quay line with QCs (None: fixed)
+        self.crane_pools: dict[int, CranePool] | None = None
+        if rules.quay_cranes == "pool":
+            boxes = [s.loa_m for s in port.ship_classes if s.cargo == "container"] or [math.inf]
+            self.crane_pools = {
+                i: CranePool(self.env, q, crane_range=rules.crane_range,
+                             width_m=rules.quay_crane_width_m,
+                             shortest_ship_m=min(boxes) + rules.berth_clearance_m,
+                             window_start_h=scenario.run.warmup_days * 24.0)
+                for i, q in enumerate(self.lines) if q.cranes > 0}
         for t in port.terminals:
             mine = [(i, q) for i, q in enumerate(self.lines) if q.terminal == t.id]
             self.quays.append(TerminalQuay(
@@ -96,6 +112,7 @@ class PortModel:
                 best_fit=rules.berth_allocation == "best_fit",
                 liner_first=rules.queue_priority == "liner_first",
                 just_in_time=jit,
+                crane_pools=self.crane_pools,
             ))
         self.ships = port.ship_classes
         self.hours_factor = 24.0 / rules.working_hours_per_day
@@ -192,7 +209,10 @@ class PortModel:
                 + self.unberthing_h)
 
     def handling_h(self, i: int, placement: Placement) -> float:
-        """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate)."""
+        """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate).
+
+        In crane-pool mode this is the plan at the start of work (the cranes the ship has
+        then); the ship's actual time follows the cranes it gets (see :meth:`alongside`)."""
         return self._work[i] / placement.rate * self._factor[i]
 
     def call(self, i: int):
@@ -264,22 +284,76 @@ class PortModel:
         boxes are booked at once (no extra event); otherwise discharge goes hour by
         hour — slower above the blocking level, not at all at capacity — and the hours
         lost are the call's ``yard`` wait (see :mod:`portsim.model.yard`)."""
+        if placement.crane_job is not None:
+            yield from self._alongside_pooled(i, placement, self.crane_pools[placement.line],
+                                              quay)
+            return
         log = self.log
         work = self.handling_h(i, placement)
         yards = self.yards
         if yards is not None and yards.uses(i) and not yards.fast(
                 i, self.env.now + self.berthing_h, work):
             yield self.env.timeout(self.berthing_h)
+            started = self.env.now
             lost, loading_left = yield from yards.handle_slowly(self.env, i, work)
             log.add_wait(i, "yard", lost)
             handled = self.env.now + loading_left
+            log.qc_hours[i] = placement.cranes * (handled - started - lost)
         else:
             handled = self.env.now + self.berthing_h + work
+            log.qc_hours[i] = placement.cranes * work
+        log.cranes_max[i] = placement.cranes
         log.handled_h[i] = handled
         log.unberthed_h[i] = handled + self.unberthing_h
         if quay.just_in_time is not None:  # the terminal plans the next ship's arrival
             quay.expect_free(placement, log.unberthed_h[i])
         yield self.env.timeout(log.unberthed_h[i] - self.env.now)
+
+    def _alongside_pooled(self, i: int, placement: Placement, pool: CranePool,
+                          quay: TerminalQuay):
+        """:meth:`alongside` for a container ship in crane-pool mode.
+
+        Work starts after berthing with the cranes the pool gives then; the ship finishes
+        when the crane-hours it got reach its work (moves × handling factor / (rate per QC
+        × efficiency)), its cranes leave it at once (see :mod:`portsim.model.cranes`), and
+        it unberths. The yard books the discharge with the plan at the start of work (the
+        cranes the ship has then); if the discharge meets a slowed yard, the ship keeps
+        those cranes for the yard's hour-by-hour path. A ship called in ahead of time (just
+        in time) takes its cranes now; if the line cannot give it its minimum yet it waits
+        alongside for a finish (booked as its ``quay`` wait)."""
+        env, log = self.env, self.log
+        yield env.timeout(self.berthing_h)
+        job = placement.crane_job
+        if job.deferred:
+            short_since = env.now
+            while not pool.claim(job):
+                freed = env.event()
+                pool.claims.append(freed)
+                yield freed
+            log.add_wait(i, "quay", env.now - short_since)
+        job = pool.start(job, self._work[i] / job.per_crane * self._factor[i])
+        log.cranes[i] = job.cranes
+        if quay.just_in_time is not None:  # the terminal plans the next ship's arrival
+            quay.expect_free(placement, job.planned_finish() + self.unberthing_h)
+        placement.rate = job.cranes * job.per_crane
+        work = self.handling_h(i, placement)
+        yards = self.yards
+        if yards is not None and yards.uses(i) and not yards.fast(i, env.now, work):
+            pool.freeze(job)
+            lost, loading_left = yield from yards.handle_slowly(env, i, work)
+            log.add_wait(i, "yard", lost)
+            if loading_left > 0:
+                yield env.timeout(loading_left)
+            pool.finish(job)
+            job.qc_hours -= job.cranes * lost  # the hours the cranes stood still for the yard
+        else:
+            yield job.done
+            pool.finish(job)
+        placement.cranes = 0  # returned to the pool: the quay's release frees none
+        log.qc_hours[i], log.cranes_max[i] = job.qc_hours, job.cranes_max
+        log.handled_h[i] = env.now
+        log.unberthed_h[i] = env.now + self.unberthing_h
+        yield env.timeout(self.unberthing_h)
 
     def ready_to_sail(self, i: int) -> float | None:
         """With the channel model: hours the ship stays alongside (holding the berth)
@@ -340,7 +414,30 @@ class PortModel:
             if self.rail is not None:
                 out.update(self.rail.tables(start))
             out.update(gate_tables(self.scenario, self.yards, start))
+        out["quay_cranes"] = self.crane_table()
         return out
+
+    def crane_table(self) -> pd.DataFrame:
+        """Quay-crane use per quay line with QCs: crane-hours worked inside the window and
+        the utilisation busy QC-hours / (QCs × window hours). Fixed mode counts each call's
+        cranes over its handling time (berthed + berthing to handled); pool mode the
+        crane-hours the pool booked (see :mod:`portsim.model.cranes`)."""
+        start, end = self.scenario.run.warmup_days * 24.0, self.end_h
+        busy = [0.0] * len(self.lines)
+        if self.crane_pools is not None:
+            for i, pool in self.crane_pools.items():
+                busy[i] = pool.busy_until(min(self.env.now, end))
+        else:
+            log, berthing = self.log, self.berthing_h
+            for line, k, b, h in zip(log.line, log.cranes, log.berthed_h, log.handled_h,
+                                     strict=True):
+                if k > 0 and b == b:  # berthed (not NaN)
+                    busy[line] += k * max(0.0, min(h, end) - max(b + berthing, start))
+        rows = [{"quay_line": q.id, "terminal": q.terminal, "cranes": q.cranes,
+                 "busy_qc_h": busy[i], "utilisation": busy[i] / (q.cranes * (end - start))}
+                for i, q in enumerate(self.lines) if q.cranes > 0]
+        return pd.DataFrame(rows, columns=["quay_line", "terminal", "cranes", "busy_qc_h",
+                                           "utilisation"])
 
     def run(self) -> CallLog:
         self.env.process(self.arrivals())

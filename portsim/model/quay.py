@@ -61,6 +61,7 @@ import simpy
 
 from portsim.config.fit import QuayLine, usable_runs
 from portsim.config.port import ShipClass
+from portsim.model.cranes import CranePool
 
 
 @dataclass(slots=True)
@@ -84,6 +85,7 @@ class Placement:
     gone: bool = False
     precall_at: float = math.nan  # when the terminal looks for ships to follow this one
     arrived: Any = None  # event: alongside, waiting for the ships it follows to leave
+    crane_job: Any = None  # crane pool: the ship's share of its line's QCs
 
 
 @dataclass(slots=True)
@@ -222,6 +224,7 @@ class TerminalQuay:
         liner_first: bool,
         just_in_time: JustInTime | None = None,
         windows: BerthWindows | None = None,
+        crane_pools: dict[int, CranePool] | None = None,
     ):
         self.env = env
         self.lines = [LineState(q, i, cranes_free=q.cranes, single=len(q.berths) == 1)
@@ -241,6 +244,14 @@ class TerminalQuay:
         self.waiting = 0
         self._arrivals = 0
         self.alongside: list[Placement] = []  # just in time: ships with a quay space
+        # rules.quay_cranes == "pool": the QCs of each line shared by its ships, by line index
+        self.crane_pools = crane_pools
+        self._deferring = False  # just in time: called ahead, cranes taken at berthing
+        if crane_pools is not None:
+            for state in self.lines:
+                pool = crane_pools.get(state.index)  # lines with QCs
+                if pool is not None:
+                    pool.state, pool.on_freed = state, self._serve_queue
         self._candidates: dict[str, list[tuple[LineState, list[tuple[float, float]]]]] = {}
         self._rates: dict[tuple[int, float, float, bool], float] = {}  # per crane, or t/h
 
@@ -258,7 +269,7 @@ class TerminalQuay:
         container = ship.cargo == "container"
         best: tuple[float, LineState, float] | None = None
         for state, runs in self._usable(ship):
-            if container and state.cranes_free < 1:
+            if container and not self._cranes_ok(state, ship):
                 continue
             for run in runs:
                 spot = state.free_gap(run, need)
@@ -285,13 +296,22 @@ class TerminalQuay:
             else:
                 rate = min(b.loading_rate_t_h for b in covered if b.loading_rate_t_h)  # type: ignore[type-var]
             self._rates[key] = rate
-        if container:
+        job = None
+        if container and self.crane_pools is not None:  # the pool's rule: see cranes.py
+            per_crane = rate * self.crane_efficiency
+            job = self.crane_pools[state.index].take(start, need, ship.id, per_crane,
+                                                     defer=self._deferring)
+            cranes = job.cranes
+            rate = cranes * per_crane
+        elif container:
             cranes = min(self.cranes_for(ship.id), state.cranes_free)
             state.cranes_free -= cranes
             rate = cranes * rate * self.crane_efficiency
         else:
             cranes = 0
-        return Placement(state.index, state, start, need, cranes, rate)
+        placement = Placement(state.index, state, start, need, cranes, rate)
+        placement.crane_job = job
+        return placement
 
     @staticmethod
     def _sections(line: QuayLine, a: float, z: float) -> list[Any]:
@@ -305,9 +325,16 @@ class TerminalQuay:
 
     # -- berth windows ------------------------------------------------------------
 
-    @staticmethod
-    def _cranes_ok(state: LineState, ship: ShipClass) -> bool:
-        return ship.cargo != "container" or state.cranes_free >= 1
+    def _cranes_ok(self, state: LineState, ship: ShipClass) -> bool:
+        """Whether the line can give a container ship the quay cranes it needs to be
+        called in: one free QC (fixed cranes), its class's minimum (crane pool; a ship
+        called ahead of time takes and checks its cranes when it berths)."""
+        if ship.cargo != "container":
+            return True
+        pools = self.crane_pools
+        if pools is None:
+            return state.cranes_free >= 1
+        return self._deferring or pools[state.index].can_start(ship.id)
 
     def _find(self, call: int, ship: ShipClass) -> Placement | None:
         """A placement for ``call`` now, with berth windows: an on-window call takes its
@@ -487,6 +514,10 @@ class TerminalQuay:
         span = (p.start_m, p.start_m + p.length_m)
         state.occupied.remove(span)  # as the quay will be when p has left
         state.cranes_free += p.cranes
-        self._call_waiting(p)
+        self._deferring = True
+        try:
+            self._call_waiting(p)
+        finally:
+            self._deferring = False
         bisect.insort(state.occupied, span)
         state.cranes_free -= p.cranes
