@@ -66,6 +66,15 @@ class VolumeDistribution(Record):
         return (self.low + self.high) / 2.0  # type: ignore[operator]
 
 
+from portsim.config.services import (  # noqa: E402  (services.py needs VolumeDistribution)
+    AllocationRow,
+    Compliance,
+    Seasons,
+    Service,
+    ServiceGeneration,
+)
+
+
 class FlowClass(Record):
     """One ship class in a flow's mix: its share of the flow's calls and call volume."""
 
@@ -101,6 +110,11 @@ class Flow(Record):
     )
     classes: list[FlowClass] = Field(min_length=1)
     arrivals: Arrivals = Arrivals()
+    services: list[Service] | ServiceGeneration | None = Field(
+        None, description="liner services (list: pinned) or {generate: …} (rules.liner_calls: "
+        "services); see portsim.config.services")
+    allocation: list[AllocationRow] = Field(
+        [], description="class × terminal allocation table (services mode)")
 
     @property
     def unit(self) -> str:
@@ -162,6 +176,10 @@ class Rules(Record):
         1.0, description="under-keel clearance in the channel where a segment gives none"
     )
     thresholds: dict[CargoType, Thresholds] = {}
+    liner_calls: Literal["stream", "services"] = Field(
+        "stream", description="container liner calls: one evenly spaced stream per class sent "
+        "to terminals at random (stream), or the flows' services with berth windows")
+    service_compliance: Compliance = Compliance()
     source: str = "assumption"
 
     def cranes_for(self, class_id: str) -> int:
@@ -220,6 +238,7 @@ class ScenarioSpec(Record):
     rules: Rules = Rules()
     run: RunSettings = RunSettings()
     landside: Landside = Landside()
+    seasons: Seasons = Seasons()
 
 
 class Scenario(Record):
@@ -237,6 +256,7 @@ class Scenario(Record):
     rules: Rules
     run: RunSettings
     landside: Landside = Landside()
+    seasons: Seasons = Seasons()
 
     def volume_scale(self, flow: Flow) -> float:
         """Factor on a flow's annual volume: ``demand_scale`` × its cargo family's factor."""
