@@ -11,19 +11,22 @@ service gets the class's trade and frequency (data), a terminal by the flow's al
 table (largest remainder over the row's shares, so the shares hold to within one service;
 pro rata to design capacity only for a row that lists its terminals without shares), the
 class's call-size distribution and a **weekly berth window** as long as the planned
-berth time of its mean call: moves / (planned cranes × the slowest crane rate of the
+berth time of its mean call: moves / (planned cranes, at most the quay line's, × the
+slowest crane rate of the
 sections the class may use × crane efficiency × twin-lift factor), per working hour,
 plus berthing and unberthing, × ``window_buffer``, rounded up to whole hours.
 
 **Levelling and packing.** A terminal's services are placed longest window first on a
 cyclic week of 168 whole hours × quay metres (5 m cells) of its quay lines, where the
 class fits (LOA + clearance, depth with UKC, DWT, as :mod:`portsim.config.fit`): the start
-hour is the one whose hours carry the fewest metre-hours already booked at the terminal
-(then the earliest), the position the first quay line and lowest start metre free for the
-whole window. A generated service that fits nowhere at its terminal moves to the next
-terminal of its allocation row (largest share first) and the move is reported; a pinned
-service keeps its day and hour (and its quay line and start metre when given) and is an
-:class:`InputError` naming it when its window cannot be placed. Terminals are packed one
+hour is the one farthest from the window starts already booked (arrivals spread over the
+week, as a terminal staggers its services), then the one whose hours carry the fewest
+metre-hours already booked, then the earliest; the position is the first quay line and
+lowest start metre free for the whole window. A generated service that fits nowhere at
+its terminal moves to the next terminal of its allocation row (largest share first) and
+the move is reported; a pinned service keeps its day and hour (and its quay line and
+start metre when given) and is an :class:`InputError` naming it when its window cannot
+be placed. Terminals are packed one
 by one from their own services, so capacity added at one terminal changes no other
 terminal's services (unless a pro-rata row includes it).
 
@@ -177,11 +180,13 @@ def planned_window_h(scenario: Scenario, ship_class: str, terminal: str, mean_te
     """Whole hours of the berth window of a service whose mean call is ``mean_teu``."""
     port, rules = scenario.port, scenario.rules
     ship = port.ship_class(ship_class)
-    rates = [b.crane_rate for q in quay_lines(port.berths) if q.terminal == terminal
+    lines = [q for q in quay_lines(port.berths) if q.terminal == terminal
+             and usable_runs(q, ship, rules.berth_ukc_m, rules.berth_clearance_m)]
+    rates = [b.crane_rate for q in lines
              for a, z in usable_runs(q, ship, rules.berth_ukc_m, rules.berth_clearance_m)
              for b in _sections(q, a, z) if b.crane_rate]
-    rate = min(rates) * rules.cranes_for(ship_class) * rules.crane_efficiency \
-        * rules.twin_lift_factor
+    cranes = min(rules.cranes_for(ship_class), max(q.cranes for q in lines))
+    rate = min(rates) * cranes * rules.crane_efficiency * rules.twin_lift_factor
     handling = mean_teu / rules.teu_factor / rate * 24.0 / rules.working_hours_per_day
     berth = handling + rules.berthing_h + rules.unberthing_h
     return float(min(HOURS_PER_WEEK, math.ceil(berth * buffer - 1e-9)))
@@ -206,6 +211,7 @@ class QuayWeek:
         self.scenario = scenario
         self.lines = [q for q in quay_lines(scenario.port.berths) if q.terminal == terminal]
         self.grids = [np.zeros((WEEK, int(q.length_m // CELL_M)), bool) for q in self.lines]
+        self.starts: list[int] = []
 
     def _usable(self, q: int, ship_class: str) -> np.ndarray:
         rules, line = self.scenario.rules, self.lines[q]
@@ -246,7 +252,12 @@ class QuayWeek:
         load = self.load()
         cyc = np.concatenate([load, load[:length]])
         cost = np.convolve(cyc, np.ones(length), "valid")[:WEEK]
-        hours = [hour] if hour is not None else sorted(range(WEEK), key=lambda h: (cost[h], h))
+        week = np.arange(WEEK)
+        gap = np.full(WEEK, WEEK)
+        for s in self.starts:  # hours to the nearest window start already booked
+            gap = np.minimum(gap, np.minimum((week - s) % WEEK, (s - week) % WEEK))
+        hours = [hour] if hour is not None else sorted(
+            range(WEEK), key=lambda h: (-gap[h], cost[h], h))
         options = [(q, self._free_starts(q, ship_class, length))
                    for q, line in enumerate(self.lines) if line_id in (None, line.id)]
         for h in hours:
@@ -263,6 +274,7 @@ class QuayWeek:
                     m = int(np.argmax(ok[h]))
                 rows = (h + np.arange(length)) % WEEK
                 self.grids[q][rows, m:m + self._need_cells(ship_class)] = True
+                self.starts.append(h)
                 return self.lines[q].id, m * CELL_M, h
         return None
 
@@ -308,14 +320,13 @@ def _generate(scenario: Scenario, flow: Flow, prefix: str) -> ServicePlan:
     per_year = _calls_per_year(scenario, flow)
     default = scenario.rules.service_compliance
     drafts: dict[str, list[_Draft]] = {t.id: [] for t in scenario.port.terminals}
-    rounding, given = [], {}
+    rounding = []
     for fc in flow.classes:
         c = fc.ship_class
         spec = gen.generate[c]
         per_service = calls_per_week(spec.frequency) * WEEKS_PER_YEAR
         wanted = per_year[c] * flow.arrivals.liner_share
         n = math.floor(wanted / per_service + 0.5)
-        given[c] = n * per_service
         rounding.append({"ship_class": c, "liner_calls_wanted": wanted,
                          "service_calls": n * per_service, "services": n,
                          "teu_moved_to_tramp": (wanted - n * per_service) * fc.per_call.expected})
@@ -356,19 +367,26 @@ def _generate(scenario: Scenario, flow: Flow, prefix: str) -> ServicePlan:
                 d.frequency, d.source))
             break
         else:
-            given[d.ship_class] -= calls_per_week(d.frequency) * WEEKS_PER_YEAR
             moves.append(f"a {d.ship_class} service fits at none of {', '.join(d.terminals)}: "
                          "its calls are left to tramp calls")
     order = {t: i for i, t in enumerate(drafts)}
     services.sort(key=lambda s: (order[s.terminal], s.window_start_h, s.id))
-    return ServicePlan(flow.id, services, given, rounding, moves)
+    return ServicePlan(flow.id, services, _calls_a_year(flow, services), rounding, moves)
+
+
+def _calls_a_year(flow: Flow, services: list[ResolvedService]) -> dict[str, float]:
+    """Service calls a year per ship class (calls a week summed first, so a generated
+    list and the same list pinned give the very same number)."""
+    per_week = {c.ship_class: 0.0 for c in flow.classes}
+    for s in services:
+        per_week[s.ship_class] = per_week.get(s.ship_class, 0.0) + s.calls_per_week
+    return {c: w * WEEKS_PER_YEAR for c, w in per_week.items()}
 
 
 def _pin(scenario: Scenario, flow: Flow, index: int) -> ServicePlan:
     default = scenario.rules.service_compliance
     weeks = {t.id: QuayWeek(scenario, t.id) for t in scenario.port.terminals}
     services, problems = [], []
-    given = {c.ship_class: 0.0 for c in flow.classes}
     assert isinstance(flow.services, list)
     for s, svc in enumerate(flow.services):
         hour = round(svc.window.start_h)
@@ -384,15 +402,13 @@ def _pin(scenario: Scenario, flow: Flow, index: int) -> ServicePlan:
                 f"{svc.terminal}'s quay: it overlaps other windows or the ship does not fit"))
             continue
         line, start_m, _ = spot
-        given[svc.ship_class] = given.get(svc.ship_class, 0.0) \
-            + svc.calls_per_week * WEEKS_PER_YEAR
         services.append(ResolvedService(
             svc.id, flow.id, svc.trade, svc.ship_class, svc.terminal, line, start_m,
             svc.window.day, svc.window.hour, svc.window.length_h, svc.calls_per_week,
             svc.call_size, svc.compliance or default, svc.frequency, svc.source))
     if problems:
         raise InputError(problems)
-    return ServicePlan(flow.id, services, given)
+    return ServicePlan(flow.id, services, _calls_a_year(flow, services))
 
 
 def pinned_yaml(plan: ServicePlan, scenario: Scenario) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    field_validator,
     model_validator,
 )
 
@@ -72,6 +73,7 @@ from portsim.config.services import (  # noqa: E402  (services.py needs VolumeDi
     Seasons,
     Service,
     ServiceGeneration,
+    pinned_or_generated,
 )
 
 
@@ -115,6 +117,11 @@ class Flow(Record):
         "services); see portsim.config.services")
     allocation: list[AllocationRow] = Field(
         [], description="class × terminal allocation table (services mode)")
+
+    @field_validator("services", mode="wrap")
+    @classmethod
+    def _services(cls, value: Any, handler: Any) -> Any:
+        return pinned_or_generated(value, handler)
 
     @property
     def unit(self) -> str:

@@ -12,9 +12,16 @@ calls. Nothing here simulates; :mod:`portsim.services` and :mod:`portsim.demand`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from portsim.config.base import Record
 from portsim.errors import Problem, unknown
@@ -119,6 +126,16 @@ class ServiceGeneration(Record):
                           "the mean call, the margin a terminal plans for call-size spread")
 
 
+def pinned_or_generated(value: Any, handler: Any) -> Any:
+    """Validate a flow's ``services``: a list is pinned services, a mapping asks the
+    generator (so an error names ``services[3].window.day``, not both readings)."""
+    if isinstance(value, list):
+        return _PINNED.validate_python(value)
+    if isinstance(value, dict):
+        return ServiceGeneration.model_validate(value)
+    return handler(value)
+
+
 class AllocationRow(Record):
     """One row of the class × terminal allocation table.
 
@@ -132,17 +149,18 @@ class AllocationRow(Record):
     terminals: dict[str, NonNegativeFloat] | list[str] = Field(min_length=1)
     source: str
 
-    @model_validator(mode="after")
-    def _shares_sum_to_one(self) -> AllocationRow:
-        if isinstance(self.terminals, dict):
-            total = sum(self.terminals.values())
-            if abs(total - 1.0) > 1e-6:
-                raise ValueError(f"terminal shares must sum to 1, they sum to {total:g}")
-        return self
+    @field_validator("terminals")
+    @classmethod
+    def _shares_sum_to_one(cls, value: dict[str, float] | list[str]):
+        if isinstance(value, dict) and abs(sum(value.values()) - 1.0) > 1e-6:
+            raise ValueError(f"terminal shares must sum to 1, they sum to {sum(value.values()):g}")
+        return value
 
     def matches(self, ship_class: str, trade: str | None) -> bool:
+        """Whether the row takes calls of this class and trade (a row naming a trade
+        takes no class whose trade is unknown)."""
         return ((not self.ship_classes or ship_class in self.ship_classes)
-                and (self.trade is None or trade is None or self.trade == trade))
+                and (self.trade is None or self.trade == trade))
 
 
 class Trough(Record):
@@ -185,6 +203,7 @@ class Seasons(Record):
 from portsim.config.scenario import VolumeDistribution  # noqa: E402
 
 Service.model_rebuild()
+_PINNED = TypeAdapter(list[Service])
 
 
 def check_services(scenario: Scenario, file: str) -> list[Problem]:
@@ -256,7 +275,8 @@ def check_services(scenario: Scenario, file: str) -> list[Problem]:
                                                 f"quay line '{svc.quay_line}' is not a quay line "
                                                 f"of terminal '{svc.terminal}'"))
             for svc in flow.services:
-                trade_of.setdefault(svc.ship_class, svc.trade)
+                if trade_of.get(svc.ship_class) is None:
+                    trade_of[svc.ship_class] = svc.trade
         for r, row in enumerate(flow.allocation):
             names = row.terminals if isinstance(row.terminals, list) else [
                 t for t, share in row.terminals.items() if share > 0]
