@@ -324,3 +324,16 @@ def test_class_without_allocation_row(tmp_path, capsys):
                                     "source": "assumption: test"}])
     err = _bad(tmp_path, capsys, flow)
     assert "demand[0].allocation: no allocation row takes ship class 'S'" in err
+
+
+def test_services_command_without_services_is_an_input_error(tmp_path, capsys):
+    flow = _flow(1000)
+    del flow["services"], flow["allocation"]
+    write_yaml(tmp_path / "port.yaml", port_dict([berth("B1")]))
+    path = write_yaml(tmp_path / "scenario.yaml", {"name": "none", "port": "port.yaml",
+                                                   "demand": [flow]})
+    out = tmp_path / "services.yaml"
+    assert main(["services", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "scenario.yaml: demand: no container flow has services" in err
+    assert not out.exists()

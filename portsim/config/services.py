@@ -83,7 +83,8 @@ class Service(Record):
     """One container liner service calling at one terminal.
 
     ``quay_line`` and ``start_m`` (the window's berth position) are written by the
-    generator; a planner may give them or leave them to the packer.
+    generator; a planner may give them or leave them to the packer, which books the
+    window from its start rounded to the whole hour (calls keep the exact start).
     """
 
     id: str
