@@ -319,6 +319,12 @@ def test_overlapping_pinned_windows_name_the_service(tmp_path, capsys):
     assert "demand[0].services[1] (id S2)" in err and "cannot be placed" in err
 
 
+def test_allocation_row_needs_a_source(tmp_path, capsys):
+    flow = _flow(1000, allocation=[{"terminals": {"T": 1.0}, "source": "my guess"}])
+    err = _bad(tmp_path, capsys, flow)
+    assert "demand[0].allocation[0].source: source 'my guess' is not a key" in err
+
+
 def test_class_without_allocation_row(tmp_path, capsys):
     flow = _flow(1000, allocation=[{"trade": "domestic", "terminals": {"T": 1.0},
                                     "source": "assumption: test"}])

@@ -238,10 +238,20 @@ def check_services(scenario: Scenario, file: str) -> list[Problem]:
                 f"ship class '{class_id}' (LOA {ship.loa_m:g} m, draught {ship.draught_m:g} m, "
                 f"{ship.dwt:,.0f} DWT) fits no quay line of terminal '{terminal}'")))
 
+    def check_source(src: str, at: str) -> None:
+        if src not in port.sources and not src.startswith(("assumption", "derived", "JTS")):
+            problems.append(Problem(file, at, f"source '{src}' is not a key of the port "
+                                    "file's 'sources' nor 'assumption: …'/'derived: …'"))
+
     for i, flow in enumerate(scenario.demand):
         at = f"demand[{i}]"
         if flow.services is None and not flow.allocation:
             continue
+        for r, row in enumerate(flow.allocation):
+            check_source(row.source, f"{at}.allocation[{r}].source")
+        if isinstance(flow.services, list):
+            for s, svc in enumerate(flow.services):
+                check_source(svc.source, f"{at}.services[{s}].source (id {svc.id})")
         if flow.cargo != "container":
             problems.append(Problem(file, f"{at}.services", "services are for container flows"))
             continue
