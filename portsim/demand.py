@@ -10,6 +10,19 @@ shares, or the terminals' design capacity, among those that can take the ship) a
 mean-one handling-time multiplier. All draws come from per-flow named streams, so
 the call list is fixed before the SimPy model starts and is identical across
 scenarios that share a seed (common random numbers).
+
+With ``rules.liner_calls: services`` a container flow that has ``services`` takes its
+liner calls from them (:mod:`portsim.services`): each service calls at every window
+start (from its window in week 0, every 168 / calls-per-week hours); a share
+``on_window_share`` of its calls arrives on-window, off the window start by
+N(0, ``deviation_h``) truncated to ± the tolerance min(3 × deviation, window / 2) (by
+the inverse normal CDF, so each call takes one draw); the others arrive late by the
+tolerance + an exponential delay, ``late_mean_h`` after the window start on average.
+The class's remaining calls (calls a year − its services' calls a year) are random
+(tramp) calls whose terminal is drawn by the flow's allocation table. Seasons
+(:class:`portsim.config.services.Seasons`) time-change the random and stream arrivals
+and scale service call sizes; flat seasons and ``liner_calls: stream`` draw exactly
+what they drew before.
 """
 
 from __future__ import annotations
@@ -22,6 +35,18 @@ from portsim.config.fit import QuayLine, lines_for, quay_lines
 from portsim.config.load import eligible_terminals
 from portsim.config.port import ShipClass
 from portsim.config.scenario import Flow, Scenario, VolumeDistribution
+from portsim.services import (
+    ResolvedService,
+    ServiceList,
+    ServicePlan,
+    allocation_row,
+    class_trade,
+    day_intensity,
+    hourly_intensity,
+    resolve_services,
+    row_shares,
+    time_change,
+)
 from portsim.streams import gamma_multiplier, stream
 
 HOURS_PER_YEAR = 8760.0
@@ -38,6 +63,21 @@ class CallPlan:
     volume: np.ndarray  # TEU for containers, tonnes otherwise
     handling_factor: np.ndarray  # mean-one multiplier of handling time
     liner: np.ndarray  # bool
+    service: np.ndarray | None = None  # index into ``services``; -1: not a service call
+    window_start_h: np.ndarray | None = None  # scheduled window start (NaN: no service)
+    window_h: np.ndarray | None = None  # window length (NaN: no service)
+    on_window: np.ndarray | None = None  # bool: arrived within its window's tolerance
+    services: tuple[ResolvedService, ...] = ServiceList()
+
+    def __post_init__(self) -> None:
+        n = len(self.arrival_h)
+        defaults = {"service": np.full(n, -1), "window_start_h": np.full(n, np.nan),
+                    "window_h": np.full(n, np.nan), "on_window": np.zeros(n, bool)}
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        if not isinstance(self.services, ServiceList):
+            object.__setattr__(self, "services", ServiceList(self.services))
 
     def __len__(self) -> int:
         return len(self.arrival_h)
@@ -129,6 +169,15 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
     terminal_index = {t.id: i for i, t in enumerate(port.terminals)}
     lines = quay_lines(port.berths)
     parts: list[tuple[np.ndarray, ...]] = []
+    plans = resolve_services(scenario) if rules.liner_calls == "services" else {}
+    services: list[ResolvedService] = []
+    seasonal = not scenario.seasons.flat
+    warmup_h = run.warmup_days * 24.0
+    if seasonal:  # operational horizon and time map, for random and for stream-liner calls
+        tramp_clock = time_change(hourly_intensity(scenario.seasons, horizon_h, warmup_h, True),
+                                  horizon_h)
+        liner_clock = time_change(hourly_intensity(scenario.seasons, horizon_h, warmup_h,
+                                                   False), horizon_h)
     for f_idx, flow in enumerate(scenario.demand):
         seed = run.seed
         r_arr = stream(seed, replication, f"arrivals:{flow.id}")
@@ -136,18 +185,45 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
         r_ter = stream(seed, replication, f"terminals:{flow.id}")
         r_srv = stream(seed, replication, f"handling:{flow.id}")
         per_year = class_calls_per_year(scenario, flow)
+        plan = plans.get(flow.id)
+        if plan is not None:
+            parts += _service_calls(scenario, replication, f_idx, plan, len(services),
+                                    class_index, terminal_index, horizon_h)
+            services += plan.services
         for fc, calls_per_year in zip(flow.classes, per_year, strict=True):
             ship = port.ship_class(fc.ship_class)
             rate = calls_per_year / HOURS_PER_YEAR
             a = flow.arrivals
-            t_liner = liner_arrivals(rate * a.liner_share, horizon_h, a.schedule_deviation_h,
-                                     r_arr)
-            t_tramp = random_arrivals(rate * (1 - a.liner_share), horizon_h, a.erlang_k, r_arr)
+            if plan is not None:  # liner calls come from the services; the rest is tramp
+                t_liner = np.empty(0)
+                tramp_rate = max(0.0, calls_per_year - plan.service_calls_per_year.get(
+                    ship.id, 0.0)) / HOURS_PER_YEAR
+            elif seasonal:
+                op_h, to_hours = liner_clock
+                t_liner = to_hours(liner_arrivals(rate * a.liner_share, op_h,
+                                                  a.schedule_deviation_h, r_arr))
+                tramp_rate = rate * (1 - a.liner_share)
+            else:
+                t_liner = liner_arrivals(rate * a.liner_share, horizon_h,
+                                         a.schedule_deviation_h, r_arr)
+                tramp_rate = rate * (1 - a.liner_share)
+            if seasonal:
+                op_h, to_hours = tramp_clock
+                t_tramp = to_hours(random_arrivals(tramp_rate, op_h, a.erlang_k, r_arr))
+            else:
+                t_tramp = random_arrivals(tramp_rate, horizon_h, a.erlang_k, r_arr)
             times = np.concatenate([t_liner, t_tramp])
             n = len(times)
             vol = draw_volumes(fc.per_call, r_vol, n)
-            terms = class_terminals(scenario, flow, ship, lines)
-            choice = r_ter.choice(len(terms), size=n, p=terminal_weights(flow, scenario, terms))
+            if plan is not None:  # by the allocation table
+                shares = row_shares(allocation_row(flow, ship.id, class_trade(flow, ship.id)),
+                                    scenario)
+                terms, weights = list(shares), np.array(list(shares.values()))
+                weights = weights / weights.sum()
+            else:
+                terms = class_terminals(scenario, flow, ship, lines)
+                weights = terminal_weights(flow, scenario, terms)
+            choice = r_ter.choice(len(terms), size=n, p=weights)
             parts.append((
                 times,
                 np.full(n, f_idx),
@@ -156,7 +232,51 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
                 vol,
                 gamma_multiplier(r_srv, rules.handling_cv, n),
                 np.concatenate([np.ones(len(t_liner), bool), np.zeros(len(t_tramp), bool)]),
+                np.full(n, -1), np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, bool),
             ))
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
     order = np.argsort(cols[0], kind="stable")
-    return CallPlan(*(c[order] for c in cols))
+    return CallPlan(*(c[order] for c in cols), services=ServiceList(services))
+
+
+def _service_calls(scenario: Scenario, replication: int, f_idx: int, plan: ServicePlan,
+                   first: int, class_index: dict[str, int], terminal_index: dict[str, int],
+                   horizon_h: float) -> list[tuple[np.ndarray, ...]]:
+    """The calls of a flow's services (one part per service), from streams of their own."""
+    from scipy.special import ndtr, ndtri
+
+    seed, flow_id = scenario.run.seed, plan.flow
+    r_win = stream(seed, replication, f"service-windows:{flow_id}")
+    r_vol = stream(seed, replication, f"service-volumes:{flow_id}")
+    r_srv = stream(seed, replication, f"service-handling:{flow_id}")
+    seasonal = not scenario.seasons.flat
+    day_factor = day_intensity(scenario.seasons)
+    warmup_h = scenario.run.warmup_days * 24.0
+    parts = []
+    for k, s in enumerate(plan.services):
+        period = 168.0 / s.calls_per_week
+        starts = s.window_start_h + period * np.arange(
+            max(0, int(np.ceil((horizon_h - s.window_start_h) / period))))
+        n = len(starts)
+        c = s.compliance
+        tol = min(3.0 * c.deviation_h, s.length_h / 2.0)
+        on = r_win.random(n) < c.on_window_share
+        u = r_win.random(n)
+        if c.deviation_h > 0 and tol > 0:
+            lo = ndtr(-tol / c.deviation_h)
+            deviation = c.deviation_h * ndtri(lo + u * (1.0 - 2.0 * lo))
+        else:
+            deviation = np.zeros(n)
+        late = tol + r_win.exponential(c.late_mean_h - tol, n)
+        arrival = np.maximum(starts + np.where(on, deviation, late), 0.0)
+        volume = draw_volumes(s.call_size, r_vol, n)
+        if seasonal:  # ships sail fuller in peak months
+            day = np.floor((starts - warmup_h) / 24.0).astype(int) % len(day_factor)
+            volume = volume * day_factor[day]
+        handling = gamma_multiplier(r_srv, scenario.rules.handling_cv, n)
+        keep = arrival < horizon_h
+        parts.append(tuple(x[keep] for x in (
+            arrival, np.full(n, f_idx), np.full(n, class_index[s.ship_class]),
+            np.full(n, terminal_index[s.terminal]), volume, handling, np.ones(n, bool),
+            np.full(n, first + k), starts, np.full(n, s.length_h), on)))
+    return parts

@@ -126,6 +126,9 @@ def calls_frame(scenario: Scenario, plan: CallPlan, log: CallLog) -> pd.DataFram
         "qc_hours": np.where(np.isnan(handled), np.nan, np.asarray(log.qc_hours, dtype=float)),
         "status": _categorical(status, STATUS_ORDER),
         "in_window": (plan.arrival_h >= start_h) & (plan.arrival_h < end_h),
+        "service": plan.service,  # index into plan.services; -1: not a service call
+        "on_window": plan.on_window,
+        "window_start_h": plan.window_start_h,
         **other_waits,
     })
     frame["wait_total_h"] = frame[["wait_berth_h", *other_waits]].sum(axis=1)
@@ -292,8 +295,36 @@ def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog
     })
     port = pd.concat([port, wait_kpis(calls),
                       pd.Series(channel_kpis(calls, tables or {}, start_h, end_h), dtype=float)])
+    port, tables = month_kpis(scenario, calls, port, tables)
     return RunResult(scenario, replication, calls, berths, terminals, areas, flows_df, queue,
                      port, in_system_at_end, tables or {})
+
+
+def month_kpis(scenario: Scenario, calls: pd.DataFrame, port: pd.Series,
+               tables: dict[str, pd.DataFrame] | None) -> tuple[pd.Series, dict]:
+    """Container calls by calendar month of arrival (the measurement year starts 1 January
+    at the end of the warm-up): the ``months`` table (month, calls, TEU, mean berth wait,
+    waiting factor = mean wait / mean berth time of those served) and the port KPIs
+    ``peak_month_container_waiting_factor`` / ``_mean_wait_h`` of the month of peak demand
+    by the scenario's seasons (January when demand is flat)."""
+    from portsim.services import month_of_hour, peak_month
+
+    box = calls[calls["in_window"] & (calls["cargo"] == "container")]
+    month = month_of_hour(box["arrival_h"].to_numpy(), scenario.run.warmup_days * 24.0)
+    rows = []
+    for m in range(1, 13):
+        g = box[month == m]
+        berth = g["berth_h"].dropna()
+        wait = float(g["wait_berth_h"].mean()) if len(g) else np.nan
+        rows.append({"month": m, "calls": len(g), "teu": float(g["teu"].sum()),
+                     "mean_wait_h": wait,
+                     "waiting_factor": wait / float(berth.mean()) if len(berth) else np.nan})
+    months = pd.DataFrame(rows)
+    peak = months.iloc[peak_month(scenario.seasons) - 1]
+    port = pd.concat([port, pd.Series({
+        "peak_month_container_waiting_factor": float(peak["waiting_factor"]),
+        "peak_month_container_mean_wait_h": float(peak["mean_wait_h"])})])
+    return port, {**(tables or {}), "months": months}
 
 
 def delivered_per_year(scenario: Scenario, calls: pd.DataFrame) -> dict[str, float]:

@@ -7,7 +7,6 @@ unberthing 0.5 h -> 31.5 h alongside; no channel (no approach time).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -32,21 +31,9 @@ def _windowed(arrivals, windows, services, **kw) -> CallPlan:
     opens = np.array([w[1] if w else np.nan for w in windows], float)
     length = np.array([w[2] if w else np.nan for w in windows], float)
     fields = {f: getattr(base, f) for f in base.__dataclass_fields__}
-    if "on_window" in CallPlan.__dataclass_fields__:  # the call plan of the services
-        return CallPlan(**{**fields, "service": service, "window_start_h": opens,
-                           "window_h": length, "on_window": service >= 0,
-                           "services": tuple(services)})
-    return _Plan(**fields, service=service, window_start_h=opens, window_h=length,
-                 on_window=service >= 0, services=tuple(services))
-
-
-@dataclass(frozen=True)
-class _Plan(CallPlan):
-    service: np.ndarray | None = None
-    window_start_h: np.ndarray | None = None
-    window_h: np.ndarray | None = None
-    on_window: np.ndarray | None = None
-    services: tuple = ()
+    return CallPlan(**{**fields, "service": service, "window_start_h": opens,
+                       "window_h": length, "on_window": service >= 0,
+                       "services": tuple(services)})
 
 
 def test_an_on_window_service_never_waits_for_a_tramp(tmp_path):

@@ -27,6 +27,7 @@ from portsim.config.landside import (
 from portsim.config.marine import apply_channel_changes, check_marine
 from portsim.config.port import Berth, Port
 from portsim.config.scenario import Flow, Scenario, ScenarioSpec
+from portsim.config.services import check_services
 from portsim.errors import InputError, Problem, format_loc, unknown
 
 # libyaml's C parser when PyYAML was built with it (the wheels are): ~10x faster on
@@ -495,9 +496,10 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
         name=spec.name, description=spec.description, file=file, port_file=str(port_path),
         year=spec.year, port=port, demand=spec.demand, demand_scale=spec.demand_scale,
         demand_scale_by_cargo=spec.demand_scale_by_cargo,
-        rules=spec.rules, run=spec.run, landside=spec.landside,
+        rules=spec.rules, run=spec.run, landside=spec.landside, seasons=spec.seasons,
     )
-    problems = _check_demand(scenario, file) + check_scenario_landside(scenario, file)
+    problems = (_check_demand(scenario, file) + check_scenario_landside(scenario, file)
+                + check_services(scenario, file))
     if problems:
         raise InputError(problems)
     from portsim.model.channel import check_passages  # tidal windows need the tide model
@@ -505,6 +507,10 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
     problems = check_passages(scenario, file)
     if problems:
         raise InputError(problems)
+    if scenario.rules.liner_calls == "services":  # a pinned list that cannot be packed
+        from portsim.services import resolve_services
+
+        resolve_services(scenario)
     return scenario
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    field_validator,
     model_validator,
 )
 
@@ -66,6 +67,16 @@ class VolumeDistribution(Record):
         return (self.low + self.high) / 2.0  # type: ignore[operator]
 
 
+from portsim.config.services import (  # noqa: E402  (services.py needs VolumeDistribution)
+    AllocationRow,
+    Compliance,
+    Seasons,
+    Service,
+    ServiceGeneration,
+    pinned_or_generated,
+)
+
+
 class FlowClass(Record):
     """One ship class in a flow's mix: its share of the flow's calls and call volume."""
 
@@ -101,6 +112,16 @@ class Flow(Record):
     )
     classes: list[FlowClass] = Field(min_length=1)
     arrivals: Arrivals = Arrivals()
+    services: list[Service] | ServiceGeneration | None = Field(
+        None, description="liner services (list: pinned) or {generate: …} (rules.liner_calls: "
+        "services); see portsim.config.services")
+    allocation: list[AllocationRow] = Field(
+        [], description="class × terminal allocation table (services mode)")
+
+    @field_validator("services", mode="wrap")
+    @classmethod
+    def _services(cls, value: Any, handler: Any) -> Any:
+        return pinned_or_generated(value, handler)
 
     @property
     def unit(self) -> str:
@@ -186,6 +207,10 @@ class Rules(Record):
         "at the berth about its planned time (ETB error)",
     )
     thresholds: dict[CargoType, Thresholds] = {}
+    liner_calls: Literal["stream", "services"] = Field(
+        "stream", description="container liner calls: one evenly spaced stream per class sent "
+        "to terminals at random (stream), or the flows' services with berth windows")
+    service_compliance: Compliance = Compliance()
     source: str = "assumption"
     quay_cranes: Literal["fixed", "pool"] = Field(
         "fixed", description="fixed: a ship keeps the QCs it was given at call-in "
@@ -265,6 +290,7 @@ class ScenarioSpec(Record):
     rules: Rules = Rules()
     run: RunSettings = RunSettings()
     landside: Landside = Landside()
+    seasons: Seasons = Seasons()
 
 
 class Scenario(Record):
@@ -282,6 +308,7 @@ class Scenario(Record):
     rules: Rules
     run: RunSettings
     landside: Landside = Landside()
+    seasons: Seasons = Seasons()
 
     def volume_scale(self, flow: Flow) -> float:
         """Factor on a flow's annual volume: ``demand_scale`` × its cargo family's factor."""
