@@ -95,3 +95,14 @@ def test_the_first_gap_after_the_bookings(tmp_path):
                                   [None, None, (0, 40.0, 32.0), (0, 75.0, 32.0)],
                                   svc)).run()
     assert log.called_h == pytest.approx([0.0, 106.5, 40.0, 75.0])
+
+
+def test_priority_windows_let_a_tramp_use_free_quay(tmp_path):
+    # the looser reading (berth_windows: priority): the tramp of the first case takes the
+    # free berth at 150 h although its stay touches the window at 168; the service ship,
+    # on-window at 168, then waits for it (181.5) — and still goes before later arrivals
+    sc = _scenario(tmp_path, [berth("B1", cranes=2)], rules={"berth_windows": "priority"})
+    svc = [_Service("berth:B1", 0.0)]
+    log = PortModel(sc, _windowed([0.0, 150.0, 168.0], [(0, 0.0, 40.0), None,
+                                                         (0, 168.0, 40.0)], svc)).run()
+    assert log.called_h == pytest.approx([0.0, 150.0, 181.5])

@@ -202,6 +202,12 @@ class Rules(Record):
         "(it then holds the berth during its approach), or just in time — sailing so that "
         "it arrives as the ship alongside is planned to leave",
     )
+    berth_windows: Literal["protected", "priority"] = Field(
+        "protected",
+        description="services' berth windows: other ships keep clear of the windows of "
+        "on-window calls for their whole planned stay (protected), or on-window calls only "
+        "go first in the queue and for their window's stretch (priority)",
+    )
     etb_error_h: NonNegativeFloat = Field(
         0.5, description="just in time: standard deviation (h) of a called ship's arrival "
         "at the berth about its planned time (ETB error)",

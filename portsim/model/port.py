@@ -185,7 +185,8 @@ class PortModel:
                 state.longest_window_h = max((w.close_h - w.open_h for w in state.windows),
                                              default=0.0)
         for quay, by_call in zip(self.quays, per_terminal, strict=True):
-            quay.windows = BerthWindows(by_call, self.planned_stay_h)
+            quay.windows = BerthWindows(by_call, self.planned_stay_h,
+                                        rules.berth_windows == "protected")
 
     def planned_stay_h(self, i: int) -> float:
         """Hours from call-in to leaving the quay that the terminal plans for call ``i``:

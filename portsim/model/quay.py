@@ -33,7 +33,10 @@ bookings and never displaces them (a window is released when its ship is called 
 Waiting off-window ships keep the queue's order within their class. Basis: the berth
 windows that terminals agree with liner services, which are the terminals' own
 priority rule (on-window vessels are served first; vessels off their window are
-accommodated "as space permits").
+accommodated "as space permits"). ``berth_windows: priority`` is the looser reading,
+where terminals let any ship use free quay and only the queue and a window's own
+stretch favour on-window calls (an on-window ship may then find its stretch taken and
+wait or take another): reasonable planners differ, so it is a switch.
 
 The queue is kept per ship class (and priority), in arrival order: a departure tries
 the head of each class in the queue's order, and a class that does not fit the freed
@@ -195,6 +198,9 @@ class BerthWindows:
 
     by_call: dict[int, Window]
     stay_h: Callable[[int], float]
+    protected: bool = True
+    """``berth_windows: protected``: other ships keep clear of the windows; ``priority``:
+    on-window calls only go first (for their stretch and in the queue)."""
 
 
 @dataclass(slots=True)
@@ -348,6 +354,11 @@ class TerminalQuay:
             if st.is_free(win.start_m, win.start_m + win.need_m) and self._cranes_ok(st, ship):
                 self._window_called.add(call)
                 return self._take(st, win.start_m, win.need_m, ship)
+        if not windows.protected:  # type: ignore[union-attr]
+            placement = self._place(ship)
+            if placement is not None and call in windows.by_call:  # type: ignore[union-attr]
+                self._window_called.add(call)
+            return placement
         need = ship.loa_m + self.clearance_m
         now = self.env.now
         until = now + windows.stay_h(call)  # type: ignore[union-attr]
