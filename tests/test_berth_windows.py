@@ -1,4 +1,5 @@
-"""Berth windows in berth allocation, worked out on paper.
+"""Berth windows in berth allocation, worked out on paper (``berth_windows: protected``
+unless a test says ``priority``).
 
 The hand-case port (see tests/test_model_hand_cases.py): 1000 moves at 2 cranes x 25
 moves/h x 0.8, stretched by 24/20 working hours -> 30 h of work; berthing 1 h and
@@ -16,6 +17,9 @@ from portsim.demand import CallPlan
 from portsim.model.port import PortModel
 from tests.conftest import berth
 from tests.test_model_hand_cases import _plan, _scenario
+
+
+PROTECTED = {"berth_windows": "protected"}
 
 
 class _Service(NamedTuple):
@@ -41,7 +45,7 @@ def test_an_on_window_service_never_waits_for_a_tramp(tmp_path):
     # arriving at 150 would stay to 181.5 and so touch the window opening at 168: it
     # waits until the service ship has left (168 + 31.5 = 199.5), and the service ship
     # berths on arrival. Without windows the tramp takes the berth and the liner waits.
-    sc = _scenario(tmp_path, [berth("B1", cranes=2)])
+    sc = _scenario(tmp_path, [berth("B1", cranes=2)], rules=PROTECTED)
     svc = [_Service("berth:B1", 0.0)]
     arrivals = [0.0, 150.0, 168.0]
     windows = [(0, 0.0, 40.0), None, (0, 168.0, 40.0)]
@@ -54,7 +58,7 @@ def test_an_on_window_service_never_waits_for_a_tramp(tmp_path):
 def test_overlapping_windows_make_the_second_service_wait_their_overlap(tmp_path):
     # service A's window [0, 31.5) and service B's [26.5, 58) on the same berth overlap by
     # k = 5 h: B's ship, on-window at 26.5, waits exactly 5 h for A's ship to leave
-    sc = _scenario(tmp_path, [berth("B1", cranes=2)])
+    sc = _scenario(tmp_path, [berth("B1", cranes=2)], rules=PROTECTED)
     svc = [_Service("berth:B1", 0.0), _Service("berth:B1", 0.0)]
     log = PortModel(sc, _windowed([0.0, 26.5], [(0, 0.0, 31.5), (1, 26.5, 31.5)], svc)).run()
     assert log.called_h[1] - 26.5 == pytest.approx(5.0)
@@ -64,7 +68,7 @@ def test_an_on_window_ship_goes_before_ships_already_waiting(tmp_path):
     # service A's ship holds the berth [0, 31.5); a tramp waits since 1 h; service B's
     # ship, on-window at 20 h, waits for its stretch too and is called first when the
     # berth frees; the tramp only after B's ship has left (31.5 + 31.5 = 63)
-    sc = _scenario(tmp_path, [berth("B1", cranes=2)])
+    sc = _scenario(tmp_path, [berth("B1", cranes=2)], rules=PROTECTED)
     svc = [_Service("berth:B1", 0.0), _Service("berth:B1", 0.0)]
     log = PortModel(sc, _windowed([0.0, 1.0, 20.0], [(0, 0.0, 32.0), None, (1, 20.0, 40.0)],
                                   svc)).run()
@@ -77,7 +81,7 @@ def test_an_off_window_ship_takes_a_free_stretch_clear_of_the_windows(tmp_path):
     # end of the free quay (600 - 230 = 370 m); the service ship then berths at 0 m on
     # arrival.
     sc = _scenario(tmp_path, [berth("Q1", length=300, cranes=2, line="L"),
-                              berth("Q2", length=300, cranes=2, line="L")])
+                              berth("Q2", length=300, cranes=2, line="L")], rules=PROTECTED)
     svc = [_Service("L", 0.0)]
     log = PortModel(sc, _windowed([10.0, 40.0], [None, (0, 40.0, 40.0)], svc)).run()
     assert log.start_m == pytest.approx([370.0, 0.0])
@@ -89,7 +93,7 @@ def test_the_first_gap_after_the_bookings(tmp_path):
     # 0 h stays 31.5 h and fits before the first window (0 -> 31.5); a second tramp at 1 h
     # would end at 63 (after waiting) and so touch both windows: it waits until the
     # second service ship has left (75 + 31.5 = 106.5) without displacing either
-    sc = _scenario(tmp_path, [berth("B1", cranes=2)])
+    sc = _scenario(tmp_path, [berth("B1", cranes=2)], rules=PROTECTED)
     svc = [_Service("berth:B1", 0.0)]
     log = PortModel(sc, _windowed([0.0, 1.0, 40.0, 75.0],
                                   [None, None, (0, 40.0, 32.0), (0, 75.0, 32.0)],

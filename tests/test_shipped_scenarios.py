@@ -8,7 +8,7 @@ import pytest
 from portsim.config import load_scenario
 from tests.conftest import REPO
 
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((REPO / "scenarios").rglob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
@@ -33,3 +33,24 @@ def test_fixes_change_only_the_9_10_quay_and_feeder_cranes():
               for c in plan.rules.cranes_per_ship}
     assert {c for c, (a, b) in cranes.items() if a != b} == {"C10k", "C20k", "C30k"}
     assert all(b == 3 for c, (a, b) in cranes.items() if c in {"C10k", "C20k", "C30k"})
+
+
+@pytest.mark.parametrize("name, switched", [
+    ("plan-2025-liner-stream", {"rules.liner_calls"}),
+    ("plan-2025-protected-windows", {"rules.berth_windows"}),
+    ("plan-2025-berth-free", {"rules.call_in"}),
+    ("plan-2025-fixed-cranes", {"rules.quay_cranes"}),
+    ("plan-2025-flat-year", {"seasons.profile"}),
+    ("plan-2025-as-before", {"rules.liner_calls", "rules.call_in", "rules.quay_cranes",
+                             "seasons.profile"}),
+])
+def test_operations_variants_switch_only_what_they_name(name, switched):
+    # each variant turns one mechanism of the operated port off (compare shows its effect)
+    plan = load_scenario(REPO / "scenarios/plan-2025.yaml")
+    variant = load_scenario(REPO / "scenarios/operations" / f"{name}.yaml")
+    assert variant.port == plan.port and variant.demand == plan.demand
+    changed = {f"rules.{k}" for k, v in plan.rules.model_dump().items()
+               if variant.rules.model_dump()[k] != v}
+    changed |= {f"seasons.{k}" for k, v in plan.seasons.model_dump().items()
+                if variant.seasons.model_dump()[k] != v}
+    assert changed == switched

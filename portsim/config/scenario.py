@@ -203,7 +203,7 @@ class Rules(Record):
         "it arrives as the ship alongside is planned to leave",
     )
     berth_windows: Literal["protected", "priority"] = Field(
-        "protected",
+        "priority",
         description="services' berth windows: other ships keep clear of the windows of "
         "on-window calls for their whole planned stay (protected), or on-window calls only "
         "go first in the queue and for their window's stretch (priority)",

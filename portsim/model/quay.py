@@ -198,7 +198,7 @@ class BerthWindows:
 
     by_call: dict[int, Window]
     stay_h: Callable[[int], float]
-    protected: bool = True
+    protected: bool = False
     """``berth_windows: protected``: other ships keep clear of the windows; ``priority``:
     on-window calls only go first (for their stretch and in the queue)."""
 
