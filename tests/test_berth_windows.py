@@ -18,7 +18,6 @@ from portsim.model.port import PortModel
 from tests.conftest import berth
 from tests.test_model_hand_cases import _plan, _scenario
 
-
 PROTECTED = {"berth_windows": "protected"}
 
 
