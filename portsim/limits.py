@@ -104,6 +104,10 @@ def limits_frame(records: Iterable[Limit]) -> pd.DataFrame:
                              na_position="last").reset_index(drop=True)
 
 
+NAMED = 5
+"""At most this many names of a group that cannot be told apart are spelt out."""
+
+
 @dataclass(frozen=True)
 class Ranking:
     """Judged things ranked by stress, with the paired comparison of the top two.
@@ -142,8 +146,12 @@ class Ranking:
         if self.replications < 2:
             return (f"most stressed: {top} (stress {self.stress[top]:.2f}; one replication, "
                     "no paired CI to separate it from the next)")
-        names = self.group
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        names = self.group[:NAMED]
+        more = len(self.group) - len(names)
+        if more:
+            listed = ", ".join(names) + f" and {more} more"
+        else:
+            listed = ", ".join(names[:-1]) + " and " + names[-1]
         return (f"{what}: {listed} cannot be told apart (stress "
                 + ", ".join(f"{self.stress[n]:.2f}" for n in names)
                 + f"; paired 95 % CI over {self.replications} replications)")
