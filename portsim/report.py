@@ -475,7 +475,8 @@ def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
                  "Shaded rows saturate."),
             table(sat.sort_values("p_value"), {
                 "id": ("terminal", ""), "growth": ("queue rise over window (ships)", ".1f"),
-                "growth_ci95": ("±", ".1f"), "p_value": ("p", ".2g"),
+                "growth_ci95": ("±", ".1f"), "growth_min": ("least (one replication)", ".1f"),
+                "growth_max": ("most", ".1f"), "p_value": ("p", ".2g"),
                 "replications": ("replications", ".0f"), "saturated": ("saturated", "")},
                 ci=False, row_class=lambda r: "bad" if bool(r.get("saturated")) else "")))
     landside = getattr(verdict, "landside", None)

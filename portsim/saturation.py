@@ -68,6 +68,10 @@ class Stationarity:
     """One-sided p-value of "the queue grows"."""
     replications: int
     saturated: bool
+    growth_min: float = np.nan
+    """Smallest growth of one replication."""
+    growth_max: float = np.nan
+    """Largest growth of one replication."""
 
 
 def queue_batch_means(arrival_h: np.ndarray, called_h: np.ndarray, start_h: float,
@@ -134,7 +138,8 @@ def stationarity(id: str, growths: list[tuple[float, float]],
     p_each = np.array([_p_grows(x, se, batches - 2) for x, se in growths])
     z = np.clip(stats.norm.isf(p_each), -38.0, 38.0)
     p = float(stats.norm.sf(z.sum() / np.sqrt(n)))
-    return Stationarity(id, mean, half, p, n, bool(p < false_alarm and mean >= min_growth))
+    return Stationarity(id, mean, half, p, n, bool(p < false_alarm and mean >= min_growth),
+                        float(g.min()), float(g.max()))
 
 
 def _window(run: RunResult) -> tuple[float, float]:
@@ -145,10 +150,10 @@ def _window(run: RunResult) -> tuple[float, float]:
 def stationarity_table(runs: Iterable[RunResult], batches: int = BATCHES,
                        false_alarm: float = FALSE_ALARM) -> pd.DataFrame:
     """The check for every terminal with calls and for the whole port (id ``port``):
-    columns id, growth (ships over the window), growth_ci95, p_value, replications,
-    saturated. Each of the ``m`` checks runs at ``false_alarm / m`` (Bonferroni), so
-    that a stationary port is called saturated with probability at most
-    ``false_alarm``."""
+    columns id, growth (ships over the window), growth_ci95, growth_min, growth_max (of
+    one replication), p_value, replications, saturated. Each of the ``m`` checks runs
+    at ``false_alarm / m`` (Bonferroni), so that a stationary port is called saturated
+    with probability at most ``false_alarm``."""
     per: dict[str, list[tuple[float, float]]] = {}
     for run in runs:
         start, end = _window(run)
@@ -162,7 +167,8 @@ def stationarity_table(runs: Iterable[RunResult], batches: int = BATCHES,
     rows = [stationarity(k, v, each, batches=batches) for k, v in per.items()]
     return pd.DataFrame({
         "id": [r.id for r in rows], "growth": [r.growth for r in rows],
-        "growth_ci95": [r.ci95 for r in rows], "p_value": [r.p_value for r in rows],
+        "growth_ci95": [r.ci95 for r in rows], "growth_min": [r.growth_min for r in rows],
+        "growth_max": [r.growth_max for r in rows], "p_value": [r.p_value for r in rows],
         "replications": [r.replications for r in rows],
         "saturated": [r.saturated for r in rows]})
 

@@ -73,10 +73,12 @@ def _threshold(reps: Replications, cargo: str):
     return reps.scenario.rules.threshold(str(cargo).split("/")[0])
 
 
-def terminal_limits(reps: Replications, saturated: list[str] | None = None) -> list[Limit]:
-    """One :class:`~portsim.limits.Limit` per terminal, on the mean over replications;
-    the terminals in ``saturated`` are over with infinite stress."""
-    t = reps.terminal_kpis()
+def terminal_limits(reps: Replications, saturated: list[str] | None = None,
+                    kpis: pd.DataFrame | None = None) -> list[Limit]:
+    """One :class:`~portsim.limits.Limit` per terminal, on the mean over replications
+    (``kpis``: ``reps.terminal_kpis()`` when already at hand); the terminals in
+    ``saturated`` are over with infinite stress."""
+    t = reps.terminal_kpis() if kpis is None else kpis
     sat = set(saturated or [])
     return [judge_terminal(str(r["terminal"]), _threshold(reps, r["cargo"]),
                            float(r["berth_utilisation"]), float(r["waiting_factor"]),
@@ -86,22 +88,26 @@ def terminal_limits(reps: Replications, saturated: list[str] | None = None) -> l
             for _, r in t.iterrows()]
 
 
-def terminal_table(reps: Replications, saturated: list[str] | None = None) -> pd.DataFrame:
+def terminal_table(reps: Replications, saturated: list[str] | None = None,
+                   records: list[Limit] | None = None) -> pd.DataFrame:
     """Per-terminal KPIs (berth utilisation on the design-code basis beside quay-metre
     occupancy) with their planning thresholds and the judgement of
-    :func:`terminal_limits`: ``stress``, ``over`` (bool), ``judgement`` (the reason),
-    most stressed first. ``saturated``: terminals found saturated (default: found here
-    by :func:`portsim.saturation.stationarity_table`)."""
-    if saturated is None:
-        saturated = saturated_terminals(stationarity_table(reps.runs))
+    :func:`terminal_limits` (``records``, when already made): ``stress``, ``over``
+    (bool), ``judgement`` (the reason), most stressed first. ``saturated``: terminals
+    found saturated (default: found here by
+    :func:`portsim.saturation.stationarity_table`)."""
     t = reps.terminal_kpis()
-    records = {r.id: r for r in terminal_limits(reps, saturated)}
+    if records is None:
+        if saturated is None:
+            saturated = saturated_terminals(stationarity_table(reps.runs))
+        records = terminal_limits(reps, saturated, t)
+    by_id = {r.id: r for r in records}
     t["band_low"] = [_threshold(reps, c).occupancy_band[0] for c in t["cargo"]]
     t["band_top"] = [_threshold(reps, c).occupancy_band[1] for c in t["cargo"]]
     t["wf_limit"] = [_threshold(reps, c).waiting_factor for c in t["cargo"]]
-    t["stress"] = [records[str(x)].stress for x in t["terminal"]]
-    t["over"] = [records[str(x)].over for x in t["terminal"]]
-    t["judgement"] = [records[str(x)].reason for x in t["terminal"]]
+    t["stress"] = [by_id[str(x)].stress for x in t["terminal"]]
+    t["over"] = [by_id[str(x)].over for x in t["terminal"]]
+    t["judgement"] = [by_id[str(x)].reason for x in t["terminal"]]
     return t.sort_values("stress", ascending=False, na_position="last").reset_index(drop=True)
 
 
@@ -146,8 +152,9 @@ def _saturation_clause(sat: pd.DataFrame, saturated: list[str]) -> str:
 
     def grows(name: str) -> str:
         r = rows.loc[name]
-        ci = f" ± {r['growth_ci95']:.0f}" if np.isfinite(r["growth_ci95"]) else ""
-        return f"{name} +{r['growth']:.0f}{ci} ships"
+        spread = (f" ({r['growth_min']:+.0f} to {r['growth_max']:+.0f} in the "
+                  f"{int(r['replications'])} replications)" if r["replications"] > 1 else "")
+        return f"{name} {r['growth']:+.0f} ships{spread}"
 
     named = saturated or [PORT]
     return ("the anchorage queue grows over the year at " + ", ".join(grows(n) for n in named)
@@ -161,8 +168,8 @@ def judge(reps: Replications) -> Verdict:
     sat = stationarity_table(reps.runs)
     saturated = saturated_terminals(sat)
     port_grows = bool(sat.loc[sat["id"] == PORT, "saturated"].any())
-    flows, terms = flow_table(reps), terminal_table(reps, saturated)
     records = terminal_limits(reps, saturated)
+    flows, terms = flow_table(reps), terminal_table(reps, records=records)
     kpi = reps.port_kpis()
     short = flows[flows["short"]]
     over = terms[terms["over"]]
