@@ -44,6 +44,8 @@ class DesignBasis:
     """ρ by cargo family."""
     hours_per_day: float
     source: str
+    name: str = "port-file basis"
+    """How the answer names the basis."""
 
     def rho(self, cargo: str) -> float:
         """ρ of a cargo family (the container value for a family the basis omits)."""

@@ -49,6 +49,7 @@ tugs, weather closures).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -63,6 +64,7 @@ from portsim.demand import HOURS_PER_YEAR, class_calls_per_year, class_terminals
 from portsim.design_code import (
     PORT_FILE_BASIS,
     ContainerBerthInputs,
+    DesignBasis,
     bulk_berth_capacity,
     container_berth_capacity,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "OPERATING_DAYS",
     "Preview",
     "arrival_scv",
+    "band_top_basis",
     "blended_waiting_factor",
     "expected_calls",
     "preview",
@@ -330,14 +333,15 @@ def _queue(g: pd.DataFrame, lines: list[QuayLine], ids: frozenset[str]) -> _Queu
 
 
 def _design_capacity(calls: pd.DataFrame, scenario: Scenario, cargo: str, berths: float,
-                     operating_days: float) -> float:
+                     basis: DesignBasis) -> float:
     """JTS 165 capacity (TEU/yr or t/yr) of ``berths`` berths for this cargo's call mix,
-    at ``operating_days`` and the port file's ρ for the cargo."""
+    on ``basis`` (operating days and ρ of the cargo)."""
     rules = scenario.rules
     w = calls["calls_per_year"].to_numpy()
     q = float(np.average(calls["volume"], weights=w))
     t_f = float(np.average(calls["hold_h"] - calls["handling_h"], weights=w))
-    rho = PORT_FILE_BASIS.rho(cargo)
+    rho = basis.rho(cargo)
+    operating_days = basis.operating_days
     t_d = rules.working_hours_per_day
     rate = float(np.average(calls["unit_rate"], weights=w))
     try:
@@ -371,10 +375,30 @@ class Preview:
     verdict: str
     limits: tuple[Limit, ...] = ()
     """One :class:`~portsim.limits.Limit` per terminal, as the simulation's verdict has."""
+    basis: DesignBasis = PORT_FILE_BASIS
+    """Operating days and ρ the design-code capacity was evaluated on."""
 
 
-def preview(scenario: Scenario, operating_days: float = OPERATING_DAYS) -> Preview:
+def band_top_basis(scenario: Scenario, operating_days: float = 365.0) -> DesignBasis:
+    """A basis at the top of each cargo's planning band over the whole year: the
+    utilisation a simulated occupancy is compared with (used by
+    :mod:`portsim.validation.capacity` to compare the formula with the simulation)."""
+    rules = scenario.rules
+    cargos = sorted({s.cargo for s in scenario.port.ship_classes} | {"container"})
+    return DesignBasis(operating_days, {c: rules.threshold(c).occupancy_band[1]
+                                        for c in cargos},
+                       PORT_FILE_BASIS.hours_per_day,
+                       "top of the planning band of each cargo (scenario rules), whole year",
+                       name="band-top basis")
+
+
+def preview(scenario: Scenario, operating_days: float | None = None,
+            basis: DesignBasis = PORT_FILE_BASIS) -> Preview:
     """The analytic preview of a scenario (no simulation; about a second for the port).
+
+    The design-code capacity is evaluated on ``basis`` (default: the port file's own,
+    :data:`portsim.design_code.PORT_FILE_BASIS`), with ``operating_days`` in place of
+    its operating days when given.
 
     The exact queue solutions use many small dense matrices, which multi-threaded BLAS
     slows down several-fold, so BLAS runs on one thread meanwhile.
@@ -382,11 +406,13 @@ def preview(scenario: Scenario, operating_days: float = OPERATING_DAYS) -> Previ
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        return _preview(scenario, operating_days)
+        if operating_days is not None:
+            basis = dataclasses.replace(basis, operating_days=float(operating_days))
+        return _preview(scenario, basis)
 
 
 def _terminal_row(scenario: Scenario, t: Terminal, g: pd.DataFrame, lines: list[QuayLine],
-                  operating_days: float) -> dict:
+                  basis: DesignBasis) -> dict:
     """The preview of one terminal from its expected calls ``g``."""
     port, rules = scenario.port, scenario.rules
     lam = g["calls_per_year"].to_numpy() / HOURS_PER_YEAR
@@ -424,7 +450,7 @@ def _terminal_row(scenario: Scenario, t: Terminal, g: pd.DataFrame, lines: list[
         unit = "TEU" if cargo == "container" else "t"
         share = float(hours[cargo] / hours.sum())
         cap[unit] += _design_capacity(gc, scenario, str(cargo), n_berths * share,
-                                      operating_days)
+                                      basis)
         dem[unit] += float((gc["calls_per_year"] * gc["volume"]).sum())
     ratio = max((dem[u] / cap[u] for u in cap if dem[u] > 0 and cap[u] > 0),
                 default=math.nan)
@@ -455,7 +481,7 @@ def _terminal_row(scenario: Scenario, t: Terminal, g: pd.DataFrame, lines: list[
     }
 
 
-def _preview(scenario: Scenario, operating_days: float) -> Preview:
+def _preview(scenario: Scenario, basis: DesignBasis) -> Preview:
     port = scenario.port
     calls = expected_calls(scenario)
     lines = quay_lines(port.berths)
@@ -464,16 +490,15 @@ def _preview(scenario: Scenario, operating_days: float) -> Preview:
         g = calls[calls["terminal"] == t.id]
         if g.empty or g["calls_per_year"].sum() <= 0:
             continue
-        rows.append(_terminal_row(scenario, t, g, lines, operating_days))
+        rows.append(_terminal_row(scenario, t, g, lines, basis))
     limits = tuple(r.pop("limit") for r in rows)
     terms = pd.DataFrame(rows)
     if len(terms):
         terms = terms.sort_values("stress", ascending=False).reset_index(drop=True)
-    return Preview(scenario, calls, terms, _verdict(scenario, terms, operating_days), limits)
+    return Preview(scenario, calls, terms, _verdict(scenario, terms, basis), limits, basis)
 
 
-def terminal_at_scale(pv: Preview, terminal: str, scale: float,
-                      operating_days: float = OPERATING_DAYS) -> dict:
+def terminal_at_scale(pv: Preview, terminal: str, scale: float) -> dict:
     """One terminal's preview with its expected calls multiplied by ``scale`` (arrival
     variability kept as at scale 1): a quick way to find where it reaches a limit."""
     from threadpoolctl import threadpool_limits
@@ -483,10 +508,10 @@ def terminal_at_scale(pv: Preview, terminal: str, scale: float,
     g = g.assign(calls_per_year=g["calls_per_year"] * scale)
     with threadpool_limits(limits=1, user_api="blas"):
         return _terminal_row(sc, sc.port.terminal(terminal), g, quay_lines(sc.port.berths),
-                             operating_days)
+                             pv.basis)
 
 
-def _verdict(scenario: Scenario, terms: pd.DataFrame, operating_days: float) -> str:
+def _verdict(scenario: Scenario, terms: pd.DataFrame, basis: DesignBasis) -> str:
     if terms.empty:
         return f"PREVIEW {scenario.name}: no demand"
     top = terms.iloc[0]
@@ -496,8 +521,8 @@ def _verdict(scenario: Scenario, terms: pd.DataFrame, operating_days: float) -> 
     teu, cap_teu = terms["teu_demand"].sum(), terms["teu_capacity_jts"].sum()
     if teu > 0:
         parts.append(f"{teu / 1e6:.2f} M TEU demanded vs {cap_teu / 1e6:.2f} M TEU JTS 165 "
-                     f"capacity of this call mix at {operating_days:g} d and ρ "
-                     f"{PORT_FILE_BASIS.rho('container'):.2f} (port-file basis; the port "
+                     f"capacity of this call mix at {basis.operating_days:g} d and ρ "
+                     f"{basis.rho('container'):.2f} ({basis.name}; the port "
                      f"file declares {terms['teu_capacity_declared'].sum() / 1e6:.2f} M TEU)")
     t, cap_t = terms["tonnes_demand"].sum(), terms["tonnes_capacity_jts"].sum()
     if t > 0:
@@ -550,8 +575,8 @@ def render_preview(pv: Preview) -> str:
         "occupancy: quay-time used (as simulated); berth util.: design-code berth-time per "
         "berth of the port file (judged against the planning band); ρ: utilisation of the "
         "c-berth queue; WF: mean wait / mean berth time; JTS 165 capacity of this call mix "
-        f"at {PORT_FILE_BASIS.operating_days:g} d, ρ {PORT_FILE_BASIS.rho('container'):.2f} "
-        "(port-file basis) and the port file's declared capacity",
+        f"at {pv.basis.operating_days:g} d, ρ {pv.basis.rho('container'):.2f} "
+        f"({pv.basis.name}) and the port file's declared capacity",
         "",
         _fmt(t, {
             "terminal": ("terminal", ""), "cargo": ("cargo", ""),
@@ -572,9 +597,10 @@ def render_preview(pv: Preview) -> str:
 def beside_simulation(pv: Preview, simulated: pd.DataFrame) -> pd.DataFrame:
     """Preview and simulated KPIs per terminal side by side (``simulated``: the verdict's
     terminal table or ``Replications.terminal_kpis()``)."""
-    cols = ["terminal", "occupancy", "waiting_factor", "mean_wait_h"]
+    cols = ["terminal", "berth_utilisation", "occupancy", "waiting_factor", "mean_wait_h"]
     sim = simulated[[c for c in simulated.columns
                      if c in cols or c in [f"{x}_ci95" for x in cols]]]
+    sim = sim.assign(**{c: np.nan for c in cols if c not in sim})  # an older table
     both = pv.terminals[["terminal", "servers", "utilisation", *cols[1:]]].merge(
         sim, on="terminal", how="outer", suffixes=("_preview", "_sim"))
     return both
@@ -585,11 +611,14 @@ def render_beside_simulation(pv: Preview, simulated: pd.DataFrame) -> str:
     both = beside_simulation(pv, simulated)
     if both.empty:
         return ""
-    both = both.sort_values("occupancy_sim", ascending=False, na_position="last")
+    both = both.sort_values("berth_utilisation_sim", ascending=False, na_position="last")
     return "\n".join([
         "Preview vs simulation (analytic estimate before simulating | simulated mean ± 95 % CI)",
         _fmt(both, {
             "terminal": ("terminal", ""), "servers": ("c", ".1f"),
+            "berth_utilisation_preview": ("berth util. preview", ".1%"),
+            "berth_utilisation_sim": ("berth util. sim", ".1%"),
+            "berth_utilisation_ci95": ("±", ".1%"),
             "occupancy_preview": ("occ. preview", ".1%"), "occupancy_sim": ("occ. sim", ".1%"),
             "occupancy_ci95": ("±", ".1%"), "waiting_factor_preview": ("WF preview", ".3f"),
             "waiting_factor_sim": ("WF sim", ".3f"), "waiting_factor_ci95": ("±", ".3f"),
