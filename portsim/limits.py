@@ -19,6 +19,11 @@ Terminal rule (:func:`judge_terminal`, the only place it is written):
 The record's ``kpi``/``value``/``limit`` are those of the criterion that gives the
 stress; ``reason`` says every criterion that is over, in words for the planner;
 ``over`` is a boolean of the record — nothing reads "over" from the words.
+
+Readers: :func:`portsim.verdict.terminal_limits` / ``Verdict.limits`` give the records of
+a run (``limits_frame`` makes them a table); :func:`portsim.verdict.terminal_table` is the
+terminal KPI table with each record's ``stress``, ``over`` and ``judgement`` (= reason)
+— what the capacity bottleneck and sweeps read; ``Preview.limits`` the preview's.
 """
 
 from __future__ import annotations
