@@ -29,7 +29,40 @@ import math
 import numbers
 from dataclasses import dataclass
 
-__all__ = ["ContainerBerthInputs", "bulk_berth_capacity", "container_berth_capacity"]
+__all__ = ["PORT_FILE_BASIS", "ContainerBerthInputs", "DesignBasis", "bulk_berth_capacity",
+           "container_berth_capacity"]
+
+
+@dataclass(frozen=True)
+class DesignBasis:
+    """The operating days ``Ty`` and berth utilisation ``ρ`` a port file's design
+    capacities were computed on: one basis for every design-code capacity portsim shows,
+    so that they can be compared with the port file's own."""
+
+    operating_days: float
+    utilisation: dict[str, float]
+    """ρ by cargo family."""
+    hours_per_day: float
+    source: str
+    name: str = "port-file basis"
+    """How the answer names the basis."""
+
+    def rho(self, cargo: str) -> float:
+        """ρ of a cargo family (the container value for a family the basis omits)."""
+        return self.utilisation.get(cargo, self.utilisation["container"])
+
+
+PORT_FILE_BASIS = DesignBasis(
+    operating_days=350.0,
+    utilisation={"container": 0.65, "dry_bulk": 0.65, "general": 0.60, "liquid_bulk": 0.50,
+                 "lng": 0.50, "ro_ro": 0.60},
+    hours_per_day=24.0,
+    source="berths.yaml header: container berths sized with the JTS 165 formula at Ty 350 d, "
+           "ρ 0.65, t_d 24 h; other berths' rates (R) at Ty 350 d, ρ 0.65 dry bulk / 0.60 "
+           "general / 0.50 liquid (lng and ro-ro: assumption, as liquid and general)",
+)
+"""The basis of the port file's design capacities (berths.yaml): 350 operating days,
+ρ 0.65 for container berths (JTS 165 planning practice, inside its 0.50–0.70 range)."""
 
 
 def _check(

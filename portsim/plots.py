@@ -17,30 +17,41 @@ from matplotlib.figure import Figure
 from portsim.config.scenario import Rules
 from portsim.results import RunResult
 
+LABELS = {"occupancy": "quay occupancy (% of quay length x time)",
+          "berth_utilisation": "berth utilisation (JTS 165 berth-time basis, %)"}
 
-def occupancy_by_terminal(terminals: pd.DataFrame, title: str) -> Figure:
-    """Berth occupancy per terminal (mean ± 95 % CI) against its planning band."""
-    t = terminals.sort_values("occupancy")
+
+def occupancy_by_terminal(terminals: pd.DataFrame, title: str,
+                          column: str = "occupancy") -> Figure:
+    """``column`` (quay ``occupancy`` or design-code ``berth_utilisation``) per terminal
+    (mean ± 95 % CI) against its planning band; with ``berth_utilisation`` the quay
+    occupancy is marked beside it (black tick)."""
+    t = terminals.sort_values(column)
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(t) + 1.6))
     y = np.arange(len(t))
-    over = t["occupancy"] > t["band_top"]
-    ax.barh(y, t["occupancy"] * 100, xerr=t.get("occupancy_ci95", 0) * 100,
+    over = t[column] > t["band_top"]
+    ax.barh(y, t[column] * 100, xerr=t.get(f"{column}_ci95", 0) * 100,
             color=np.where(over, "#c0392b", "#2e86c1"), alpha=0.9)
+    if column != "occupancy" and "occupancy" in t:
+        ax.plot(t["occupancy"] * 100, y, "|", color="black", ms=12, label="quay occupancy")
+        ax.legend(loc="lower right", fontsize=8)
     for i, (lo, hi) in enumerate(zip(t["band_low"], t["band_top"], strict=True)):
         ax.plot([lo * 100, hi * 100], [i, i], color="#27ae60", lw=6, alpha=0.35,
                 solid_capstyle="butt")
     ax.set_yticks(y, [f"{a} · {n}" for a, n in zip(t["area"], t["terminal"], strict=True)],
                   fontsize=8)
-    ax.set_xlabel("berth occupancy (%) — green: planning band")
-    ax.set_xlim(0, max(100, float((t["occupancy"] * 100).max()) + 5))
+    ax.set_xlabel(f"{LABELS.get(column, column)} — green: planning band")
+    ax.set_xlim(0, max(100, float((t[column] * 100).max()) + 5))
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
-def occupancy_by_berth(berths: pd.DataFrame, rules: Rules, title: str) -> Figure:
-    """Occupancy of every berth (mean ± 95 % CI over replications), grouped by operation
-    area, against the planning band of its main cargo (``rules.threshold``).
+def occupancy_by_berth(berths: pd.DataFrame, rules: Rules, title: str,
+                       column: str = "occupancy") -> Figure:
+    """``column`` (quay ``occupancy`` or design-code ``berth_utilisation``) of every
+    berth (mean ± 95 % CI over replications), grouped by operation area, against the
+    planning band of its main cargo (``rules.threshold``).
 
     ``berths``: the berth table of every replication stacked (``Replications.berths``).
     """
@@ -48,7 +59,7 @@ def occupancy_by_berth(berths: pd.DataFrame, rules: Rules, title: str) -> Figure
 
     rows = []
     for (area, berth), g in berths.groupby(["area", "berth"], sort=False, observed=True):
-        mean, half, _ = mean_ci(g["occupancy"])
+        mean, half, _ = mean_ci(g[column])
         rows.append((str(area), str(berth), str(g["cargo"].iloc[0]).split("/")[0], mean,
                      0.0 if np.isnan(half) else half))
     t = pd.DataFrame(rows, columns=["area", "berth", "cargo", "occupancy", "ci95"])
@@ -68,7 +79,7 @@ def occupancy_by_berth(berths: pd.DataFrame, rules: Rules, title: str) -> Figure
     ax.set_yticks(y, [f"{a} · {b}" for a, b in zip(t["area"], t["berth"], strict=True)],
                   fontsize=6)
     ax.set_ylim(-0.7, len(t) - 0.3)
-    ax.set_xlabel("berth occupancy (% of quay length x time) — green: planning band")
+    ax.set_xlabel(f"{LABELS.get(column, column)} — green: planning band")
     ax.set_xlim(0, max(100, float((t["occupancy"] * 100).max()) + 5))
     ax.set_title(title)
     fig.tight_layout()

@@ -14,6 +14,11 @@
   its own is taken whole), and the berth utilisation ``ρ = λ·S / c`` of the equivalent
   queue of ``c`` berths (a continuous quay counts as as many berths as the average ship
   of the mix fits, capped by its cranes on a container quay);
+* **design-code berth utilisation** — ``berth_utilisation = λ·S / n``: the berth hours
+  the calls take (reserved while sailing in, berthing, handling, unberthing: ``S`` is
+  the hold time) over the ``n`` berths of the port file (its design-ship berths), each
+  call taking one; the planning band is judged on it, by the same rule as the
+  simulation's (:func:`portsim.limits.judge_terminal`);
 * **waiting factor** — mean wait / mean service of the M/E2/c and E2/E2/c queues at that
   ``ρ`` and ``c``, solved exactly by :mod:`portsim.theory` for any number of berths, and a
   preview estimate from them: linear in the squared coefficient of variation of the
@@ -24,9 +29,11 @@
 * **design-code capacity** — the JTS 165 container-berth formula
   (:func:`portsim.design_code.container_berth_capacity`) with the scenario's per-call
   TEU, cranes per ship, crane rate, TEU factor, crane efficiency (K2) and twin-lift
-  factor (K4), and its bulk equivalent, at the top of the cargo's planning occupancy
-  band, times the terminal's berths (shared between cargo families by their demanded
-  berth hours).
+  factor (K4), and its bulk equivalent, on the port file's own basis
+  (:data:`portsim.design_code.PORT_FILE_BASIS`: 350 operating days, ρ 0.65 for container
+  berths), times the terminal's berths (shared between cargo families by their demanded
+  berth hours) — the capacity of the scenario's call mix, shown beside the capacity the
+  port file declares for the same berths.
 
 The arrival ``ca²`` of a terminal follows Whitt's QNA: a liner timetable with spacing
 ``d`` and normal deviation ``σ`` has ``ca² = min(1, 2σ²/d²)``, tramp calls ``1/k``
@@ -42,6 +49,7 @@ tugs, weather closures).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -54,15 +62,19 @@ from portsim.config.port import Berth, ShipClass, Terminal
 from portsim.config.scenario import Scenario, VolumeDistribution
 from portsim.demand import HOURS_PER_YEAR, class_calls_per_year, class_terminals, terminal_weights
 from portsim.design_code import (
+    PORT_FILE_BASIS,
     ContainerBerthInputs,
+    DesignBasis,
     bulk_berth_capacity,
     container_berth_capacity,
 )
+from portsim.limits import Limit, judge_terminal
 
 __all__ = [
     "OPERATING_DAYS",
     "Preview",
     "arrival_scv",
+    "band_top_basis",
     "blended_waiting_factor",
     "expected_calls",
     "preview",
@@ -70,11 +82,12 @@ __all__ = [
     "render_preview",
 ]
 
-OPERATING_DAYS = 365.0
-"""Berth operating days ``Ty`` for the design-code capacity: the whole year, as the
-berth time the preview compares it with (weather closures, which the marine model
-simulates, are a few days a year at Qinzhou and are left to the simulation; JTS 165
-examples use 333–350 d: pass ``operating_days`` to :func:`preview` for those)."""
+OPERATING_DAYS = PORT_FILE_BASIS.operating_days
+"""Berth operating days ``Ty`` for the design-code capacity: the port file's own basis
+(350 d, :data:`portsim.design_code.PORT_FILE_BASIS`), so that the capacity of the
+scenario's call mix compares with the capacities the port file declares (it was 365 d
+with ρ at the band top 0.70, which gave plan-2025 8.13 M TEU instead of 7.24 M on the
+port file's 350 d and ρ 0.65); pass ``operating_days`` to :func:`preview` for another."""
 
 E2_SCV = 0.5  # squared coefficient of variation of an Erlang-2 time
 
@@ -320,13 +333,15 @@ def _queue(g: pd.DataFrame, lines: list[QuayLine], ids: frozenset[str]) -> _Queu
 
 
 def _design_capacity(calls: pd.DataFrame, scenario: Scenario, cargo: str, berths: float,
-                     operating_days: float) -> float:
-    """JTS 165 capacity (TEU/yr or t/yr) of ``berths`` berths for this cargo's call mix."""
+                     basis: DesignBasis) -> float:
+    """JTS 165 capacity (TEU/yr or t/yr) of ``berths`` berths for this cargo's call mix,
+    on ``basis`` (operating days and ρ of the cargo)."""
     rules = scenario.rules
     w = calls["calls_per_year"].to_numpy()
     q = float(np.average(calls["volume"], weights=w))
     t_f = float(np.average(calls["hold_h"] - calls["handling_h"], weights=w))
-    rho = rules.threshold(cargo).occupancy_band[1]
+    rho = basis.rho(cargo)
+    operating_days = basis.operating_days
     t_d = rules.working_hours_per_day
     rate = float(np.average(calls["unit_rate"], weights=w))
     try:
@@ -358,10 +373,32 @@ class Preview:
     calls: pd.DataFrame
     terminals: pd.DataFrame
     verdict: str
+    limits: tuple[Limit, ...] = ()
+    """One :class:`~portsim.limits.Limit` per terminal, as the simulation's verdict has."""
+    basis: DesignBasis = PORT_FILE_BASIS
+    """Operating days and ρ the design-code capacity was evaluated on."""
 
 
-def preview(scenario: Scenario, operating_days: float = OPERATING_DAYS) -> Preview:
+def band_top_basis(scenario: Scenario, operating_days: float = 365.0) -> DesignBasis:
+    """A basis at the top of each cargo's planning band over the whole year: the
+    utilisation a simulated occupancy is compared with (used by
+    :mod:`portsim.validation.capacity` to compare the formula with the simulation)."""
+    rules = scenario.rules
+    cargos = sorted({s.cargo for s in scenario.port.ship_classes} | {"container"})
+    return DesignBasis(operating_days, {c: rules.threshold(c).occupancy_band[1]
+                                        for c in cargos},
+                       PORT_FILE_BASIS.hours_per_day,
+                       "top of the planning band of each cargo (scenario rules), whole year",
+                       name="band-top basis")
+
+
+def preview(scenario: Scenario, operating_days: float | None = None,
+            basis: DesignBasis = PORT_FILE_BASIS) -> Preview:
     """The analytic preview of a scenario (no simulation; about a second for the port).
+
+    The design-code capacity is evaluated on ``basis`` (default: the port file's own,
+    :data:`portsim.design_code.PORT_FILE_BASIS`), with ``operating_days`` in place of
+    its operating days when given.
 
     The exact queue solutions use many small dense matrices, which multi-threaded BLAS
     slows down several-fold, so BLAS runs on one thread meanwhile.
@@ -369,11 +406,13 @@ def preview(scenario: Scenario, operating_days: float = OPERATING_DAYS) -> Previ
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        return _preview(scenario, operating_days)
+        if operating_days is not None:
+            basis = dataclasses.replace(basis, operating_days=float(operating_days))
+        return _preview(scenario, basis)
 
 
 def _terminal_row(scenario: Scenario, t: Terminal, g: pd.DataFrame, lines: list[QuayLine],
-                  operating_days: float) -> dict:
+                  basis: DesignBasis) -> dict:
     """The preview of one terminal from its expected calls ``g``."""
     port, rules = scenario.port, scenario.rules
     lam = g["calls_per_year"].to_numpy() / HOURS_PER_YEAR
@@ -411,28 +450,23 @@ def _terminal_row(scenario: Scenario, t: Terminal, g: pd.DataFrame, lines: list[
         unit = "TEU" if cargo == "container" else "t"
         share = float(hours[cargo] / hours.sum())
         cap[unit] += _design_capacity(gc, scenario, str(cargo), n_berths * share,
-                                      operating_days)
+                                      basis)
         dem[unit] += float((gc["calls_per_year"] * gc["volume"]).sum())
     ratio = max((dem[u] / cap[u] for u in cap if dem[u] > 0 and cap[u] > 0),
                 default=math.nan)
-    flags = []
+    berth_utilisation = float((lam * g["hold_h"]).sum()) / n_berths
     saturated = not binding.utilisation < 1.0
-    if saturated:
-        flags.append("saturated (ρ ≥ 1)" if binding is pooled else
-                     f"saturated (ρ ≥ 1 at {', '.join(sorted(binding.lines))})")
-    else:
-        if occupancy > thr.occupancy_band[1]:
-            flags.append("occupancy above band")
-        if wait / berth_h > thr.waiting_factor:
-            flags.append("waiting factor above limit")
-        if occupancy < thr.occupancy_band[0] and not flags:
-            flags.append("below band (spare capacity)")
+    limit = judge_terminal(
+        t.id, thr, berth_utilisation,
+        wait / berth_h if math.isfinite(wait) else math.inf,
+        saturated=("" if not saturated else "saturated (ρ ≥ 1)" if binding is pooled else
+                   f"saturated (ρ ≥ 1 at {', '.join(sorted(binding.lines))})"))
     return {
         "terminal": t.id, "area": t.area, "cargo": "/".join(cargos),
         "calls_per_year": float(g["calls_per_year"].sum()),
         "teu_demand": dem["TEU"], "tonnes_demand": dem["t"],
         "servers": c, "hold_h": hold, "berth_h": berth_h, "ca2": ca2, "cs2": cs2,
-        "utilisation": rho, "occupancy": occupancy,
+        "utilisation": rho, "occupancy": occupancy, "berth_utilisation": berth_utilisation,
         "binding_lines": ", ".join(sorted(binding.lines)),
         "binding_servers": binding.servers, "binding_utilisation": binding.utilisation,
         "wf_me2c": wf_m, "wf_e2e2c": wf_e, "wf_model": "E2/E2/c" if ca2 < 0.75 else "M/E2/c",
@@ -442,14 +476,12 @@ def _terminal_row(scenario: Scenario, t: Terminal, g: pd.DataFrame, lines: list[
         "teu_capacity_declared": declared["TEU"], "tonnes_capacity_declared": declared["t"],
         "demand_over_capacity": ratio,
         "band_top": thr.occupancy_band[1], "wf_limit": thr.waiting_factor,
-        "stress": (math.inf if saturated else
-                   max(occupancy / thr.occupancy_band[1],
-                       wait / berth_h / thr.waiting_factor)),
-        "judgement": "; ".join(flags) or "ok",
+        "stress": limit.stress, "over": limit.over, "judgement": limit.reason,
+        "limit": limit,
     }
 
 
-def _preview(scenario: Scenario, operating_days: float) -> Preview:
+def _preview(scenario: Scenario, basis: DesignBasis) -> Preview:
     port = scenario.port
     calls = expected_calls(scenario)
     lines = quay_lines(port.berths)
@@ -458,15 +490,15 @@ def _preview(scenario: Scenario, operating_days: float) -> Preview:
         g = calls[calls["terminal"] == t.id]
         if g.empty or g["calls_per_year"].sum() <= 0:
             continue
-        rows.append(_terminal_row(scenario, t, g, lines, operating_days))
+        rows.append(_terminal_row(scenario, t, g, lines, basis))
+    limits = tuple(r.pop("limit") for r in rows)
     terms = pd.DataFrame(rows)
     if len(terms):
         terms = terms.sort_values("stress", ascending=False).reset_index(drop=True)
-    return Preview(scenario, calls, terms, _verdict(scenario, terms))
+    return Preview(scenario, calls, terms, _verdict(scenario, terms, basis), limits, basis)
 
 
-def terminal_at_scale(pv: Preview, terminal: str, scale: float,
-                      operating_days: float = OPERATING_DAYS) -> dict:
+def terminal_at_scale(pv: Preview, terminal: str, scale: float) -> dict:
     """One terminal's preview with its expected calls multiplied by ``scale`` (arrival
     variability kept as at scale 1): a quick way to find where it reaches a limit."""
     from threadpoolctl import threadpool_limits
@@ -476,25 +508,28 @@ def terminal_at_scale(pv: Preview, terminal: str, scale: float,
     g = g.assign(calls_per_year=g["calls_per_year"] * scale)
     with threadpool_limits(limits=1, user_api="blas"):
         return _terminal_row(sc, sc.port.terminal(terminal), g, quay_lines(sc.port.berths),
-                             operating_days)
+                             pv.basis)
 
 
-def _verdict(scenario: Scenario, terms: pd.DataFrame) -> str:
+def _verdict(scenario: Scenario, terms: pd.DataFrame, basis: DesignBasis) -> str:
     if terms.empty:
         return f"PREVIEW {scenario.name}: no demand"
     top = terms.iloc[0]
     sat = terms[~(terms["binding_utilisation"] < 1.0)]
-    over = terms[terms["judgement"].str.contains("above")]
+    over = terms[terms["over"]]
     parts = []
     teu, cap_teu = terms["teu_demand"].sum(), terms["teu_capacity_jts"].sum()
     if teu > 0:
         parts.append(f"{teu / 1e6:.2f} M TEU demanded vs {cap_teu / 1e6:.2f} M TEU JTS 165 "
-                     "capacity")
+                     f"capacity of this call mix at {basis.operating_days:g} d and ρ "
+                     f"{basis.rho('container'):.2f} ({basis.name}; the port "
+                     f"file declares {terms['teu_capacity_declared'].sum() / 1e6:.2f} M TEU)")
     t, cap_t = terms["tonnes_demand"].sum(), terms["tonnes_capacity_jts"].sum()
     if t > 0:
         parts.append(f"{t / 1e6:.1f} Mt vs {cap_t / 1e6:.1f} Mt")
-    where = (f"most stressed: {top['terminal']} ({top['area']}), occupancy "
-             f"{top['occupancy']:.0%} vs {top['band_top']:.0%}, waiting factor "
+    where = (f"most stressed: {top['terminal']} ({top['area']}), berth utilisation "
+             f"{top['berth_utilisation']:.0%} (quay occupancy {top['occupancy']:.0%}) vs "
+             f"{top['band_top']:.0%}, waiting factor "
              f"{top['waiting_factor']:.2f} vs {top['wf_limit']:.2f}")
     if len(sat):
         status = (f"SATURATED at {len(sat)} terminal(s) ({', '.join(sat['terminal'])}): "
@@ -518,9 +553,11 @@ def _fmt(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
 def _capacity_text(r: pd.Series) -> str:
     out = []
     if r["teu_demand"] > 0:
-        out.append(f"{r['teu_capacity_jts'] / 1e6:.2f} M TEU")
+        out.append(f"{r['teu_capacity_jts'] / 1e6:.2f} M TEU "
+                   f"(declared {r['teu_capacity_declared'] / 1e6:.2f})")
     if r["tonnes_demand"] > 0:
-        out.append(f"{r['tonnes_capacity_jts'] / 1e6:.1f} Mt")
+        out.append(f"{r['tonnes_capacity_jts'] / 1e6:.1f} Mt "
+                   f"(declared {r['tonnes_capacity_declared'] / 1e6:.1f})")
     return " + ".join(out)
 
 
@@ -535,14 +572,18 @@ def render_preview(pv: Preview) -> str:
         f"portsim preview — {sc.name}: analytic estimate before simulating "
         f"({len(sc.port.berths)} berths" + (f" in service in {sc.year}" if sc.year else "")
         + ")",
-        "occupancy: quay-time used (as simulated); ρ: utilisation of the c-berth queue; "
-        "WF: mean wait / mean berth time",
+        "occupancy: quay-time used (as simulated); berth util.: design-code berth-time per "
+        "berth of the port file (judged against the planning band); ρ: utilisation of the "
+        "c-berth queue; WF: mean wait / mean berth time; JTS 165 capacity of this call mix "
+        f"at {pv.basis.operating_days:g} d, ρ {pv.basis.rho('container'):.2f} "
+        f"({pv.basis.name}) and the port file's declared capacity",
         "",
         _fmt(t, {
             "terminal": ("terminal", ""), "cargo": ("cargo", ""),
             "calls_per_year": ("calls/yr", ",.0f"), "servers": ("c", ".1f"),
             "hold_h": ("service h", ".1f"), "occupancy": ("occupancy", ".1%"),
-            "utilisation": ("ρ", ".2f"), "wf_me2c": ("WF M/E2/c", ".3f"),
+            "berth_utilisation": ("berth util.", ".1%"), "utilisation": ("ρ", ".2f"),
+            "wf_me2c": ("WF M/E2/c", ".3f"),
             "wf_e2e2c": ("WF E2/E2/c", ".3f"), "ca2": ("ca²", ".2f"), "cs2": ("cs²", ".2f"),
             "waiting_factor": ("WF", ".3f"), "mean_wait_h": ("wait h", ".1f"),
             "jts": ("JTS 165 capacity", ""), "demand_over_capacity": ("demand/cap", ".2f"),
@@ -556,9 +597,10 @@ def render_preview(pv: Preview) -> str:
 def beside_simulation(pv: Preview, simulated: pd.DataFrame) -> pd.DataFrame:
     """Preview and simulated KPIs per terminal side by side (``simulated``: the verdict's
     terminal table or ``Replications.terminal_kpis()``)."""
-    cols = ["terminal", "occupancy", "waiting_factor", "mean_wait_h"]
+    cols = ["terminal", "berth_utilisation", "occupancy", "waiting_factor", "mean_wait_h"]
     sim = simulated[[c for c in simulated.columns
                      if c in cols or c in [f"{x}_ci95" for x in cols]]]
+    sim = sim.assign(**{c: np.nan for c in cols if c not in sim})  # an older table
     both = pv.terminals[["terminal", "servers", "utilisation", *cols[1:]]].merge(
         sim, on="terminal", how="outer", suffixes=("_preview", "_sim"))
     return both
@@ -569,11 +611,14 @@ def render_beside_simulation(pv: Preview, simulated: pd.DataFrame) -> str:
     both = beside_simulation(pv, simulated)
     if both.empty:
         return ""
-    both = both.sort_values("occupancy_sim", ascending=False, na_position="last")
+    both = both.sort_values("berth_utilisation_sim", ascending=False, na_position="last")
     return "\n".join([
         "Preview vs simulation (analytic estimate before simulating | simulated mean ± 95 % CI)",
         _fmt(both, {
             "terminal": ("terminal", ""), "servers": ("c", ".1f"),
+            "berth_utilisation_preview": ("berth util. preview", ".1%"),
+            "berth_utilisation_sim": ("berth util. sim", ".1%"),
+            "berth_utilisation_ci95": ("±", ".1%"),
             "occupancy_preview": ("occ. preview", ".1%"), "occupancy_sim": ("occ. sim", ".1%"),
             "occupancy_ci95": ("±", ".1%"), "waiting_factor_preview": ("WF preview", ".3f"),
             "waiting_factor_sim": ("WF sim", ".3f"), "waiting_factor_ci95": ("±", ".3f"),

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 #: Verdict status → colour class of the verdict box.
-STATUS_CLASS = {"delivers": "ok", "delivers, congested": "warn", "falls short": "bad"}
+STATUS_CLASS = {"delivers": "ok", "delivers, congested": "warn", "falls short": "bad",
+                "saturated": "bad"}
 
 CSS = """
 :root { --ink:#1c2833; --muted:#5d6d7e; --line:#d5d8dc; --ok:#1e8449; --warn:#b9770e;
@@ -277,7 +278,8 @@ FLOW_COLUMNS = {
 TERMINAL_COLUMNS = {
     "terminal": ("terminal", ""), "area": ("area", ""), "cargo": ("cargo", ""),
     "berths": ("berths", ".0f"), "calls": ("calls", ",.0f"),
-    "occupancy": ("occupancy", ".1%"), "band_top": ("limit", ".0%"),
+    "berth_utilisation": ("berth utilisation", ".1%"), "band_top": ("band top", ".0%"),
+    "occupancy": ("quay occupancy", ".1%"),
     "waiting_factor": ("waiting factor", ".3f"), "wf_limit": ("WF limit", ".2f"),
     "mean_wait_h": ("mean wait (h)", ".1f"), "p95_wait_h": ("p95 wait (h)", ".1f"),
     "stress": ("stress", ".2f"), "judgement": ("judgement", ""),
@@ -300,8 +302,7 @@ PORT_KPI_LABELS = {
 
 
 def _judged(row: pd.Series) -> str:
-    j = str(row.get("judgement", ""))
-    return "bad" if "above" in j else ""
+    return "bad" if bool(row.get("over", False)) else ""
 
 
 def port_kpi_table(reps) -> pd.DataFrame:
@@ -448,12 +449,36 @@ def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
             table(verdict.flows, FLOW_COLUMNS,
                   row_class=lambda r: "bad" if bool(r.get("short")) else "")),
         Section("Terminals").add(
-            text("Most stressed first. Occupancy against the top of its planning band, "
-                 "waiting factor (mean wait / mean berth time) against its limit; shaded "
-                 "rows are over a planning limit."),
+            text("Most stressed first. Berth utilisation on the JTS 165 berth-time basis "
+                 "(hours a berth is taken per berth: reserved while the ship sails in, "
+                 "berthing, handling, unberthing) against the top of its planning band, "
+                 "waiting factor (mean wait / mean berth time) against its limit; the "
+                 "quay-metre occupancy is shown beside it, not judged. Shaded rows are "
+                 "over a planning limit."),
             table(verdict.terminals, TERMINAL_COLUMNS, row_class=_judged,
-                  ci=("calls", "occupancy", "waiting_factor"))),
+                  ci=("calls", "berth_utilisation", "occupancy", "waiting_factor"))),
     ]
+    ranking = getattr(verdict, "ranking", None)
+    if ranking is not None and ranking.order:
+        sections[-1].add(text(
+            "Ranked by stress with paired differences across replications (same "
+            "replication index = common random numbers): " + ranking.sentence() + "."))
+    sat = getattr(verdict, "saturation", None)
+    if sat is not None and len(sat):
+        sections.append(Section("Saturation").add(
+            text("Does the anchorage queue grow over the measurement window? Batch means of "
+                 "the number of ships waiting (10 batches), the rise of a least-squares "
+                 "trend over the window per replication, a one-sided test pooled over "
+                 "replications (Stouffer), each check at 5 % / (number of checks) so that a "
+                 "stationary port is called saturated with probability at most 5 %; "
+                 "saturated = the test rejects and the queue rises by at least one ship. "
+                 "Shaded rows saturate."),
+            table(sat.sort_values("p_value"), {
+                "id": ("terminal", ""), "growth": ("queue rise over window (ships)", ".1f"),
+                "growth_ci95": ("±", ".1f"), "growth_min": ("least (one replication)", ".1f"),
+                "growth_max": ("most", ".1f"), "p_value": ("p", ".2g"),
+                "replications": ("replications", ".0f"), "saturated": ("saturated", "")},
+                ci=False, row_class=lambda r: "bad" if bool(r.get("saturated")) else "")))
     landside = getattr(verdict, "landside", None)
     if landside is not None and len(landside):
         sections.append(Section("Landside").add(
@@ -465,6 +490,16 @@ def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
                 "value": ("value", ".3g"), "limit": ("limit", ".3g"),
                 "stress": ("stress", ".2f"), "judgement": ("judgement", "")},
                 row_class=lambda r: "bad" if bool(r.get("over")) else "")))
+    if getattr(verdict, "limits", None):
+        sections.append(Section("Limit records", anchor="limits").add(
+            text("Every judged thing once: the KPI that gives its stress, its value and "
+                 "limit, over or not, the reason and the basis of the limit."),
+            table(verdict.limits_table(), {
+                "component": ("component", ""), "id": ("id", ""), "kpi": ("KPI", ""),
+                "value": ("value", ".3g"), "ci95": ("± 95 % CI", ".2g"),
+                "limit": ("limit", ".3g"), "stress": ("stress", ".2f"),
+                "over": ("over", ""), "reason": ("reason", ""), "basis": ("basis", "")},
+                ci=False, row_class=lambda r: "bad" if bool(r.get("over")) else "")))
     sections += [
         Section("Port KPIs").add(table(port_kpi_table(reps), ci=False)),
         Section("Operation areas").add(table(reps.area_kpis())),
@@ -482,8 +517,10 @@ def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
         figure(plots.demand_vs_delivered(verdict.flows, f"{name}: throughput"),
                "Annual demand and delivered volume per flow (mean ± 95 % CI)."),
         figure(plots.occupancy_by_terminal(verdict.terminals,
-                                           f"{name}: berth occupancy"),
-               "Berth occupancy per terminal against its planning band (green); red bars "
+                                           f"{name}: berth utilisation",
+                                           "berth_utilisation"),
+               "Berth utilisation (JTS 165 berth-time basis) per terminal against its "
+               "planning band (green), quay-metre occupancy marked beside it; red bars "
                "are above the band."),
         figure(plots.occupancy_by_berth(reps.berths, reps.scenario.rules,
                                         f"{name}: occupancy per berth"),
@@ -656,7 +693,8 @@ def compare_report(result, *, text_output: str | None = None,
                    "teu_delivered": ("TEU/yr delivered", ",.0f"),
                    "container_waiting_factor": ("container WF", ".3f"),
                    "mean_wait_total_h": ("wait per call (h)", ".2f")},
-              row_class=lambda r: {"falls short": "bad", "delivers, congested": "warn"}
+              row_class=lambda r: {"falls short": "bad", "saturated": "bad",
+                                  "delivers, congested": "warn"}
               .get(str(r["status"]), "")))]
     for label in result.labels[1:] or result.labels:
         rows = diff_rows(head[head["scenario"] == label])

@@ -8,6 +8,15 @@ inside the window, annualised. Occupancy is quay-length × time used by ships
 (from the start of berthing to the end of unberthing, LOA plus clearance) over
 quay-length × window on continuous quays; a berth of its own (no quay line) is taken
 whole by the ship alongside, which gives the classic berth occupancy.
+
+Berth utilisation (``berth_utilisation``) is the design code's (JTS 165 ρ) on the
+berth-time basis: the hours a berth is taken by a call — the berth **reserved** for it
+while it sails in (``reserved_h`` when the call log gives it, else ``berthed_h −
+called_h``), berthing, handling and unberthing — over the window, per berth. On a
+continuous quay the berth sections of the port file are its design-ship slots (the
+berths the quay line was built as): a call takes one slot, that of the section under
+its bow-end start position, whatever its length; the utilisation of a terminal or area
+is the mean over its berths (berth-hours taken / (berths × window)).
 """
 
 from __future__ import annotations
@@ -135,10 +144,43 @@ def calls_frame(scenario: Scenario, plan: CallPlan, log: CallLog) -> pd.DataFram
     return frame
 
 
+def berth_taken(scenario: Scenario, calls: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per call, the interval (start, end; hours, clipped to the measurement window) its
+    berth was taken for it on the design-code basis: from the moment the berth was
+    reserved for it (``berthed_h − reserved_h`` when the calls frame has
+    ``reserved_h``, else ``called_h``) until it unberthed (the end of the run when still
+    there); an empty interval for a call never called in."""
+    start_h, end_h = _window(scenario)
+    called = calls["called_h"].to_numpy()
+    berthed = calls["berthed_h"].to_numpy()
+    if "reserved_h" in calls:
+        reserved = calls["reserved_h"].to_numpy()
+        t0 = np.where(np.isnan(berthed), called, berthed - np.nan_to_num(reserved))
+    else:
+        t0 = called
+    t1 = calls["unberthed_h"].to_numpy()
+    t1 = np.minimum(np.where(np.isnan(t1), end_h, t1), end_h)
+    t0 = np.where(np.isnan(t0), end_h, np.maximum(t0, start_h))
+    return t0, np.maximum(t1, t0)
+
+
+def _covered_h(t0: np.ndarray, t1: np.ndarray) -> float:
+    """Length of the union of the intervals [t0, t1] (hours a berth is taken by any)."""
+    if len(t0) == 0:
+        return 0.0
+    order = np.argsort(t0, kind="stable")
+    a, z = t0[order], t1[order]
+    before = np.concatenate([[-np.inf], np.maximum.accumulate(z)[:-1]])
+    return float(np.clip(z - np.maximum(a, before), 0.0, None).sum())
+
+
 def berths_frame(scenario: Scenario, calls: pd.DataFrame) -> pd.DataFrame:
-    """Occupancy per berth section: share of its quay-length × window used by ships."""
+    """Per berth section: ``occupancy`` (share of its quay-length × window used by ships)
+    and ``berth_utilisation`` (design-code berth-time basis, see :func:`berth_time_h`)."""
     start_h, end_h = _window(scenario)
     window_h = end_h - start_h
+    taken0, taken1 = berth_taken(scenario, calls)
+    half_clearance = scenario.rules.berth_clearance_m / 2.0
     line_code = calls["quay_line"].cat.codes.to_numpy()
     start_m = calls["start_m"].to_numpy()
     end_m = start_m + calls["length_m"].to_numpy()
@@ -155,6 +197,7 @@ def berths_frame(scenario: Scenario, calls: pd.DataFrame) -> pd.DataFrame:
     for q, line in enumerate(quay_lines(scenario.port.berths)):
         idx = order[bounds[q]:bounds[q + 1]]  # the calls placed on this line
         s, e, dt, inwin = start_m[idx], end_m[idx], alongside_h[idx], in_window[idx]
+        t0, t1 = taken0[idx], taken1[idx]
         pos = 0.0
         for b in line.berths:
             a, z = pos, pos + b.quay_length_m
@@ -162,12 +205,17 @@ def berths_frame(scenario: Scenario, calls: pd.DataFrame) -> pd.DataFrame:
             overlap_m = np.clip(np.minimum(z, e) - np.maximum(a, s), 0.0, None)
             if len(line.berths) == 1:  # a berth of its own is taken whole by one ship
                 overlap_m = np.where(overlap_m > 0, b.quay_length_m, 0.0)
+                hull = np.ones(len(idx), dtype=bool)
+            else:
+                hull = (np.minimum(z, e - half_clearance)
+                        - np.maximum(a, s + half_clearance)) > 0
             rows.append({
                 "berth": b.id, "terminal": b.terminal, "quay_line": line.id,
                 "cargo": "/".join(b.cargo), "quay_length_m": b.quay_length_m,
                 "depth_m": b.depth_m, "max_dwt": b.max_dwt, "cranes": b.cranes,
                 "calls": int(((s >= a) & (s < z) & inwin).sum()),
                 "occupancy": float((overlap_m * dt).sum() / (b.quay_length_m * window_h)),
+                "berth_utilisation": _covered_h(t0[hull], t1[hull]) / window_h,
             })
     return pd.DataFrame(rows)
 
@@ -213,6 +261,8 @@ def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: S
     used = ((berths["occupancy"] * berths["quay_length_m"]).groupby(berths[key], observed=True)
             .sum() if key in berths else {})
     n_berths = berths.groupby(key, observed=True).size() if key in berths else {}
+    utilisation = (berths.groupby(key, observed=True)["berth_utilisation"].mean()
+                   if key in berths else {})
     rows = []
     for name, idx in calls.groupby(key, observed=True).indices.items():
         w = idx[inwin[idx]]
@@ -233,6 +283,8 @@ def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: S
             "teu_per_year": float(teu[d].sum()) * annual,
             "tonnes_per_year": float(tonnes[d].sum()) * annual,
             "occupancy": float(used.get(name, np.nan)) / q_len if len(quay) else np.nan,
+            "berth_utilisation": (float(utilisation.get(name, np.nan)) if len(utilisation)
+                                  else np.nan),
             "mean_wait_h": mean_wait,
             "p95_wait_h": float(np.quantile(wait[w], 0.95)),
             "mean_berth_h": mean_berth,

@@ -2,79 +2,139 @@
 
 Judgement rules (all over replications, with 95 % confidence intervals):
 
+* the port is **SATURATED** when the anchorage queue of a terminal (or of the port)
+  grows over the measurement window — batch means of the queue, a trend pooled over
+  replications, one-sided test at a 5 % false-alarm rate (:mod:`portsim.saturation`);
+  the terminals that saturate are named. (This replaces the old backlog rule, which
+  called a flow short only when the ships still waiting at the end exceeded 5 % of its
+  annual calls — ~225 ships at plan-2025 scale);
 * a flow **falls short** when even the upper end of the CI of its delivered volume is
-  below 97 % of its demand, or when ships pile up at anchorage (calls still waiting
-  at the end exceed 5 % of the flow's annual calls) — the port is saturated;
-* a terminal is **over its planning limits** when its berth occupancy is above the top of
-  its planning band (JTS 165: 50–70 % for container berths) or its waiting factor
+  below 97 % of its demand;
+* a terminal is **over its planning limits** when its berth utilisation on the design
+  code's berth-time basis (JTS 165 ρ: berth hours taken per berth, including berthing,
+  unberthing and the time the berth is reserved for a ship sailing in) is above the top
+  of its planning band (JTS 165: 50–70 % for container berths) or its waiting factor
   (mean wait / mean berth time) is above the limit (PIANC/UNCTAD practice: 0.10 for
-  liner berths, ~0.30 for bulk);
-* the terminal that **breaks first** is the one with the highest stress, the larger of
-  occupancy / band top and waiting factor / limit.
+  liner berths, ~0.30 for bulk) — one rule, :func:`portsim.limits.judge_terminal`, also
+  used by the preview; the quay-metre occupancy is shown beside it, not judged;
+* terminals are ranked by **stress** (the larger of utilisation / band top and waiting
+  factor / limit); the top one is named **first to saturate** only when its stress
+  exceeds the runner-up's with a paired 95 % CI (same replication index = common random
+  numbers) that excludes 0, otherwise the group that cannot be told apart is named
+  (:func:`portsim.limits.rank_by_stress`); landside components likewise.
+
+Statuses: "saturated", "falls short", "delivers, congested", "delivers".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from portsim.limits import Limit, Ranking, judge_terminal, limits_frame, rank_by_stress
+from portsim.saturation import PORT, saturated_terminals, stationarity_table
 from portsim.simulate import Replications
 
 SHORTFALL_SHARE = 0.97
-BACKLOG_SHARE = 0.05
+SATURATED_REASON = "saturated (anchorage queue grows)"
 
 
 @dataclass
 class Verdict:
     """The answer with the tables it stands on."""
 
-    status: str  # "delivers", "delivers, congested", "falls short"
+    status: str  # "saturated", "falls short", "delivers, congested", "delivers"
     answer: str
     flows: pd.DataFrame
     terminals: pd.DataFrame
     bottleneck: str | None
+    """The most stressed terminal (named first to saturate only if ``ranking.first``)."""
     landside: pd.DataFrame | None = None
     """Yards, rail terminals and gates against their planning limits (None: no yards)."""
+    limits: list[Limit] = field(default_factory=list)
+    """Every judged thing (terminals, then landside components), one record each."""
+    saturation: pd.DataFrame | None = None
+    """The stationarity check per terminal and for the port
+    (:func:`portsim.saturation.stationarity_table`)."""
+    saturated: list[str] = field(default_factory=list)
+    """Terminals whose anchorage queue grows (fastest first)."""
+    ranking: Ranking | None = None
+    """Terminals ranked by stress with the paired comparison of the top two."""
+    landside_ranking: Ranking | None = None
+
+    def limits_table(self) -> pd.DataFrame:
+        """The limit records as one table (:func:`portsim.limits.limits_frame`)."""
+        return limits_frame(self.limits)
 
 
-def terminal_table(reps: Replications) -> pd.DataFrame:
-    """Per-terminal KPIs with their planning thresholds and stress."""
+def _threshold(reps: Replications, cargo: str):
+    return reps.scenario.rules.threshold(str(cargo).split("/")[0])
+
+
+def terminal_limits(reps: Replications, saturated: list[str] | None = None,
+                    kpis: pd.DataFrame | None = None) -> list[Limit]:
+    """One :class:`~portsim.limits.Limit` per terminal, on the mean over replications
+    (``kpis``: ``reps.terminal_kpis()`` when already at hand); the terminals in
+    ``saturated`` are over with infinite stress."""
+    t = reps.terminal_kpis() if kpis is None else kpis
+    sat = set(saturated or [])
+    return [judge_terminal(str(r["terminal"]), _threshold(reps, r["cargo"]),
+                           float(r["berth_utilisation"]), float(r["waiting_factor"]),
+                           saturated=SATURATED_REASON if r["terminal"] in sat else "",
+                           ci95={"berth_utilisation": float(r["berth_utilisation_ci95"]),
+                                 "waiting_factor": float(r["waiting_factor_ci95"])})
+            for _, r in t.iterrows()]
+
+
+def terminal_table(reps: Replications, saturated: list[str] | None = None,
+                   records: list[Limit] | None = None) -> pd.DataFrame:
+    """Per-terminal KPIs (berth utilisation on the design-code basis beside quay-metre
+    occupancy) with their planning thresholds and the judgement of
+    :func:`terminal_limits` (``records``, when already made): ``stress``, ``over``
+    (bool), ``judgement`` (the reason), most stressed first. ``saturated``: terminals
+    found saturated (default: found here by
+    :func:`portsim.saturation.stationarity_table`)."""
     t = reps.terminal_kpis()
-    rules = reps.scenario.rules
-    band_top = [rules.threshold(c.split("/")[0]).occupancy_band[1] for c in t["cargo"]]
-    band_low = [rules.threshold(c.split("/")[0]).occupancy_band[0] for c in t["cargo"]]
-    wf_limit = [rules.threshold(c.split("/")[0]).waiting_factor for c in t["cargo"]]
-    t["band_low"], t["band_top"], t["wf_limit"] = band_low, band_top, wf_limit
-    t["stress"] = np.fmax(t["occupancy"] / t["band_top"], t["waiting_factor"] / t["wf_limit"])
-    flags = []
-    for _, r in t.iterrows():
-        f = []
-        if r["occupancy"] > r["band_top"]:
-            f.append("occupancy above band")
-        if r["waiting_factor"] > r["wf_limit"]:
-            f.append("waiting factor above limit")
-        if r["occupancy"] < r["band_low"] and not f:
-            f.append("below band (spare capacity)")
-        flags.append("; ".join(f) or "ok")
-    t["judgement"] = flags
+    if records is None:
+        if saturated is None:
+            saturated = saturated_terminals(stationarity_table(reps.runs))
+        records = terminal_limits(reps, saturated, t)
+    by_id = {r.id: r for r in records}
+    t["band_low"] = [_threshold(reps, c).occupancy_band[0] for c in t["cargo"]]
+    t["band_top"] = [_threshold(reps, c).occupancy_band[1] for c in t["cargo"]]
+    t["wf_limit"] = [_threshold(reps, c).waiting_factor for c in t["cargo"]]
+    t["stress"] = [by_id[str(x)].stress for x in t["terminal"]]
+    t["over"] = [by_id[str(x)].over for x in t["terminal"]]
+    t["judgement"] = [by_id[str(x)].reason for x in t["terminal"]]
     return t.sort_values("stress", ascending=False, na_position="last").reset_index(drop=True)
 
 
+def terminal_stress_by_replication(reps: Replications) -> pd.DataFrame:
+    """Per replication and terminal, the stress of :func:`portsim.limits.judge_terminal`
+    (columns replication, id, stress) — what :func:`portsim.limits.rank_by_stress` pairs."""
+    t = reps.terminals
+    stress = [judge_terminal(str(r.terminal), _threshold(reps, r.cargo),
+                             float(r.berth_utilisation), float(r.waiting_factor)).stress
+              for r in t.itertuples()]
+    return pd.DataFrame({"replication": t["replication"].to_numpy(),
+                         "id": t["terminal"].astype(str).to_numpy(), "stress": stress})
+
+
 def flow_table(reps: Replications) -> pd.DataFrame:
+    """Per flow: demand, delivered (CI), ships still waiting at the end (shown, no longer
+    judged: saturation is the stationarity check's), and ``short``."""
     f = reps.flow_kpis()
     backlog = (
         reps.calls.query("in_window and status == 'waiting'")
         .groupby(["replication", "flow"], observed=True).size()
         .groupby("flow", observed=True).mean()
     )
-    years = reps.scenario.run.horizon_days / 365.0
     f["waiting_at_end"] = f["flow"].map(backlog).fillna(0.0).astype(float)
-    f["backlog_share"] = f["waiting_at_end"] / (f["calls"] / years)
     upper = (f["delivered_per_year"] + f["delivered_per_year_ci95"].fillna(0.0)) / f[
         "demand_per_year"]
-    f["short"] = (upper < SHORTFALL_SHARE) | (f["backlog_share"] > BACKLOG_SHARE)
+    f["short"] = upper < SHORTFALL_SHARE
     return f
 
 
@@ -82,14 +142,40 @@ def _fmt_volume(v: float, unit: str) -> str:
     return f"{v / 1e6:.2f} M TEU" if unit == "TEU" else f"{v / 1e6:.1f} Mt"
 
 
+CRITERIA = ("judged on berth utilisation (JTS 165 berth-time basis: berthing, handling, "
+            "unberthing and reserved time per berth) against the top of its planning band "
+            "and on the waiting factor (mean wait / mean berth time) against its limit")
+
+
+def _saturation_clause(sat: pd.DataFrame, saturated: list[str]) -> str:
+    rows = sat.set_index("id")
+
+    def grows(name: str) -> str:
+        r = rows.loc[name]
+        spread = (f" ({r['growth_min']:+.0f} to {r['growth_max']:+.0f} in the "
+                  f"{int(r['replications'])} replications)" if r["replications"] > 1 else "")
+        return f"{name} {r['growth']:+.0f} ships{spread}"
+
+    named = saturated or [PORT]
+    return ("the anchorage queue grows over the year at " + ", ".join(grows(n) for n in named)
+            + f" (batch-means trend, one-sided test at 5 % false alarm over "
+            f"{int(rows.loc[named[0], 'replications'])} replication(s)): no steady state, "
+            "the demand cannot be delivered year after year")
+
+
 def judge(reps: Replications) -> Verdict:
     """Judge a set of replications against demand and planning thresholds."""
-    flows, terms = flow_table(reps), terminal_table(reps)
+    sat = stationarity_table(reps.runs)
+    saturated = saturated_terminals(sat)
+    port_grows = bool(sat.loc[sat["id"] == PORT, "saturated"].any())
+    records = terminal_limits(reps, saturated)
+    flows, terms = flow_table(reps), terminal_table(reps, records=records)
     kpi = reps.port_kpis()
     short = flows[flows["short"]]
-    over = terms[terms["judgement"].str.contains("above")]
-    top = terms.iloc[0] if len(terms) else None
-    bottleneck = str(top["terminal"]) if top is not None else None
+    over = terms[terms["over"]]
+    ranking = rank_by_stress(terminal_stress_by_replication(reps)) if len(terms) else None
+    bottleneck = ranking.order[0] if ranking and ranking.order else (
+        str(terms.iloc[0]["terminal"]) if len(terms) else None)
     box = flows[flows["unit"] == "TEU"]
     if len(box):
         d = box["delivered_per_year"].sum()
@@ -102,21 +188,35 @@ def judge(reps: Replications) -> Verdict:
     wf = kpi.loc["container_waiting_factor"]
     service = (f"container ships wait {wait['mean']:.1f} ± {_nz(wait['ci95']):.1f} h at "
                f"anchorage on average (waiting factor {wf['mean']:.2f})")
-    if top is not None:
-        where = (f"first to saturate: {top['terminal']} ({top['area']}), occupancy "
-                 f"{top['occupancy']:.0%} vs {top['band_top']:.0%} planning limit, waiting "
-                 f"factor {top['waiting_factor']:.2f} vs {top['wf_limit']:.2f}")
-    else:
-        where = ""
+    where = CRITERIA
+    port_grows = port_grows or bool(saturated)
+    if bottleneck is not None:
+        top = terms.set_index("terminal").loc[bottleneck]
+        what = "most stressed" if port_grows else "first to saturate"
+        where += (f"; {ranking.sentence(what) if ranking else what + ': ' + bottleneck}"
+                  f"; {bottleneck} ({top['area']}): berth utilisation "
+                  f"{top['berth_utilisation']:.0%} (quay occupancy {top['occupancy']:.0%}) vs "
+                  f"{top['band_top']:.0%} band top, waiting factor "
+                  f"{top['waiting_factor']:.2f} vs {top['wf_limit']:.2f}")
     land = landside_table(reps)
+    land_records: list[Limit] = []
+    land_ranking = None
     land_over = land[land["over"]] if land is not None else None
     if land is not None and len(land):
+        land_records = landside_limits(land)
+        land_ranking = rank_by_stress(landside_stress_by_replication(reps))
         where += "; " + landside_sentence(land)
+        if land_ranking.order:
+            where += "; landside " + land_ranking.sentence("most stressed")
         rail_text = rail_target_sentence(reps)
         if rail_text:
             where += "; " + rail_text
     name = reps.scenario.name
-    if len(short):
+    if port_grows:
+        status = "saturated"
+        answer = (f"{name}: SATURATED — {headline}; {_saturation_clause(sat, saturated)}; "
+                  f"{service}; {where}.")
+    elif len(short):
         status = "falls short"
         names = ", ".join(f"{r.flow} ({r.delivered_share:.0%} of demand)"
                           for r in short.itertuples())
@@ -124,13 +224,15 @@ def judge(reps: Replications) -> Verdict:
     elif len(over) or (land_over is not None and len(land_over)):
         status = "delivers, congested"
         n_land = 0 if land_over is None else len(land_over)
-        answer = (f"{name}: DELIVERS, BUT CONGESTED — {headline}; {service}; "
+        answer = (f"{name}: DELIVERS, BUT CONGESTED — {headline}; no queue grows; {service}; "
                   f"{len(over)} terminal(s) and {n_land} landside component(s) over planning "
                   f"limits; {where}.")
     else:
         status = "delivers"
-        answer = f"{name}: DELIVERS — {headline}; {service}; {where}."
-    return Verdict(status, answer, flows, terms, bottleneck, land)
+        answer = f"{name}: DELIVERS — {headline}; no queue grows; {service}; {where}."
+    return Verdict(status, answer, flows, terms, bottleneck, land,
+                   limits=[*records, *land_records], saturation=sat, saturated=saturated,
+                   ranking=ranking, landside_ranking=land_ranking)
 
 
 def landside_table(reps: Replications) -> pd.DataFrame | None:
@@ -148,10 +250,32 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
     """
     if not any("yard" in r.tables for r in reps.runs):
         return None
+    out = pd.DataFrame(_landside_rows(reps, []))
+    return out.sort_values("stress", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def landside_limits(land: pd.DataFrame) -> list[Limit]:
+    """The rows of :func:`landside_table` as limit records."""
+    return [Limit(r.component, r.id, r.kpi, float(r.value), float(r.limit), float(r.stress),
+                  bool(r.over), r.judgement, None, r.basis) for r in land.itertuples()]
+
+
+def landside_stress_by_replication(reps: Replications) -> pd.DataFrame:
+    """Per replication and landside component, its stress (columns replication, id
+    ``component:id``, stress) — what :func:`portsim.limits.rank_by_stress` pairs."""
+    rows = _landside_rows(reps, ["replication"])
+    return pd.DataFrame({"replication": [r["replication"] for r in rows],
+                         "id": [f"{r['component']} {r['id']}" for r in rows],
+                         "stress": [r["stress"] for r in rows]})
+
+
+def _landside_rows(reps: Replications, by: list[str]) -> list[dict]:
+    """The landside judgement rows, of the mean over replications (``by`` empty) or per
+    replication (``by=["replication"]``)."""
     land = reps.scenario.landside
     lo, hi = land.yard.utilisation_band
     rows = []
-    yard = reps.table("yard").groupby(["yard", "terminal"], sort=False).mean(
+    yard = reps.table("yard").groupby([*by, "yard", "terminal"], sort=False).mean(
         numeric_only=True).reset_index()
     for r in yard.itertuples():
         judge = ("above band" if r.utilisation > hi else
@@ -160,14 +284,16 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
             judge += f"; full {r.share_h_full:.0%} of hours"
         if r.yard_wait_h_total > 0:
             judge += f"; ships waited {r.yard_wait_h_mean:.2f} h/call for yard space"
-        rows.append({"component": "yard", "id": r.yard, "kpi": "utilisation",
+        rows.append({**_keys(r, by), "component": "yard", "id": r.yard, "kpi": "utilisation",
                      "value": r.utilisation, "limit": hi, "stress": r.utilisation / hi,
                      "over": bool(r.utilisation > hi or r.share_h_full > 0.01),
                      "over_because": (f"full {r.share_h_full:.0%} of hours"
                                       if r.share_h_full > 0.01 else ""),
-                     "judgement": judge})
+                     "judgement": judge,
+                     "basis": "landside.yard.utilisation_band (Chinese practice 60-80 %, "
+                              "facts §7.3); full > 1 % of hours"})
     if any("rail" in r.tables for r in reps.runs):
-        rail = reps.table("rail").groupby("rail_terminal", sort=False).mean(
+        rail = reps.table("rail").groupby([*by, "rail_terminal"], sort=False).mean(
             numeric_only=True).reset_index()
         limit = land.sea_rail.track_occupancy_limit
         for r in rail.itertuples():
@@ -176,26 +302,34 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
             judge = (f"{r.trains_served_per_year:,.0f} of {r.trains_scheduled_per_year:,.0f} "
                      f"timetabled trains/yr served ({served:.0%}); {r.teu_per_year:,.0f} TEU/yr;"
                      f" mean track wait {r.mean_track_wait_h:.1f} h")
-            rows.append({"component": "rail", "id": r.rail_terminal, "kpi": "track_occupancy",
+            rows.append({**_keys(r, by), "component": "rail", "id": r.rail_terminal,
+                         "kpi": "track_occupancy",
                          "value": r.track_occupancy, "limit": limit,
                          "stress": r.track_occupancy / limit,
                          "over": bool(r.track_occupancy > limit or served < SHORTFALL_SHARE),
                          "over_because": (f"{served:.0%} of timetabled trains served"
                                           if served < SHORTFALL_SHARE else ""),
-                         "judgement": judge})
+                         "judgement": judge,
+                         "basis": "landside.sea_rail.track_occupancy_limit; < 97 % of "
+                                  "timetabled trains served"})
     if any("gate" in r.tables for r in reps.runs):
-        gate = reps.table("gate").groupby("gate", sort=False).mean(
+        gate = reps.table("gate").groupby([*by, "gate"], sort=False).mean(
             numeric_only=True).reset_index()
         limit = land.gate.wait_limit_h
         for r in gate.itertuples():
-            rows.append({"component": "gate", "id": r.gate, "kpi": "mean_wait_h",
+            rows.append({**_keys(r, by), "component": "gate", "id": r.gate, "kpi": "mean_wait_h",
                          "value": r.mean_wait_h, "limit": limit,
                          "stress": r.mean_wait_h / limit, "over": bool(r.mean_wait_h > limit),
                          "over_because": "",
                          "judgement": f"peak {r.peak_trucks_per_h:.0f} trucks/h on "
-                                      f"{r.lanes:.0f} lanes; p95 wait {r.p95_wait_h:.2f} h"})
-    out = pd.DataFrame(rows)
-    return out.sort_values("stress", ascending=False, kind="stable").reset_index(drop=True)
+                                      f"{r.lanes:.0f} lanes; p95 wait {r.p95_wait_h:.2f} h",
+                         "basis": "landside.gate.wait_limit_h"})
+    return rows
+
+
+def _keys(row, by: list[str]) -> dict:
+    """The grouping keys of a row of :func:`_landside_rows` (the replication, if any)."""
+    return {k: getattr(row, k) for k in by}
 
 
 def landside_sentence(land: pd.DataFrame) -> str:

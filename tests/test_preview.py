@@ -134,13 +134,15 @@ def test_design_code_capacity_single_cargo(tmp_path):
     pv = preview(sc, operating_days=350)
     t = pv.terminals.set_index("terminal")
     c = pv.calls.set_index(["ship_class", "terminal"])
+    # rho on the port file's basis (berths.yaml: 0.65 container and dry bulk), not the
+    # top of the planning band
     one = container_berth_capacity(ContainerBerthInputs(
-        operating_days=350, utilisation=0.7, teu_per_call=800, hours_per_day=22,
+        operating_days=350, utilisation=0.65, teu_per_call=800, hours_per_day=22,
         auxiliary_hours=2.5, crane_rate_boxes_per_h=30, cranes_per_ship=2, teu_factor=1.6,
         simultaneity=0.8, rehandle_share=0.0, twin_lift_factor=1.0))
     assert c.loc[("S", "TA"), "cranes"] == 2
     assert t.loc["TA", "teu_capacity_jts"] == pytest.approx(2 * one)
-    bulk = bulk_berth_capacity(350, 0.75, 50_000, 1200, 22, 2.5)
+    bulk = bulk_berth_capacity(350, 0.65, 50_000, 1200, 22, 2.5)
     assert t.loc["TD", "tonnes_capacity_jts"] == pytest.approx(bulk)
     assert t.loc["TD", "demand_over_capacity"] == pytest.approx(3e6 / bulk)
 

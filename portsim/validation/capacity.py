@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from portsim.config import Scenario, scenario_from_dict
-from portsim.preview import preview
+from portsim.preview import band_top_basis, preview
 
 
 def _scaled(scenario: Scenario, s: float) -> Scenario:
@@ -112,7 +112,7 @@ def capacity_comparison(scenario: Scenario, reps: int = 3,
     confined to some berths saturate them first never reaches the band top). Volumes are of the
     terminal's main unit (TEU for a terminal with container demand, else tonnes).
     """
-    pv = preview(scenario)
+    pv = preview(scenario, basis=band_top_basis(scenario))  # the formula at the band top
     grids, pv_scale = {}, {}
     for _, t in pv.terminals.iterrows():
         pv_scale[t["terminal"]] = _preview_scale(pv, t["terminal"], t["wf_limit"])

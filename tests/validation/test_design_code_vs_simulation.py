@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from portsim.design_code import ContainerBerthInputs, container_berth_capacity
-from portsim.preview import preview
+from portsim.preview import band_top_basis, preview
 from portsim.simulate import mean_ci, replicate
 from portsim.validation.capacity import capacity_comparison, demo_scenario
 from tests.conftest import berth, container_class, make_scenario, port_dict
@@ -37,7 +37,9 @@ def test_simulated_occupancy_is_the_formulas_on_berths_of_their_own(tmp_path):
         operating_days=365, utilisation=0.7, teu_per_call=1200, hours_per_day=24,
         auxiliary_hours=1.5, crane_rate_boxes_per_h=25, cranes_per_ship=2, teu_factor=1.5,
         simultaneity=0.9, rehandle_share=0.0, twin_lift_factor=1.1))
-    pv = preview(sc).terminals.iloc[0]
+    # the formula at the band top over the whole year (the preview's default basis is the
+    # port file's 350 d and rho 0.65)
+    pv = preview(sc, basis=band_top_basis(sc)).terminals.iloc[0]
     assert pv["teu_capacity_jts"] == pytest.approx(3 * one)
     expected = 800_000 * 0.7 / (3 * one)  # the occupancy at which D is the capacity
     assert pv["occupancy"] == pytest.approx(expected)
