@@ -192,7 +192,7 @@ def _calls_hash(calls: pd.DataFrame) -> str:
 
 
 def test_fixed_mode_ignores_the_crane_ranges_and_keeps_todays_rule(plan_2025):
-    assert plan_2025.rules.quay_cranes == "fixed"
+    plan_2025 = _with_cranes(plan_2025, "fixed")
     bare = plan_2025.model_copy(update={"rules": plan_2025.rules.model_copy(
         update={"quay_cranes_per_ship": {}, "quay_crane_width_m": 1.0})})
     res = simulate(plan_2025, 0)

@@ -8,7 +8,8 @@ import pytest
 from portsim.config import load_scenario
 from tests.conftest import REPO
 
-SCENARIOS = sorted((REPO / "scenarios").rglob("*.yaml"))
+SCENARIOS = sorted([*(REPO / "scenarios").glob("*.yaml"),
+                    *(REPO / "scenarios" / "operations").glob("*.yaml")])
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
