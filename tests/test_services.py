@@ -221,10 +221,12 @@ def test_compliance_share_of_on_window_calls(tmp_path):
 
 
 def test_stream_mode_is_unchanged_by_the_services_data(repo):
-    """With liner_calls: stream (as shipped) the services, allocation and seasons data
+    """With liner_calls: stream and flat seasons the services, allocation and seasons data
     change no draw: the plan equals the plan of the same scenario without them."""
     path = repo / "scenarios" / "plan-2025.yaml"
     data = read_yaml(path)
+    data["rules"]["liner_calls"] = "stream"
+    data["seasons"]["profile"] = "flat"
     bare = copy.deepcopy(data)
     for flow in bare["demand"]:
         flow.pop("services", None)
