@@ -67,12 +67,14 @@ class Replications:
         )
 
     def table(self, name: str) -> pd.DataFrame:
-        """A component's table (``RunResult.tables[name]``) over all replications."""
-        return pd.concat(
-            [r.tables[name].assign(replication=r.replication) for r in self.runs
-             if name in r.tables],
-            ignore_index=True,
-        )
+        """A component's table (``RunResult.tables[name]``) over all replications.
+
+        Empty (no rows, no columns) when no replication has the table: a scenario
+        without that component (no sea-rail, no yards) is a valid scenario.
+        """
+        frames = [r.tables[name].assign(replication=r.replication) for r in self.runs
+                  if name in r.tables]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     @property
     def calls(self) -> pd.DataFrame:
