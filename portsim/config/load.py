@@ -55,8 +55,25 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+#: Limits on what one YAML file may expand to: values after aliases are expanded
+#: (an alias bomb grows exponentially: nine nested aliases of nine make 387 M values)
+#: and nesting depth. berths.yaml, the largest shipped input, has ~40 k values, depth 6.
+MAX_YAML_VALUES = 2_000_000
+MAX_YAML_DEPTH = 64
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping, turning every failure into an :class:`InputError`."""
+    """Read a YAML mapping, turning every failure into an :class:`InputError`.
+
+    Refused by name: a path that is a folder, a named pipe, a device or too large
+    (:func:`portsim.config.files.unreadable_reason`), YAML nested deeper than
+    ``MAX_YAML_DEPTH`` or expanding (through aliases) to more than ``MAX_YAML_VALUES``.
+    """
+    from portsim.config.files import unreadable_reason
+
+    why = unreadable_reason(path)
+    if why is not None:
+        raise InputError.single(str(path).replace("\x00", "\\0"), "", why)
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -71,10 +88,36 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError.single(path, where, f"malformed YAML: {problem}") from None
+    except RecursionError:
+        raise InputError.single(path, "", f"YAML nested too deeply (more than "
+                                f"{MAX_YAML_DEPTH} levels)") from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise InputError.single(path, "", f"expected a YAML mapping at the top, got {kind}")
+    check_expansion(data, path)
     return data
+
+
+def check_expansion(data: Any, file: str | Path) -> None:
+    """Refuse YAML that nests deeper than ``MAX_YAML_DEPTH`` or expands (aliases counted
+    every time they are used) to more than ``MAX_YAML_VALUES`` values. Stops counting
+    at the limit, so an alias bomb costs no more than the limit to detect."""
+    count = 0
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        node, depth, at = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise InputError.single(file, at, f"the YAML expands to more than "
+                                    f"{MAX_YAML_VALUES:,} values (aliases counted each time "
+                                    "they are used): an alias bomb or a runaway file")
+        if depth > MAX_YAML_DEPTH:
+            raise InputError.single(file, at, f"YAML nested more than {MAX_YAML_DEPTH} "
+                                    "levels deep")
+        if isinstance(node, dict):
+            stack += [(v, depth + 1, f"{at}.{k}" if at else str(k)) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(v, depth + 1, f"{at}[{i}]") for i, v in enumerate(node)]
 
 
 # ----------------------------------------------------------------- pydantic errors
