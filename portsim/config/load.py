@@ -271,11 +271,24 @@ def _check_berths(
 ) -> list[Problem]:
     problems = []
     line_terminal: dict[str, str] = {}
+    line_last: dict[str, int] = {}  # quay line -> index of its last berth so far
     for i, b in enumerate(berths):
         if b.terminal not in terminals:
             problems.append(
                 Problem(file, f"{name}[{i}].terminal", unknown("terminal", b.terminal, terminals))
             )
+        if b.quay_line and line_last.get(b.quay_line, i - 1) != i - 1:
+            # the berths of a quay line are its sections in order along the quay; one
+            # listed apart would be joined to the others across whatever lies between
+            j = line_last[b.quay_line]
+            problems.append(Problem(
+                file, f"{name}[{i}].quay_line",
+                f"berth '{b.id}' is on quay line '{b.quay_line}', but the line's berths are "
+                f"not listed together ({name}[{j}] '{berths[j].id}' is its previous "
+                f"section; {name}[{j + 1}] '{berths[j + 1].id}' lies between): list a quay "
+                "line's berths consecutively, in order along the quay"))
+        if b.quay_line:
+            line_last[b.quay_line] = i
         if b.quay_line:
             owner = line_terminal.setdefault(b.quay_line, b.terminal)
             if owner != b.terminal:
@@ -380,9 +393,36 @@ def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> tuple[Port, l
     o = spec.overrides
     berths, problems = apply_keyed(port.berths, Berth, o.remove, o.change, o.add, file,
                                    ("overrides",), "berth", known_terminal)
+    problems += _check_override_quay_lines(port, o, file)
     if problems:
         return port, problems
     return port.model_copy(update={"berths": berths}), []
+
+
+def _check_override_quay_lines(port: Port, o: Any, file: str) -> list[Problem]:
+    """A berth added or changed by a scenario names a quay line of the port file, or one
+    the scenario declares in ``overrides.new_quay_lines``; a misspelt line would
+    otherwise make a quay of its own (no error, different berth fits)."""
+    lines = {b.quay_line for b in port.berths if b.quay_line}
+    known = lines | set(o.new_quay_lines)
+    problems = []
+    for i, new in enumerate(o.new_quay_lines):
+        if new in lines:
+            problems.append(Problem(file, f"overrides.new_quay_lines[{i}]",
+                                    f"quay line '{new}' already exists in the port file"))
+    named = [(f"overrides.add[{i}].quay_line", b.get("quay_line"))
+             for i, b in enumerate(o.add) if isinstance(b, dict)]
+    named += [(f"overrides.change.{bid}.quay_line", f.get("quay_line"))
+              for bid, f in o.change.items() if isinstance(f, dict)]
+    for at, line in named:
+        if isinstance(line, str) and line not in known:
+            near = difflib.get_close_matches(line, sorted(lines), n=1)
+            hint = (f"did you mean '{near[0]}'?" if near
+                    else "no quay line of the port file is close")
+            problems.append(Problem(file, at, (
+                f"unknown quay line '{line}'; {hint} (a new quay line must be listed in "
+                "overrides.new_quay_lines)")))
+    return problems
 
 
 def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
