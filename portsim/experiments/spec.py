@@ -38,6 +38,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import re
 import types
 import typing
@@ -52,6 +53,11 @@ from portsim.config.load import apply_changes, read_yaml, validate
 from portsim.config.scenario import RunSettings, ScenarioSpec
 from portsim.errors import InputError, Problem
 
+#: Most points a sweep may have: planning takes ~2 ms and resolving ~20 ms per point on
+#: the Qinzhou port (before any simulation), so 20,000 points are ~8 minutes of set-up;
+#: a larger study is several specs (or a coarser grid).
+MAX_POINTS = 20_000
+
 #: Columns every run record has; a parameter may not take one of these names.
 KEY_COLUMNS = ("run_id", "scenario", "scenario_hash", "params", "replication", "seed")
 
@@ -63,7 +69,10 @@ class SweepSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    name: str | None = Field(None, description="default: the spec file's stem")
+    name: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="default: the spec file's stem; a plain folder name (letters, digits, "
+        "'.', '_', '-'; no '/', no leading dot) so that results stay in out/sweeps/")
     description: str | None = None
     scenario: str | Annotated[list[str], Field(min_length=1)] = Field(
         description="scenario file(s), relative to the spec file")
@@ -173,6 +182,16 @@ def load_spec(path: str | Path) -> SweepSpec:
 def check_spec(spec: SweepSpec, path: str, base: Path) -> None:
     """Parameter paths exist in the scenario schema; scenario files exist."""
     problems: list[Problem] = []
+    n_points = (len(spec.scenario_files) * max(len(spec.points), 1)
+                * math.prod(len(v) for v in spec.grid.values()))
+    if n_points > MAX_POINTS:
+        sizes = " x ".join(f"{len(v)} {k}" for k, v in spec.grid.items())
+        problems.append(Problem(str(path), "grid", (
+            f"the sweep has {n_points:,} points ({len(spec.scenario_files)} scenario file(s) x "
+            f"{max(len(spec.points), 1)} point(s) x grid {sizes}), more than the "
+            f"{MAX_POINTS:,} a sweep may have; use a coarser grid or split it into "
+            "several specs")))
+        raise InputError(problems)
     for section in ("fixed", "grid"):
         for key in getattr(spec, section):
             problems += _path_problems(str(path), f"{section}.{key}", key)
