@@ -77,6 +77,8 @@ def executor(workers: int | None, jobs: int):
 
 def fmt_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
     """Select, rename and format columns: {column: (header, format)}."""
+    if frame.empty:
+        return "(none)"
     picked = [(col, header, fmt) for col, (header, fmt) in columns.items() if col in frame]
     cells = [
         [format(v, fmt) if isinstance(v, int | float) and pd.notna(v) else

@@ -122,10 +122,13 @@ def _wide(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     cols = [c for c in frame.columns
             if c not in [*keys, "replication"] and pd.api.types.is_numeric_dtype(frame[c])]
     long = ci_table(frame, keys, cols)
+    if long.empty:  # no group had a call in the window (nothing arrived): no rows
+        return pd.DataFrame(columns=[*keys, *cols, *(f"{c}_ci95" for c in cols)])
     mean = long.pivot_table(index=keys, columns="kpi", values="mean", observed=True, sort=False)
     half = long.pivot_table(index=keys, columns="kpi", values="ci95", observed=True, sort=False,
                             dropna=False)
-    out = mean[cols].join(half[cols].add_suffix("_ci95"))
+    # a KPI that is NaN in every group (no call served: no mean wait) stays, as NaN
+    out = mean.reindex(columns=cols).join(half.reindex(columns=cols).add_suffix("_ci95"))
     return out.reset_index()
 
 

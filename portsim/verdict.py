@@ -87,7 +87,7 @@ def judge(reps: Replications) -> Verdict:
     flows, terms = flow_table(reps), terminal_table(reps)
     kpi = reps.port_kpis()
     short = flows[flows["short"]]
-    over = terms[terms["judgement"].str.contains("above")]
+    over = terms[terms["judgement"].astype(str).str.contains("above")]
     top = terms.iloc[0] if len(terms) else None
     bottleneck = str(top["terminal"]) if top is not None else None
     box = flows[flows["unit"] == "TEU"]
@@ -116,6 +116,20 @@ def judge(reps: Replications) -> Verdict:
         if rail_text:
             where += "; " + rail_text
     name = reps.scenario.name
+    if not int(flows["calls"].sum()):  # nothing arrived in the window: say so, judge nothing
+        sc = reps.scenario
+        expected = sum(f.calls_per_year * sc.volume_scale(f) for f in sc.demand) \
+            * sc.run.horizon_days / 365.0
+        answer = (f"{name}: NO CALLS — no ship arrived in the {sc.run.horizon_days:g} days "
+                  f"measured (the demand expects {expected:.2g} calls in that time); "
+                  "nothing was handled, so nothing is judged.")
+        return Verdict("no calls", answer, flows, terms, None, land)
+    if not (flows["delivered_per_year"] > 0).any():  # ships came, none finished its work
+        answer = (f"{name}: NOTHING HANDLED — {flows['calls'].sum():g} call(s) arrived "
+                  f"in the {reps.scenario.run.horizon_days:g} days measured and none finished "
+                  "its cargo work in that time; lengthen run.horizon_days (or check the "
+                  "berths' handling rates) before judging.")
+        return Verdict("nothing handled", answer, flows, terms, None, land)
     if len(short):
         status = "falls short"
         names = ", ".join(f"{r.flow} ({r.delivered_share:.0%} of demand)"

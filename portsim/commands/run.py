@@ -71,7 +71,8 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
                    tmp / "anchorage_queue.png")
         plots.save(plots.demand_vs_delivered(verdict.flows, f"{scenario.name}: throughput"),
                    tmp / "throughput.png")
-        top_area = str(verdict.terminals.iloc[0]["area"])
+        top_area = (str(verdict.terminals.iloc[0]["area"]) if len(verdict.terminals)
+                    else scenario.port.terminals[0].area)  # no call: the port's first area
         plots.save(plots.berth_gantt(first, top_area), tmp / "berth_gantt.png")
         write_landside(reps, verdict, tmp)
         if args.report:
