@@ -312,6 +312,11 @@ def load_port(path: str | Path) -> Port:
     """
     import hashlib
 
+    from portsim.config.files import unreadable_reason
+
+    why = unreadable_reason(path)
+    if why is not None:  # before the bytes are read: a named pipe would block
+        raise InputError.single(path, "", why)
     try:
         key = (str(Path(path).resolve()), hashlib.sha256(Path(path).read_bytes()).hexdigest())
     except OSError:

@@ -40,6 +40,7 @@ import itertools
 import json
 import math
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass
@@ -280,6 +281,8 @@ def file_digest(path: str | Path) -> str:
     p = Path(path)
     try:
         st = p.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe would block; the scenario's check names it
+            return "not-a-file"
         return _file_digest(str(p.resolve()), st.st_mtime_ns, st.st_size)
     except OSError:
         return "missing"
