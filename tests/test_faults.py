@@ -14,6 +14,7 @@ that fail in any way, and output folders that must stay whole.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -105,10 +106,10 @@ def _kill_sweep_mid_way(tmp_path: Path, sig: int) -> tuple[Path, Path, int, set[
         os.kill(proc.pid, sig)  # the parent only: its workers must follow it
         code = proc.wait(timeout=60)
         _wait_until(lambda: not any(_alive(w) for w in workers), 15, "the workers to end")
-    finally:
-        if proc.poll() is None:
+    finally:  # whatever happened, leave no process of this test behind
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        proc.wait()
     return f, out, code, workers
 
 
