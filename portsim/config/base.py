@@ -73,12 +73,34 @@ class Record(BaseModel):
     @classmethod
     def _strict_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dict | list | tuple | bool | str | float):
-            field = cls.model_fields.get(info.field_name or "")
-            if field is not None:
-                why = number_problem(field.annotation, value)
+            tp = _numeric_annotation(cls, info.field_name or "")
+            if tp is not None:
+                why = number_problem(tp, value)
                 if why:
                     raise ValueError(why)
         return value
+
+
+_NUMERIC_FIELDS: dict[tuple[type, str], Any] = {}
+
+
+def _numeric_annotation(cls: type[BaseModel], name: str) -> Any:
+    """The field's annotation when it holds numbers anywhere (else None), cached: the
+    check runs for every field of every record read, sweeps validate thousands."""
+    key = (cls, name)
+    if key not in _NUMERIC_FIELDS:
+        field = cls.model_fields.get(name)
+        tp = field.annotation if field is not None else None
+        _NUMERIC_FIELDS[key] = tp if tp is not None and _holds_numbers(tp) else None
+    return _NUMERIC_FIELDS[key]
+
+
+def _holds_numbers(tp: Any) -> bool:
+    if tp in (int, float):
+        return True
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return False
+    return any(_holds_numbers(a) for a in typing.get_args(tp) if a is not Ellipsis)
 
 
 class SourcedRecord(Record):

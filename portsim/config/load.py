@@ -580,7 +580,7 @@ def apply_changes(data: dict[str, Any], changes: Mapping[str, Any], file: str) -
     import copy
     import re
 
-    out = copy.deepcopy(data)
+    out = dict(data)  # copied along each changed path only: the rest is shared, not mutated
     for dotted, value in changes.items():
         parts: list[str | int] = []
         for token in dotted.split("."):
@@ -592,15 +592,23 @@ def apply_changes(data: dict[str, Any], changes: Mapping[str, Any], file: str) -
         node: Any = out
         for k, part in enumerate(parts[:-1]):
             try:
-                node = node[part]
+                child = node[part]
             except (KeyError, IndexError, TypeError):
                 if isinstance(part, str) and isinstance(node, dict):
-                    node = node.setdefault(part, {})
+                    child = {}
                 else:
                     raise InputError.single(file, format_loc(tuple(parts[: k + 1])),
                                             "no such element to change") from None
+            child = dict(child) if isinstance(child, dict) else (
+                list(child) if isinstance(child, list) else child)
+            try:
+                node[part] = child
+            except (IndexError, TypeError):
+                raise InputError.single(file, format_loc(tuple(parts[: k + 1])),
+                                        "no such element to change") from None
+            node = child
         try:
-            node[parts[-1]] = value
+            node[parts[-1]] = copy.deepcopy(value)
         except (IndexError, TypeError):
             raise InputError.single(file, dotted, "no such element to change") from None
     return out

@@ -294,8 +294,16 @@ def scenario_hash(base_data: dict[str, Any], point_data: dict[str, Any],
     port = point_data.get("port")
     port_digest = (file_digest(scenario_file.parent / port) if isinstance(port, str)
                    else "none")
-    blob = canonical_json({"scenario": base_data, "port": port_digest})
+    memo = _BASE_JSON.get(id(base_data))
+    if memo is None or memo[0] is not base_data:  # one canonical text per parsed file
+        memo = _BASE_JSON[id(base_data)] = (base_data, canonical_json(base_data))
+        while len(_BASE_JSON) > 16:
+            _BASE_JSON.pop(next(iter(_BASE_JSON)))
+    blob = '{"port":' + json.dumps(port_digest) + ',"scenario":' + memo[1] + "}"
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+_BASE_JSON: dict[int, tuple[dict[str, Any], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -330,15 +338,39 @@ def point_data(point: Point, base_data: dict[str, Any], replications: int | None
                      seed, n, error, expected_calls(data))
 
 
+_COST_KEYS = ("demand", "demand_scale", "demand_scale_by_cargo", "run")
+
+
 def expected_calls(data: dict[str, Any] | None) -> float:
     """Calls one run of the scenario simulates, from its demand alone (0 if invalid).
 
     A run's cost grows with its calls, so this orders a sweep's runs costliest first.
+    Memoised on the parts of the scenario it reads (a grid over other parameters costs
+    one validation, not one per point).
     """
     if data is None:
         return 0.0
+    demand = data.get("demand")
+    small = canonical_json({k: data.get(k) for k in _COST_KEYS if k != "demand"})
+    key = (id(demand), small)  # points share their base's demand list unless they change it
+    hit = _COST_MEMO.get(key)
+    if hit is not None and hit[0] is demand:
+        return hit[1]
+    cost = _expected_calls(canonical_json({k: data.get(k) for k in _COST_KEYS}))
+    _COST_MEMO[key] = (demand, cost)
+    while len(_COST_MEMO) > 4096:
+        _COST_MEMO.pop(next(iter(_COST_MEMO)))
+    return cost
+
+
+_COST_MEMO: dict[tuple[int, str], tuple[Any, float]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _expected_calls(parts_json: str) -> float:
+    parts = {k: v for k, v in json.loads(parts_json).items() if v is not None}
     try:
-        spec = ScenarioSpec.model_validate(data)
+        spec = ScenarioSpec.model_validate({"name": "cost", "port": "-", **parts})
     except ValueError:
         return 0.0
     years = (spec.run.warmup_days + spec.run.horizon_days) / 365.0
