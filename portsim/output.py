@@ -199,6 +199,30 @@ class OutputFolder:
             self.discard()
 
 
+def check_output_file(path: str | Path, option: str) -> Path:
+    """A single output file (``--csv FILE``): not a folder, in an existing folder, no NUL."""
+    text = str(path)
+    if "\x00" in text:
+        raise InputError.single(option, text.replace("\x00", "\\0"),
+                                "the path contains a NUL byte")
+    out = Path(text)
+    if out.is_dir():
+        raise InputError.single(option, text, "is a folder; give a file name")
+    if not out.parent.is_dir():
+        raise InputError.single(option, text, f"folder '{out.parent}' does not exist")
+    return out
+
+
+def write_file_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` beside ``path``, then rename it into place (no half-written file)."""
+    tmp = path.with_name(f".{path.name}{_TMP_TAG}{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _now() -> str:
     from datetime import UTC, datetime
 

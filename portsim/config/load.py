@@ -533,6 +533,11 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
     if not port_path.exists():
         raise InputError.single(file, "port", f"port file '{spec.port}' not found "
                                 f"(looked in {port_path})")
+    from portsim.config.files import unreadable_reason
+
+    why = unreadable_reason(port_path)
+    if why is not None:  # named with the scenario's key, not only the path
+        raise InputError.single(file, "port", f"port file '{spec.port}' {why}")
     port = load_port(port_path)
     port, problems = _apply_overrides(port, spec, file)
     try:  # the channel's problems are reported with the berths', not after them are fixed
