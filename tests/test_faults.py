@@ -281,3 +281,12 @@ def test_sigterm_mid_run_exits_130_and_removes_its_temporary_folder(tmp_path):
     assert code == 130
     assert _tree(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".D.")]
+
+
+@pytest.mark.slow
+def test_a_refused_scheduler_address_writes_nothing(tmp_path, capsys):
+    f = _spec(tmp_path, days=20, scales=[1.0], replications=1)
+    out = tmp_path / "out"
+    code = main(["sweep", str(f), "-o", str(out), "--scheduler", "tcp://127.0.0.1:9", "-q"])
+    assert code == 2 and "cannot connect to Dask scheduler" in capsys.readouterr().err
+    assert not out.exists()
