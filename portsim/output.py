@@ -115,8 +115,10 @@ class OutputFolder:
             raise self._refuse("the path contains a NUL byte")
         if out.name in ("", ".", ".."):
             out = self.path = out.resolve()
-        if out.is_symlink() and not out.is_dir():
-            raise self._refuse("is a symbolic link to something that is not a folder")
+        if out.is_symlink():
+            if not out.is_dir():
+                raise self._refuse("is a symbolic link to something that is not a folder")
+            out = self.path = out.resolve()  # swap the folder it points to, not the link
         if out.exists() and not out.is_dir():
             raise self._refuse("exists and is not a folder; choose a folder path for the output")
         if out.is_dir():

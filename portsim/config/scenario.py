@@ -33,9 +33,11 @@ MAX_CALL_VOLUME = 1_000_000.0
 MAX_ANNUAL_VOLUME = 1e10
 #: Demand factors: a factor over 100 on a planning scenario is not this port.
 MAX_DEMAND_SCALE = 100.0
-#: Simulated days (horizon, warm-up): a century; a port-year simulation of that
-#: length already takes hours.
-MAX_DAYS = 36_500.0
+#: Simulated days (horizon, warm-up): the steady-state queueing checks
+#: (:mod:`portsim.validation.queues`) run one small queue for up to ~10^6 days; 10^7
+#: days of even a two-berth port are ~10^8 calls, more than memory holds, so a horizon
+#: beyond that (10^12 days) is a slip.
+MAX_DAYS = 10_000_000.0
 SHARE_TOLERANCE = 1e-6
 
 
