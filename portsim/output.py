@@ -10,7 +10,8 @@ in whole for the old folder. So:
   one ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames, and a kill between them
   leaves the new folder complete under its temporary name and no output folder;
 * a folder that is not a portsim output (no ``manifest.json``) and is not empty is never
-  replaced or deleted: the user is told to choose another ``-o``;
+  replaced or deleted, nor is a portsim output to which the user added a file or folder
+  (one its manifest does not list): the user is told to move it or choose another ``-o``;
 * ``-o`` is checked before any simulation (:meth:`OutputFolder.prepare`): a file, a
   folder under a file, a read-only parent or a foreign folder is an input error at once,
   not after an hour of simulation;
@@ -52,6 +53,15 @@ def is_portsim_output(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and data.get("written_by") == "portsim"
+
+
+def written_by_portsim(folder: Path) -> list[str]:
+    """The files the manifest of a portsim output folder lists."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return []
+    return list(files) if isinstance(files, dict) else []
 
 
 def _pid_alive(pid: int) -> bool:
@@ -131,6 +141,13 @@ class OutputFolder:
                     "is a folder that is not a portsim output (no manifest.json) and not "
                     "empty; portsim replaces its output folder whole, so choose a new or "
                     "empty folder (nothing was changed)")
+            foreign = sorted(set(entries) - set(written_by_portsim(out)) - {MANIFEST})
+            if entries and foreign:
+                raise self._refuse(
+                    f"holds {', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}, "
+                    "which portsim did not write (not in its manifest.json); portsim replaces "
+                    "its output folder whole, so move them out or choose another -o "
+                    "(nothing was changed)")
         parent = out.parent
         for up in [parent, *parent.parents]:
             if up.exists():

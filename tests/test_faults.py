@@ -226,6 +226,18 @@ def test_the_same_run_twice_writes_the_same_bytes_except_the_manifest_time(tmp_p
         {k: v for k, v in m2.items() if k != "created"}
 
 
+def test_a_file_the_user_added_to_an_output_folder_is_never_deleted(tmp_path, capsys):
+    a = _scenario(tmp_path, days=20, name="a")
+    out = tmp_path / "D"
+    assert main(["run", str(a), "-o", str(out), "-q", "-w", "1"]) == 0
+    (out / "my-notes").mkdir()
+    (out / "my-notes" / "n.txt").write_text("mine")
+    before = _tree(out)
+    assert main(["run", str(a), "-o", str(out), "-q", "-w", "1"]) == 2
+    assert "my-notes, which portsim did not write" in capsys.readouterr().err
+    assert _tree(out) == before
+
+
 def test_a_failing_writer_leaves_the_old_folder_and_no_temporary(tmp_path):
     out = tmp_path / "D"
     write_atomically(out, lambda d: (d / "a.txt").write_text("old"), {"scenario": "old"})
