@@ -238,6 +238,20 @@ def test_a_file_the_user_added_to_an_output_folder_is_never_deleted(tmp_path, ca
     assert _tree(out) == before
 
 
+def test_a_full_disk_while_writing_is_reported_and_leaves_nothing(tmp_path, capsys,
+                                                                  monkeypatch):
+    a = _scenario(tmp_path, days=20, name="a")
+
+    def no_space(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", no_space)
+    assert main(["run", str(a), "-o", str(tmp_path / "D"), "-q", "-w", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "-o/--output" in err and "No space left on device" in err and "Traceback" not in err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".D", "D"))]
+
+
 def test_a_failing_writer_leaves_the_old_folder_and_no_temporary(tmp_path):
     out = tmp_path / "D"
     write_atomically(out, lambda d: (d / "a.txt").write_text("old"), {"scenario": "old"})
