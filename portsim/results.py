@@ -269,7 +269,8 @@ def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: S
         if len(w) == 0:
             continue
         served = w[~np.isnan(berthed[w])]
-        mean_berth = float(np.nanmean(berth_h[served])) if len(served) else np.nan
+        mean_berth = (float(np.nanmean(berth_h[served]))
+                      if len(served) and not np.isnan(berth_h[served]).all() else np.nan)
         mean_wait = float(wait[w].mean())
         d = idx[done[idx]]
         q_mean, q_max, _, _ = _queue_stats(arrival[idx], called[idx], start_h, end_h)
@@ -293,7 +294,17 @@ def _group_kpis(calls: pd.DataFrame, berths: pd.DataFrame, key: str, scenario: S
             "queue_max": q_max,
             "waiting_at_end": int(waiting[w].sum()),
         })
-    return pd.DataFrame(rows)
+    # a run in which no call of any group arrives in the window has no rows, but the
+    # columns all the same (a run where nothing arrives is a result, not an error)
+    out = pd.DataFrame(rows, columns=[key, *GROUP_KPI_COLUMNS])
+    return out if rows else out.astype({c: float for c in GROUP_KPI_COLUMNS if c != "cargo"})
+
+
+#: The columns of the per-terminal and per-area KPI tables after the group's key.
+GROUP_KPI_COLUMNS = ("cargo", "berths", "quay_m", "calls", "teu_per_year", "tonnes_per_year",
+                     "occupancy", "berth_utilisation", "mean_wait_h", "p95_wait_h",
+                     "mean_berth_h",
+                     "waiting_factor", "queue_mean", "queue_max", "waiting_at_end")
 
 
 def summarise(scenario: Scenario, replication: int, plan: CallPlan, log: CallLog,

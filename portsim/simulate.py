@@ -67,12 +67,14 @@ class Replications:
         )
 
     def table(self, name: str) -> pd.DataFrame:
-        """A component's table (``RunResult.tables[name]``) over all replications."""
-        return pd.concat(
-            [r.tables[name].assign(replication=r.replication) for r in self.runs
-             if name in r.tables],
-            ignore_index=True,
-        )
+        """A component's table (``RunResult.tables[name]``) over all replications.
+
+        Empty (no rows, no columns) when no replication has the table: a scenario
+        without that component (no sea-rail, no yards) is a valid scenario.
+        """
+        frames = [r.tables[name].assign(replication=r.replication) for r in self.runs
+                  if name in r.tables]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     @property
     def calls(self) -> pd.DataFrame:
@@ -120,10 +122,13 @@ def _wide(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     cols = [c for c in frame.columns
             if c not in [*keys, "replication"] and pd.api.types.is_numeric_dtype(frame[c])]
     long = ci_table(frame, keys, cols)
+    if long.empty:  # no group had a call in the window (nothing arrived): no rows
+        return pd.DataFrame(columns=[*keys, *cols, *(f"{c}_ci95" for c in cols)])
     mean = long.pivot_table(index=keys, columns="kpi", values="mean", observed=True, sort=False)
     half = long.pivot_table(index=keys, columns="kpi", values="ci95", observed=True, sort=False,
                             dropna=False)
-    out = mean[cols].join(half[cols].add_suffix("_ci95"))
+    # a KPI that is NaN in every group (no call served: no mean wait) stays, as NaN
+    out = mean.reindex(columns=cols).join(half.reindex(columns=cols).add_suffix("_ci95"))
     return out.reset_index()
 
 

@@ -212,6 +212,20 @@ def judge(reps: Replications) -> Verdict:
         if rail_text:
             where += "; " + rail_text
     name = reps.scenario.name
+    if not int(flows["calls"].sum()):  # nothing arrived in the window: say so, judge nothing
+        sc = reps.scenario
+        expected = sum(f.calls_per_year * sc.volume_scale(f) for f in sc.demand) \
+            * sc.run.horizon_days / 365.0
+        answer = (f"{name}: NO CALLS — no ship arrived in the {sc.run.horizon_days:g} days "
+                  f"measured (the demand expects {expected:.2g} calls in that time); "
+                  "nothing was handled, so nothing is judged.")
+        return Verdict("no calls", answer, flows, terms, None, land)
+    if not (flows["delivered_per_year"] > 0).any():  # ships came, none finished its work
+        answer = (f"{name}: NOTHING HANDLED — {flows['calls'].sum():g} call(s) arrived "
+                  f"in the {reps.scenario.run.horizon_days:g} days measured and none finished "
+                  "its cargo work in that time; lengthen run.horizon_days (or check the "
+                  "berths' handling rates) before judging.")
+        return Verdict("nothing handled", answer, flows, terms, None, land)
     if port_grows:
         status = "saturated"
         answer = (f"{name}: SATURATED — {headline}; {_saturation_clause(sat, saturated)}; "

@@ -315,7 +315,8 @@ def _busy_port(tmp_path):
                     "classes": [{"ship_class": "S", "share": 4,
                                  "per_call": {"dist": "gamma", "mean": 1500, "cv": 0.4}},
                                 {"ship_class": "BIG", "share": 1,
-                                 "per_call": {"dist": "gamma", "mean": 4000, "cv": 0.3}}]}],
+                                 "per_call": {"dist": "gamma", "mean": 4000, "cv": 0.3}}],
+                    "normalise": True}],  # shares written as 4:1 weights
         "rules": {"channel_ukc_m": 0.5, "handling_cv": 0.5},
         "run": {"horizon_days": 120, "warmup_days": 10, "seed": 3},
     })

@@ -38,7 +38,8 @@ def _files(tmp_path):
                     "classes": [{"ship_class": "S", "share": 3,
                                  "per_call": {"dist": "gamma", "mean": 1500, "cv": 0.4}},
                                 {"ship_class": "BIG", "share": 1,
-                                 "per_call": {"dist": "gamma", "mean": 4000, "cv": 0.3}}]}],
+                                 "per_call": {"dist": "gamma", "mean": 4000, "cv": 0.3}}],
+                    "normalise": True}],  # shares written as 3:1 weights
         "rules": {"channel_ukc_m": 0.5},
         "run": {"horizon_days": 90, "warmup_days": 10, "replications": 3, "seed": 7},
     }

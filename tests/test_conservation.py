@@ -35,6 +35,7 @@ def mixed(tmp_path, request):
                           "per_call": {"dist": "gamma", "mean": 900, "cv": 0.4}},
                          {"ship_class": "L", "share": 1,
                           "per_call": {"dist": "lognormal", "mean": 3000, "cv": 0.3}}],
+             "normalise": True,  # shares written as 3:1 weights
              "arrivals": {"liner_share": 0.7, "schedule_deviation_h": 6}},
             {"id": "ore", "cargo": "dry_bulk", "annual_volume": 2.5e6 * scale,
              "classes": [{"ship_class": "BULK", "share": 1,

@@ -41,7 +41,8 @@ def test_annual_volume_and_terminal_shares(tmp_path):
                          "per_call": {"dist": "gamma", "mean": 1000, "cv": 0.4}},
                         {"ship_class": "L", "share": 1,
                          "per_call": {"dist": "triangular", "low": 2000, "mode": 3000,
-                                      "high": 4000}}]}],
+                                      "high": 4000}}],
+                    "normalise": True}],  # shares written as 3:1 weights
         "run": {"horizon_days": 3650, "warmup_days": 0},
     })
     plan = plan_calls(sc, 0)

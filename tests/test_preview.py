@@ -56,6 +56,7 @@ def _two_terminals(tmp_path, **rules):
                          {"ship_class": "L", "share": 1,
                           "per_call": {"dist": "triangular", "low": 2000, "mode": 3000,
                                        "high": 4000}}],
+             "normalise": True,  # shares written as 3:1 weights
              "arrivals": {"liner_share": 0.5, "schedule_deviation_h": 6}},
             {"id": "ore", "cargo": "dry_bulk", "annual_volume": 3_000_000,
              "classes": [{"ship_class": "B", "share": 1,
@@ -279,7 +280,8 @@ def test_ship_classes_confined_to_one_berth_queue_there(tmp_path):
                                    "classes": [{"ship_class": "S20", "share": 1,
                                                 "per_call": {"dist": "fixed", "mean": 15_000}},
                                                {"ship_class": "B50", "share": 1,
-                                                "per_call": {"dist": "fixed", "mean": 40_000}}]}],
+                                                "per_call": {"dist": "fixed", "mean": 40_000}}],
+                                   "normalise": True}],  # 1:1 weights
         "rules": {"berthing_h": 0, "unberthing_h": 0}})
     pv = preview(sc)
     c = pv.calls.set_index("ship_class")

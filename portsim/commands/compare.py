@@ -33,11 +33,9 @@ def add_parser(sub) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from portsim import plots
-    from portsim.compare import compare
     from portsim.config import load_scenario
     from portsim.errors import InputError, Problem
-    from portsim.output import write_atomically
+    from portsim.output import OutputFolder
 
     problems: list[Problem] = []
     scenarios = []
@@ -48,7 +46,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    out = Path(args.output or Path("out") / f"compare-{Path(args.scenarios[0]).stem}")
+    folder = OutputFolder(out)
+    folder.prepare()  # -o is checked before simulating
+    try:
+        return _compare_and_write(args, scenarios, folder)
+    finally:
+        folder.discard()
+
+
+def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
+    from portsim import plots
+    from portsim.compare import compare
+
     base = scenarios[0]
+    out = folder.path
     n = args.replications or base.run.replications
     jobs = n * len(scenarios)
     with executor(args.workers, jobs) as pool, progress(jobs, "compare", args.quiet) as bar:
@@ -56,7 +68,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          executor=pool, progress=bar.update)
     text = render_compare(result, scenarios)
     print(text)
-    out = Path(args.output or Path("out") / f"compare-{Path(args.scenarios[0]).stem}")
 
     def write(tmp: Path) -> None:
         (tmp / "compare.txt").write_text(text + "\n", encoding="utf-8")
@@ -75,7 +86,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
             report.write(tmp / "report.html",
                          report.compare_report(result, text_output=text, formats=FORMATS))
 
-    written = write_atomically(out, write)
+    written = folder.write(write, {"command": "compare",
+                                   "scenarios": [s.name for s in scenarios],
+                                   "scenario_files": [str(Path(p).resolve())
+                                                      for p in args.scenarios],
+                                   "seed": args.seed if args.seed is not None
+                                   else base.run.seed, "replications": n})
     if not args.quiet:
         print(f"\nwrote {len(written)} files to {out}/", file=sys.stderr)
     return 0

@@ -27,9 +27,11 @@ def add_parser(sub) -> None:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from portsim.config import load_scenario
+    from portsim.output import check_output_file, write_file_atomically
     from portsim.preview import OPERATING_DAYS, preview, render_preview
 
     scenario = load_scenario(args.scenario)
+    csv = check_output_file(args.csv, "--csv") if args.csv else None
     days = OPERATING_DAYS if args.operating_days is None else args.operating_days
     if not 0 < days <= 366:
         print("error: --operating-days must be in (0, 366]", file=sys.stderr)
@@ -44,6 +46,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
             "unit": ("unit", ""), "cranes": ("cranes", ".1f"), "handling_h": ("handling h", ".1f"),
             "berth_h": ("berth h", ".1f"), "hold_h": ("service h", ".1f"),
             "arrival_scv": ("ca²", ".2f")}))
-    if args.csv:
-        pv.terminals.to_csv(args.csv, index=False)
+    if csv is not None:
+        write_file_atomically(csv, lambda tmp: pv.terminals.to_csv(tmp, index=False))
     return 0

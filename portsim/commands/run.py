@@ -19,11 +19,8 @@ def add_parser(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from portsim import plots
     from portsim.config import load_scenario
-    from portsim.output import write_atomically
-    from portsim.simulate import replicate
-    from portsim.verdict import judge
+    from portsim.output import OutputFolder
 
     changes = {}
     if args.replications:
@@ -31,13 +28,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         changes["run.seed"] = args.seed
     scenario = load_scenario(args.scenario, changes)
+    out = Path(args.output or Path("out") / Path(args.scenario).stem)
+    folder = OutputFolder(out)
+    folder.prepare()  # -o is checked (and its temporary folder made) before simulating
+    try:
+        return _run_and_write(args, scenario, folder)
+    finally:
+        folder.discard()
+
+
+def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
+    from portsim import plots
+    from portsim.simulate import replicate
+    from portsim.verdict import judge
+
     n = scenario.run.replications
     with executor(args.workers, n) as pool, progress(n, scenario.name, args.quiet) as bar:
         reps = replicate(scenario, executor=pool, progress=bar.update)
     verdict = judge(reps)
     text = render_run(reps, verdict)
     print(text)
-    out = Path(args.output or Path("out") / Path(args.scenario).stem)
+    out = folder.path
 
     def write(tmp: Path) -> None:
         (tmp / "verdict.txt").write_text(text + "\n", encoding="utf-8")
@@ -60,7 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                    tmp / "anchorage_queue.png")
         plots.save(plots.demand_vs_delivered(verdict.flows, f"{scenario.name}: throughput"),
                    tmp / "throughput.png")
-        top_area = str(verdict.terminals.iloc[0]["area"])
+        top_area = (str(verdict.terminals.iloc[0]["area"]) if len(verdict.terminals)
+                    else scenario.port.terminals[0].area)  # no call: the port's first area
         plots.save(plots.berth_gantt(first, top_area), tmp / "berth_gantt.png")
         write_landside(reps, verdict, tmp)
         if args.report:
@@ -68,10 +80,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             report.write(tmp / "report.html", report.run_report(reps, verdict, text_output=text))
 
-    written = write_atomically(out, write)
+    written = folder.write(write, run_manifest(scenario, args.scenario, "run"))
     if not args.quiet:
         print(f"\nwrote {len(written)} files to {out}/", file=sys.stderr)
     return 0
+
+
+def run_manifest(scenario, scenario_file: str, command: str) -> dict:
+    """What ``manifest.json`` says about a run (besides portsim's version and the time)."""
+    return {"command": command, "scenario": scenario.name,
+            "scenario_file": str(Path(scenario_file).resolve()),
+            "port_file": scenario.port_file, "seed": scenario.run.seed,
+            "replications": scenario.run.replications,
+            "horizon_days": scenario.run.horizon_days, "warmup_days": scenario.run.warmup_days}
 
 
 def render_run(reps, verdict) -> str:

@@ -14,18 +14,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from portsim.cli import fmt_table
+from portsim.cli import MAX_WORKERS, count, fmt_table
 
 
 def add_parser(sub) -> None:
     s = sub.add_parser("sweep", help="run a parameter sweep (resumable, parallel)")
     s.add_argument("spec", help="sweep spec YAML file")
     s.add_argument("-o", "--output", help="sweep directory (default out/sweeps/<name>)")
-    s.add_argument("-w", "--workers", type=int,
+    s.add_argument("-w", "--workers", type=count(1, MAX_WORKERS),
                    help="local worker processes (default: all cores)")
     s.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run on this Dask distributed scheduler instead of local processes")
-    s.add_argument("--limit", type=int, help="do at most this many runs now (rerun for more)")
+    s.add_argument("--limit", type=count(1), help="do at most this many runs now (rerun for more)")
     s.add_argument("--retry-failed", action="store_true",
                    help="run again the runs recorded as failed")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")

@@ -57,8 +57,25 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+#: Limits on what one YAML file may expand to: values after aliases are expanded
+#: (an alias bomb grows exponentially: nine nested aliases of nine make 387 M values)
+#: and nesting depth. berths.yaml, the largest shipped input, has ~40 k values, depth 6.
+MAX_YAML_VALUES = 2_000_000
+MAX_YAML_DEPTH = 64
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping, turning every failure into an :class:`InputError`."""
+    """Read a YAML mapping, turning every failure into an :class:`InputError`.
+
+    Refused by name: a path that is a folder, a named pipe, a device or too large
+    (:func:`portsim.config.files.unreadable_reason`), YAML nested deeper than
+    ``MAX_YAML_DEPTH`` or expanding (through aliases) to more than ``MAX_YAML_VALUES``.
+    """
+    from portsim.config.files import unreadable_reason
+
+    why = unreadable_reason(path)
+    if why is not None:
+        raise InputError.single(str(path).replace("\x00", "\\0"), "", why)
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -73,10 +90,36 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError.single(path, where, f"malformed YAML: {problem}") from None
+    except RecursionError:
+        raise InputError.single(path, "", f"YAML nested too deeply (more than "
+                                f"{MAX_YAML_DEPTH} levels)") from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise InputError.single(path, "", f"expected a YAML mapping at the top, got {kind}")
+    check_expansion(data, path)
     return data
+
+
+def check_expansion(data: Any, file: str | Path) -> None:
+    """Refuse YAML that nests deeper than ``MAX_YAML_DEPTH`` or expands (aliases counted
+    every time they are used) to more than ``MAX_YAML_VALUES`` values. Stops counting
+    at the limit, so an alias bomb costs no more than the limit to detect."""
+    count = 0
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        node, depth, at = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise InputError.single(file, at, f"the YAML expands to more than "
+                                    f"{MAX_YAML_VALUES:,} values (aliases counted each time "
+                                    "they are used): an alias bomb or a runaway file")
+        if depth > MAX_YAML_DEPTH:
+            raise InputError.single(file, at, f"YAML nested more than {MAX_YAML_DEPTH} "
+                                    "levels deep")
+        if isinstance(node, dict):
+            stack += [(v, depth + 1, f"{at}.{k}" if at else str(k)) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(v, depth + 1, f"{at}[{i}]") for i, v in enumerate(node)]
 
 
 # ----------------------------------------------------------------- pydantic errors
@@ -230,11 +273,24 @@ def _check_berths(
 ) -> list[Problem]:
     problems = []
     line_terminal: dict[str, str] = {}
+    line_last: dict[str, int] = {}  # quay line -> index of its last berth so far
     for i, b in enumerate(berths):
         if b.terminal not in terminals:
             problems.append(
                 Problem(file, f"{name}[{i}].terminal", unknown("terminal", b.terminal, terminals))
             )
+        if b.quay_line and line_last.get(b.quay_line, i - 1) != i - 1:
+            # the berths of a quay line are its sections in order along the quay; one
+            # listed apart would be joined to the others across whatever lies between
+            j = line_last[b.quay_line]
+            problems.append(Problem(
+                file, f"{name}[{i}].quay_line",
+                f"berth '{b.id}' is on quay line '{b.quay_line}', but the line's berths are "
+                f"not listed together ({name}[{j}] '{berths[j].id}' is its previous "
+                f"section; {name}[{j + 1}] '{berths[j + 1].id}' lies between): list a quay "
+                "line's berths consecutively, in order along the quay"))
+        if b.quay_line:
+            line_last[b.quay_line] = i
         if b.quay_line:
             owner = line_terminal.setdefault(b.quay_line, b.terminal)
             if owner != b.terminal:
@@ -258,6 +314,11 @@ def load_port(path: str | Path) -> Port:
     """
     import hashlib
 
+    from portsim.config.files import unreadable_reason
+
+    why = unreadable_reason(path)
+    if why is not None:  # before the bytes are read: a named pipe would block
+        raise InputError.single(path, "", why)
     try:
         key = (str(Path(path).resolve()), hashlib.sha256(Path(path).read_bytes()).hexdigest())
     except OSError:
@@ -339,9 +400,36 @@ def _apply_overrides(port: Port, spec: ScenarioSpec, file: str) -> tuple[Port, l
     o = spec.overrides
     berths, problems = apply_keyed(port.berths, Berth, o.remove, o.change, o.add, file,
                                    ("overrides",), "berth", known_terminal)
+    problems += _check_override_quay_lines(port, o, file)
     if problems:
         return port, problems
     return port.model_copy(update={"berths": berths}), []
+
+
+def _check_override_quay_lines(port: Port, o: Any, file: str) -> list[Problem]:
+    """A berth added or changed by a scenario names a quay line of the port file, or one
+    the scenario declares in ``overrides.new_quay_lines``; a misspelt line would
+    otherwise make a quay of its own (no error, different berth fits)."""
+    lines = {b.quay_line for b in port.berths if b.quay_line}
+    known = lines | set(o.new_quay_lines)
+    problems = []
+    for i, new in enumerate(o.new_quay_lines):
+        if new in lines:
+            problems.append(Problem(file, f"overrides.new_quay_lines[{i}]",
+                                    f"quay line '{new}' already exists in the port file"))
+    named = [(f"overrides.add[{i}].quay_line", b.get("quay_line"))
+             for i, b in enumerate(o.add) if isinstance(b, dict)]
+    named += [(f"overrides.change.{bid}.quay_line", f.get("quay_line"))
+              for bid, f in o.change.items() if isinstance(f, dict)]
+    for at, line in named:
+        if isinstance(line, str) and line not in known:
+            near = difflib.get_close_matches(line, sorted(lines), n=1)
+            hint = (f"did you mean '{near[0]}'?" if near
+                    else "no quay line of the port file is close")
+            problems.append(Problem(file, at, (
+                f"unknown quay line '{line}'; {hint} (a new quay line must be listed in "
+                "overrides.new_quay_lines)")))
+    return problems
 
 
 def _check_demand(scenario: Scenario, file: str) -> list[Problem]:
@@ -479,6 +567,11 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
     if not port_path.exists():
         raise InputError.single(file, "port", f"port file '{spec.port}' not found "
                                 f"(looked in {port_path})")
+    from portsim.config.files import unreadable_reason
+
+    why = unreadable_reason(port_path)
+    if why is not None:  # named with the scenario's key, not only the path
+        raise InputError.single(file, "port", f"port file '{spec.port}' {why}")
     port = load_port(port_path)
     port, problems = _apply_overrides(port, spec, file)
     try:  # the channel's problems are reported with the berths', not after them are fixed
@@ -531,7 +624,7 @@ def apply_changes(data: dict[str, Any], changes: Mapping[str, Any], file: str) -
     import copy
     import re
 
-    out = copy.deepcopy(data)
+    out = dict(data)  # copied along each changed path only: the rest is shared, not mutated
     for dotted, value in changes.items():
         parts: list[str | int] = []
         for token in dotted.split("."):
@@ -543,15 +636,23 @@ def apply_changes(data: dict[str, Any], changes: Mapping[str, Any], file: str) -
         node: Any = out
         for k, part in enumerate(parts[:-1]):
             try:
-                node = node[part]
+                child = node[part]
             except (KeyError, IndexError, TypeError):
                 if isinstance(part, str) and isinstance(node, dict):
-                    node = node.setdefault(part, {})
+                    child = {}
                 else:
                     raise InputError.single(file, format_loc(tuple(parts[: k + 1])),
                                             "no such element to change") from None
+            child = dict(child) if isinstance(child, dict) else (
+                list(child) if isinstance(child, list) else child)
+            try:
+                node[part] = child
+            except (IndexError, TypeError):
+                raise InputError.single(file, format_loc(tuple(parts[: k + 1])),
+                                        "no such element to change") from None
+            node = child
         try:
-            node[parts[-1]] = value
+            node[parts[-1]] = copy.deepcopy(value)
         except (IndexError, TypeError):
             raise InputError.single(file, dotted, "no such element to change") from None
     return out

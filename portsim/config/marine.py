@@ -27,6 +27,7 @@ Model description only — the simulation is in :mod:`portsim.model.channel`.
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
@@ -262,12 +263,19 @@ def check_marine(port: Any, file: str) -> list[Any]:
         for i, c in enumerate(port.tide.constituents):
             sourced(c, f"tide.constituents[{i}]")
         if port.tide.series is not None:
+            from portsim.config.files import unreadable_reason
             from portsim.model.tide import read_series
 
-            try:
-                read_series(port.tide, file)
-            except InputError as exc:
-                problems += exc.problems
+            series = Path(str(port.tide.series))
+            series = series if series.is_absolute() else Path(file).parent / series
+            why = unreadable_reason(series)
+            if why is not None:  # a pipe would block the read, a folder is a slip
+                problems.append(Problem(file, "tide.series", f"tide file '{series}' {why}"))
+            else:
+                try:
+                    read_series(port.tide, file)
+                except InputError as exc:
+                    problems += exc.problems
     for name in ("pilots", "tugs"):
         if getattr(port, name) is not None:
             sourced(getattr(port, name), name)

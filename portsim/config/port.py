@@ -28,10 +28,12 @@ class ShipClass(SourcedRecord):
 
     id: str
     cargo: CargoType
-    dwt: PositiveFloat
-    loa_m: PositiveFloat
-    beam_m: PositiveFloat
-    draught_m: PositiveFloat = Field(description="design (laden) draught")
+    # bounds: the largest ship built, Seawise Giant: 564,763 DWT, LOA 458 m, beam 69 m,
+    # draught 24.6 m; a value beyond these is a unit slip
+    dwt: PositiveFloat = Field(le=700_000)
+    loa_m: PositiveFloat = Field(le=500)
+    beam_m: PositiveFloat = Field(le=80)
+    draught_m: PositiveFloat = Field(le=30, description="design (laden) draught")
     draught_in_m: PositiveFloat | None = Field(
         None, description="draught arriving (channel inbound); default: draught_m"
     )
@@ -67,8 +69,10 @@ class Berth(SourcedRecord):
     terminal: str
     number: str | None = None
     cargo: list[CargoType] = Field(min_length=1)
-    quay_length_m: PositiveFloat
-    depth_m: PositiveFloat = Field(description="alongside depth below chart datum")
+    quay_length_m: PositiveFloat = Field(
+        le=20_000, description="bound: the longest continuous quays are ~5 km")
+    depth_m: PositiveFloat = Field(le=50, description="alongside depth below chart datum "
+                                   "(bound: the deepest berths are ~25-30 m)")
     max_dwt: PositiveFloat = Field(description="largest ship class (DWT) the berth takes")
     quay_line: str | None = None
     cranes: NonNegativeInt = 0

@@ -8,7 +8,7 @@ mix of ship classes, a per-call volume distribution and an arrival process.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -24,6 +24,33 @@ from portsim.config.landside import Landside
 from portsim.config.marine import ChannelChanges
 from portsim.config.port import CargoType, Port
 
+#: Bounds on magnitudes, each with its basis. A value outside is a slip (a unit, a
+#: missing decimal point), never a scenario of this port.
+#: Volume moved by one call: the largest ships carry < 0.5 Mt (Valemax 400,000 DWT) or
+#: < 25,000 TEU; 1 M (TEU or t) leaves a factor of two above either.
+MAX_CALL_VOLUME = 1_000_000.0
+#: A flow's annual volume: world container throughput is ~0.9 G TEU/yr and world
+#: seaborne trade ~12 Gt/yr (UNCTAD RMT 2023); 1e10 is above both.
+MAX_ANNUAL_VOLUME = 1e10
+#: Demand factors: a factor over 100 on a planning scenario is not this port.
+MAX_DEMAND_SCALE = 100.0
+#: Simulated days (horizon, warm-up): the steady-state queueing checks
+#: (:mod:`portsim.validation.queues`) run one small queue for up to ~10^6 days; 10^7
+#: days of even a two-berth port are ~10^8 calls, more than memory holds, so a horizon
+#: beyond that (10^12 days) is a slip.
+MAX_DAYS = 10_000_000.0
+SHARE_TOLERANCE = 1e-6
+
+
+def check_shares(shares: dict[str, float], what: str, normalise: bool) -> None:
+    """Shares must sum to 1 (within ``SHARE_TOLERANCE``) unless ``normalise: true``."""
+    total = sum(shares.values())
+    if normalise or abs(total - 1.0) <= SHARE_TOLERANCE:
+        return
+    terms = " + ".join(f"{k} {v:g}" for k, v in shares.items())
+    raise ValueError(f"{what} must sum to 1: {terms} = {total:g}; correct them, or write "
+                     "'normalise: true' in the flow to have them rescaled to sum to 1")
+
 
 class VolumeDistribution(Record):
     """Volume moved per call: TEU (loaded + discharged) for containers, tonnes otherwise.
@@ -33,11 +60,11 @@ class VolumeDistribution(Record):
     """
 
     dist: Literal["fixed", "gamma", "lognormal", "triangular", "uniform"] = "gamma"
-    mean: PositiveFloat | None = None
-    cv: NonNegativeFloat | None = None
-    low: NonNegativeFloat | None = None
-    mode: NonNegativeFloat | None = None
-    high: PositiveFloat | None = None
+    mean: PositiveFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    cv: NonNegativeFloat | None = Field(None, le=10.0)
+    low: NonNegativeFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    mode: NonNegativeFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    high: PositiveFloat | None = Field(None, le=MAX_CALL_VOLUME)
 
     @model_validator(mode="after")
     def _parameters_present(self) -> VolumeDistribution:
@@ -103,7 +130,8 @@ class Flow(Record):
 
     id: str
     cargo: CargoType
-    annual_volume: PositiveFloat = Field(description="TEU/yr for containers, t/yr otherwise")
+    annual_volume: PositiveFloat = Field(
+        le=MAX_ANNUAL_VOLUME, description="TEU/yr for containers, t/yr otherwise")
     source: str = "assumption"
     terminals: list[str] | dict[str, PositiveFloat] | None = Field(
         None,
@@ -122,6 +150,16 @@ class Flow(Record):
     @classmethod
     def _services(cls, value: Any, handler: Any) -> Any:
         return pinned_or_generated(value, handler)
+
+    normalise: bool = Field(
+        False, description="rescale class shares that do not sum to 1 (default: such "
+        "shares are an error naming their sum; terminal shares are relative weights)")
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Flow:
+        check_shares({c.ship_class: c.share for c in self.classes}, "class shares",
+                     self.normalise)
+        return self
 
     @property
     def unit(self) -> str:
@@ -144,6 +182,14 @@ class Thresholds(Record):
     waiting_factor: PositiveFloat = 0.1
     source: str = "assumption"
 
+    @model_validator(mode="after")
+    def _band_in_order(self) -> Thresholds:
+        lo, hi = self.occupancy_band
+        if not 0.0 <= lo < hi <= 1.0:
+            raise ValueError(f"occupancy_band needs 0 <= low < high <= 1 (a share of the "
+                             f"year), got [{lo:g}, {hi:g}]")
+        return self
+
 
 class CraneRange(Record):
     """How many quay cranes may work one ship of a class at once (crane-pool rule)."""
@@ -162,7 +208,9 @@ class CraneRange(Record):
 class Rules(Record):
     """Operating rules: how ships are berthed and handled."""
 
-    teu_factor: PositiveFloat = Field(1.75, description="TEU per box (container move)")
+    teu_factor: float = Field(
+        1.75, ge=1.0, le=2.25,
+        description="TEU per box (container move): between 1 (all 20') and 2.25 (all 45')")
     cranes_per_ship: dict[str, PositiveInt] = Field(
         {}, description="quay cranes working one ship, by ship class"
     )
@@ -265,10 +313,10 @@ DEFAULT_THRESHOLDS: dict[str, Thresholds] = {
 class RunSettings(Record):
     """How long and how often to simulate."""
 
-    horizon_days: PositiveFloat = 365.0
-    warmup_days: NonNegativeFloat = 30.0
-    replications: PositiveInt = 5
-    seed: int = Field(2025, ge=0)
+    horizon_days: PositiveFloat = Field(365.0, le=MAX_DAYS)
+    warmup_days: NonNegativeFloat = Field(30.0, le=MAX_DAYS)
+    replications: PositiveInt = Field(5, le=100_000)
+    seed: int = Field(2025, ge=0, le=2**63 - 1)
 
 
 class BerthChanges(Record):
@@ -278,6 +326,9 @@ class BerthChanges(Record):
     remove: list[str] = []
     change: dict[str, dict[str, Any]] = {}
     add: list[dict[str, Any]] = []
+    new_quay_lines: list[str] = Field(
+        [], description="quay lines that added berths create (every other quay line an "
+        "added or changed berth names must exist in the port file)")
     channel: ChannelChanges = ChannelChanges()
 
 
@@ -290,8 +341,9 @@ class ScenarioSpec(Record):
     year: int | None = Field(None, description="keep the berths in service this year")
     overrides: BerthChanges = BerthChanges()
     demand: list[Flow] = Field(min_length=1)
-    demand_scale: PositiveFloat = 1.0
-    demand_scale_by_cargo: dict[CargoType, PositiveFloat] = Field(
+    demand_scale: PositiveFloat = Field(1.0, le=MAX_DEMAND_SCALE)
+    demand_scale_by_cargo: dict[CargoType, Annotated[float, Field(gt=0.0,
+                                                                  le=MAX_DEMAND_SCALE)]] = Field(
         {}, description="extra demand factor per cargo family, on top of demand_scale")
     rules: Rules = Rules()
     run: RunSettings = RunSettings()

@@ -21,11 +21,12 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from typing import Any
 
 from portsim.errors import InputError
+from portsim.processes import process_pool
 
 
 def default_workers() -> int:
@@ -66,11 +67,8 @@ def open_executor(workers: int | None = None,
     if n == 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=n)
-    try:
+    with process_pool(n) as pool:  # workers die with this process, on any signal
         yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class TaskQueue:

@@ -38,7 +38,9 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass
@@ -52,6 +54,11 @@ from portsim.config.load import apply_changes, read_yaml, validate
 from portsim.config.scenario import RunSettings, ScenarioSpec
 from portsim.errors import InputError, Problem
 
+#: Most points a sweep may have: planning takes ~2 ms and resolving ~20 ms per point on
+#: the Qinzhou port (before any simulation), so 20,000 points are ~8 minutes of set-up;
+#: a larger study is several specs (or a coarser grid).
+MAX_POINTS = 20_000
+
 #: Columns every run record has; a parameter may not take one of these names.
 KEY_COLUMNS = ("run_id", "scenario", "scenario_hash", "params", "replication", "seed")
 
@@ -63,7 +70,10 @@ class SweepSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    name: str | None = Field(None, description="default: the spec file's stem")
+    name: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="default: the spec file's stem; a plain folder name (letters, digits, "
+        "'.', '_', '-'; no '/', no leading dot) so that results stay in out/sweeps/")
     description: str | None = None
     scenario: str | Annotated[list[str], Field(min_length=1)] = Field(
         description="scenario file(s), relative to the spec file")
@@ -173,6 +183,16 @@ def load_spec(path: str | Path) -> SweepSpec:
 def check_spec(spec: SweepSpec, path: str, base: Path) -> None:
     """Parameter paths exist in the scenario schema; scenario files exist."""
     problems: list[Problem] = []
+    n_points = (len(spec.scenario_files) * max(len(spec.points), 1)
+                * math.prod(len(v) for v in spec.grid.values()))
+    if n_points > MAX_POINTS:
+        sizes = " x ".join(f"{len(v)} {k}" for k, v in spec.grid.items())
+        problems.append(Problem(str(path), "grid", (
+            f"the sweep has {n_points:,} points ({len(spec.scenario_files)} scenario file(s) x "
+            f"{max(len(spec.points), 1)} point(s) x grid {sizes}), more than the "
+            f"{MAX_POINTS:,} a sweep may have; use a coarser grid or split it into "
+            "several specs")))
+        raise InputError(problems)
     for section in ("fixed", "grid"):
         for key in getattr(spec, section):
             problems += _path_problems(str(path), f"{section}.{key}", key)
@@ -261,6 +281,8 @@ def file_digest(path: str | Path) -> str:
     p = Path(path)
     try:
         st = p.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe would block; the scenario's check names it
+            return "not-a-file"
         return _file_digest(str(p.resolve()), st.st_mtime_ns, st.st_size)
     except OSError:
         return "missing"
@@ -272,8 +294,16 @@ def scenario_hash(base_data: dict[str, Any], point_data: dict[str, Any],
     port = point_data.get("port")
     port_digest = (file_digest(scenario_file.parent / port) if isinstance(port, str)
                    else "none")
-    blob = canonical_json({"scenario": base_data, "port": port_digest})
+    memo = _BASE_JSON.get(id(base_data))
+    if memo is None or memo[0] is not base_data:  # one canonical text per parsed file
+        memo = _BASE_JSON[id(base_data)] = (base_data, canonical_json(base_data))
+        while len(_BASE_JSON) > 16:
+            _BASE_JSON.pop(next(iter(_BASE_JSON)))
+    blob = '{"port":' + json.dumps(port_digest) + ',"scenario":' + memo[1] + "}"
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+_BASE_JSON: dict[int, tuple[dict[str, Any], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -308,15 +338,39 @@ def point_data(point: Point, base_data: dict[str, Any], replications: int | None
                      seed, n, error, expected_calls(data))
 
 
+_COST_KEYS = ("demand", "demand_scale", "demand_scale_by_cargo", "run")
+
+
 def expected_calls(data: dict[str, Any] | None) -> float:
     """Calls one run of the scenario simulates, from its demand alone (0 if invalid).
 
     A run's cost grows with its calls, so this orders a sweep's runs costliest first.
+    Memoised on the parts of the scenario it reads (a grid over other parameters costs
+    one validation, not one per point).
     """
     if data is None:
         return 0.0
+    demand = data.get("demand")
+    small = canonical_json({k: data.get(k) for k in _COST_KEYS if k != "demand"})
+    key = (id(demand), small)  # points share their base's demand list unless they change it
+    hit = _COST_MEMO.get(key)
+    if hit is not None and hit[0] is demand:
+        return hit[1]
+    cost = _expected_calls(canonical_json({k: data.get(k) for k in _COST_KEYS}))
+    _COST_MEMO[key] = (demand, cost)
+    while len(_COST_MEMO) > 4096:
+        _COST_MEMO.pop(next(iter(_COST_MEMO)))
+    return cost
+
+
+_COST_MEMO: dict[tuple[int, str], tuple[Any, float]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _expected_calls(parts_json: str) -> float:
+    parts = {k: v for k, v in json.loads(parts_json).items() if v is not None}
     try:
-        spec = ScenarioSpec.model_validate(data)
+        spec = ScenarioSpec.model_validate({"name": "cost", "port": "-", **parts})
     except ValueError:
         return 0.0
     years = (spec.run.warmup_days + spec.run.horizon_days) / 365.0

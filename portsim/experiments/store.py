@@ -17,14 +17,19 @@ rerun skips everything done. Names starting with a dot are ignored by Parquet re
 
 from __future__ import annotations
 
+import fcntl
 import os
+import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from portsim.errors import InputError
 
 #: Columns that record how and when a run was computed, not what it computed;
 #: they differ between two otherwise identical runs.
@@ -39,6 +44,30 @@ class SweepStore:
 
     def _dir(self, table: str) -> Path:
         return self.root / table
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the sweep folder's lock (``.lock``, released when this process ends,
+        however it ends); refuse, naming the holder, when another sweep holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the block
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise InputError.single("-o/--output", str(self.root), (
+                    f"another portsim sweep ({holder}) is writing to this folder; wait for "
+                    "it to finish or choose another -o")) from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()} on {socket.gethostname()}")
+            fh.flush()
+            yield
+        finally:
+            fh.close()
 
     def status(self) -> dict[str, str]:
         """``run_id -> "ok" | "failed"`` for every run recorded so far."""

@@ -367,65 +367,31 @@ def run_sweep(
     spec, base, name, file = spec_from_source(source, base_dir)
     plan = plan_sweep(spec, base, name, file)
     root = Path(out) if out is not None else Path("out") / "sweeps" / name
+    check_sweep_folder(root)
     store = SweepStore(root)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "sweep.json").write_text(json.dumps({
-        "name": name, "spec": spec.model_dump(mode="json"),
-        "points": plan.points_frame().to_dict(orient="records"),
-        "runs": len(plan.runs)}, indent=2, default=str), encoding="utf-8")
-
-    done = store.status()
-    todo = [r for r in plan.runs
-            if r.run_id not in done or (retry_failed and done[r.run_id] == "failed")]
-    skipped = len(plan.runs) - len(todo)
-    if limit is not None:
-        todo = todo[:max(limit, 0)]
     session = uuid.uuid4().hex[:12]
     lost_rows: list[dict[str, Any]] = []
     computed = 0
+    skipped = 0
 
-    pending_by_point: dict[int, list[PlannedRun]] = {}
-    for r in todo:
-        pending_by_point.setdefault(r.point, []).append(r)
-    # longest-processing-time first: the costliest points' runs go first, so that the
-    # pool's tail holds cheap runs (ties keep the spec's order)
-    order = sorted(pending_by_point, key=lambda i: -plan.points[i].cost)
-
+    # the executor first: a refused scheduler address writes nothing
     ctx = open_executor(workers, scheduler) if executor is None else nullcontext(executor)
-    with ctx as pool, progress_bar(len(todo), name, progress) as bar:
-        queue = TaskQueue(pool)
-        try:
-            for i in order:
-                runs, p = pending_by_point[i], plan.points[i]
-                try:
-                    if p.error is not None:
-                        raise _PointError(p.error)
-                    assert p.data is not None
-                    scenario = scenario_from_dict(p.data, p.point.scenario_file)
-                except (InputError, _PointError) as exc:
-                    msg = (str(exc) if isinstance(exc, _PointError)
-                           else f"InputError: {exc}")
-                    for r in runs:
-                        store.write(r.run_id, run_records(RunOutput("failed", error=msg),
-                                                          plan.key_record(r), session))
-                        bar.update(1)
-                    continue
-                for r in runs:
-                    queue.submit(r, execute, run_fn, scenario, r.replication,
-                                 plan.key_record(r), session)
-            while len(queue):
-                for run, ok, value in queue.next_done():
-                    assert isinstance(run, PlannedRun)
-                    if ok:
-                        store.write(run.run_id, value)
-                        computed += 1
-                    else:
-                        lost_rows.append(plan.key_record(run)
-                                         | {"error": f"{type(value).__name__}: {value}"})
-                    bar.update(1)
-        except BaseException:
-            queue.cancel()
-            raise
+    with ctx as pool:
+        root.mkdir(parents=True, exist_ok=True)
+        with store.lock():  # a second sweep on this folder is refused while this one runs
+            write_text_atomically(root / "sweep.json", json.dumps({
+                "name": name, "spec": spec.model_dump(mode="json"),
+                "points": plan.points_frame().to_dict(orient="records"),
+                "runs": len(plan.runs)}, indent=2, default=str))
+            done = store.status()
+            todo = [r for r in plan.runs
+                    if r.run_id not in done or (retry_failed and done[r.run_id] == "failed")]
+            skipped = len(plan.runs) - len(todo)
+            if limit is not None:
+                todo = todo[:max(limit, 0)]
+            with progress_bar(len(todo), name, progress) as bar:
+                computed, lost_rows = _execute_runs(plan, todo, pool, store, session, run_fn,
+                                                    bar, window=_window(pool, workers))
 
     ids = [r.run_id for r in plan.runs]
     lost = _attach(pd.DataFrame(lost_rows), plan)
@@ -438,6 +404,106 @@ def run_sweep(
         lost=lost, computed=computed, skipped=skipped, session=session,
         wall_s=time.perf_counter() - t0,
     )
+
+
+def _window(pool: Executor | None, workers: int | None) -> int:
+    """Runs handed to the executor at once: enough to keep every worker busy, few enough
+    that results are collected (and written) while later points are still being set up."""
+    if pool is None:
+        return 1
+    n = getattr(pool, "_max_workers", None) or workers or 8
+    return 4 * int(n)
+
+
+def _execute_runs(plan: SweepPlan, todo: list[PlannedRun], pool: Executor | None,
+                  store: SweepStore, session: str,
+                  run_fn: Callable[[Scenario, int], RunOutput], bar: Any,
+                  window: int) -> tuple[int, list[dict[str, Any]]]:
+    """Resolve each point's scenario, hand its runs to ``pool`` (at most ``window`` in
+    flight) and write every result as it comes back, so a sweep killed at any moment
+    loses only the runs in flight. A point whose scenario cannot be built — whatever the
+    exception — records its runs as failed with the message; the rest go on."""
+    pending_by_point: dict[int, list[PlannedRun]] = {}
+    for r in todo:
+        pending_by_point.setdefault(r.point, []).append(r)
+    # longest-processing-time first: the costliest points' runs go first, so that the
+    # pool's tail holds cheap runs (ties keep the spec's order)
+    order = sorted(pending_by_point, key=lambda i: -plan.points[i].cost)
+    queue = TaskQueue(pool)
+    lost_rows: list[dict[str, Any]] = []
+    computed = 0
+
+    def tasks():
+        for i in order:
+            runs, p = pending_by_point[i], plan.points[i]
+            try:
+                if p.error is not None:
+                    raise _PointError(p.error)
+                assert p.data is not None
+                scenario = scenario_from_dict(p.data, p.point.scenario_file)
+            except Exception as exc:  # any failure is this point's record
+                msg = (str(exc) if isinstance(exc, _PointError)
+                       else f"{type(exc).__name__}: {exc}")
+                for r in runs:
+                    store.write(r.run_id, run_records(RunOutput("failed", error=msg),
+                                                      plan.key_record(r), session))
+                    bar.update(1)
+                continue
+            for r in runs:
+                yield r, scenario
+
+    def collect() -> None:
+        nonlocal computed
+        for run, ok, value in queue.next_done():
+            assert isinstance(run, PlannedRun)
+            if ok:
+                store.write(run.run_id, value)
+                computed += 1
+            else:
+                lost_rows.append(plan.key_record(run)
+                                 | {"error": f"{type(value).__name__}: {value}"})
+            bar.update(1)
+
+    try:
+        for r, scenario in tasks():
+            while len(queue) >= window:
+                collect()
+            queue.submit(r, execute, run_fn, scenario, r.replication, plan.key_record(r),
+                         session)
+        while len(queue):
+            collect()
+    except BaseException:
+        queue.cancel()
+        raise
+    return computed, lost_rows
+
+
+def check_sweep_folder(root: Path) -> None:
+    """The sweep folder is a folder (or can be made): checked before any work."""
+    if "\x00" in str(root):
+        raise InputError.single("-o/--output", str(root).replace("\x00", "\\0"),
+                                "the path contains a NUL byte")
+    if root.exists() and not root.is_dir():
+        raise InputError.single("-o/--output", str(root), "exists and is not a folder")
+    for up in root.parents:
+        if up.exists():
+            if not up.is_dir():
+                raise InputError.single("-o/--output", str(root),
+                                        f"'{up}' is a file, so no folder can be made under it")
+            if not os.access(up, os.W_OK | os.X_OK) and not root.exists():
+                raise InputError.single("-o/--output", str(root),
+                                        f"cannot create a folder in '{up}' (not writable)")
+            break
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write a small text file under a temporary name and rename it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class _PointError(Exception):
