@@ -219,11 +219,28 @@ def test_cli_capacity(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "ANSWER: mixed: container capacity" in text and "0.50 M TEU target" in text
     # the written answer is the mean of the per-replication roots that were written
-    table = pd.read_csv(out / "capacity.csv").set_index("cargo")
+    table = pd.read_csv(out / "capacity.csv")
+    assert table["primary"].sum() == 1  # one headline per family; every criterion a row
+    head = table[table["primary"]].set_index("cargo")
     samples = pd.read_csv(out / "samples_container.csv")
-    assert len(samples) == table.loc["container", "replications"] == 2
-    assert table.loc["container", "capacity"] == pytest.approx(samples["capacity"].mean(),
-                                                               rel=1e-9)
+    assert len(samples) == head.loc["container", "replications"] == 2
+    assert head.loc["container", "capacity"] == pytest.approx(samples["capacity"].mean(),
+                                                              rel=1e-9)
+    every = pd.read_csv(out / "samples_criteria.csv")
+    for row in table.itertuples():
+        mine = every[every["criterion"] == row.criterion_id]
+        assert row.capacity == pytest.approx(mine["capacity"].mean(), rel=1e-9)
+    # no base year beside this scenario file: its criteria are left out, the rest stay
+    assert "base_year_wf" not in set(table["criterion_id"])
+    assert {"wf_guideline", "wf_friction", "mean_wait", "p95_wait", "berthed_within"} <= \
+        set(table["criterion_id"])
+    assert "berth_window: left out" in text and (out / "capacity-criteria.png").exists()
+    # the old single-criterion options still give the single-criterion answer
+    assert main(["capacity", str(f), "--min-replications", "2", "--max-replications", "2",
+                 "-w", "1", "-q", "--no-bottleneck", "--max-wait-h", "5", "-o",
+                 str(tmp_path / "one")]) == 0
+    one = pd.read_csv(tmp_path / "one" / "capacity.csv")
+    assert list(one["criterion"]) == ["container mean wait <= 5 h"]
     assert main(["capacity", str(f), "--cargo", "lng", "-q"]) == 2
     assert "no demand flow carries 'lng'" in capsys.readouterr().err
 
