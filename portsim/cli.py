@@ -2,6 +2,7 @@
 
     portsim run SCENARIO [-o DIR]     simulate, print the verdict, write tables and plots
     portsim info PORTFILE [--year Y]  inventory totals per operation area
+    portsim robustness SCENARIO       the answer under named assumption sets
 
 A mistake in the input prints what is wrong and where (file and path inside it) and
 exits with status 2, without a traceback and without writing anything.
@@ -58,7 +59,7 @@ def fmt_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
     return out.to_string(index=False)
 
 
-COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare"]
+COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare", "robustness"]
 """Sub-commands, each a module of :mod:`portsim.commands` with ``add_parser(sub)``."""
 
 
