@@ -414,3 +414,21 @@ def test_capacity_under_each_criterion_matches_m_e2_c_theory(tmp_path):
         half = st.t.ppf(1 - 0.05 / 6, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
         assert abs(x.mean() - theory_teu) <= half, (fam.criterion.id, x.mean(), half,
                                                     theory_teu)
+
+
+@pytest.mark.slow
+def test_baseline_2020_meets_the_2020_service_level(repo):
+    """The shipped base year under its own simulated service level: its capacity
+    brackets its own container demand (3.95 M TEU actually handled) within the CI."""
+    from portsim.experiments.capacity import base_year_level, panel
+
+    sc = load_scenario(repo / "scenarios" / "baseline-2020.yaml")
+    level = base_year_level(sc)
+    crits = panel(sc, "container", level)[:2]
+    assert [c.id for c in crits] == ["base_year_wf", "base_year_wait"]
+    res = capacity(sc, criteria=crits, workers=2, bottleneck=False, rel_ci=0.03,
+                   max_replications=12)
+    assert family_demand(sc, "container") == pytest.approx(3.95e6, rel=0.01)
+    for fam in res.criteria:
+        assert abs(fam.capacity - fam.demand) <= fam.ci95, (fam.criterion.id, fam.capacity,
+                                                            fam.ci95)

@@ -27,16 +27,13 @@ def _port_with_sets(tmp_path, sets: dict[str, dict], cranes: int = 3):
     port = port_dict([berth(f"B{i}", cranes=cranes) for i in range(3)],
                      classes=[container_class("S"), container_class("L", loa=220.0)])
     write_yaml(tmp_path / "port.yaml", port)
-    scenario = {
-        "name": "small", "port": "port.yaml",
-        "demand": [{"id": "box", "cargo": "container", "annual_volume": 450_000,
-                    "classes": [{"ship_class": "S", "share": 0.7,
-                                 "per_call": {"dist": "gamma", "mean": 800, "cv": 0.4}},
-                                {"ship_class": "L", "share": 0.3,
-                                 "per_call": {"dist": "gamma", "mean": 1500, "cv": 0.3}}]}],
-        "rules": {"cranes_per_ship": {"S": 2, "L": 1}},
-        "run": {"horizon_days": 200, "warmup_days": 10, "replications": 4, "seed": 3},
-    }
+    mix = [{"ship_class": cls, "share": share,
+            "per_call": {"dist": "gamma", "mean": teu, "cv": 0.4}}
+           for cls, share, teu in (("S", 0.7, 800), ("L", 0.3, 1500))]
+    flow = {"id": "box", "cargo": "container", "annual_volume": 450_000, "classes": mix}
+    run = {"horizon_days": 200, "warmup_days": 10, "replications": 4, "seed": 3}
+    scenario = {"name": "small", "port": "port.yaml", "demand": [flow],
+                "rules": {"cranes_per_ship": {"S": 2, "L": 1}}, "run": run}
     f = write_yaml(tmp_path / "small.yaml", scenario)
     (tmp_path / "assumptions").mkdir()
     for name, body in sets.items():
