@@ -496,6 +496,11 @@ def capacity_criteria(evaluations: pd.DataFrame, table: pd.DataFrame, title: str
     ax.axhline(1.0, color="#c0392b", lw=1.4, label="each criterion's limit")
     if target is not None:
         ax.axvline(target / 1e6, color="black", lw=1.6, label=f"target {target / 1e6:g} {name}")
+    ends = [v / 1e6 for v in (*(rows["capacity"] - rows["ci95"].fillna(0)),
+                              *(rows["capacity"] + rows["ci95"].fillna(0)),
+                              *([target] if target is not None else [])) if np.isfinite(v)]
+    if ends:  # the crossings, not the far scales a search stepped out to
+        ax.set_xlim(0.75 * min(ends), 1.25 * max(ends))
     ax.set_yscale("log")
     ax.set_xlabel(f"{cargo} demand tried ({name}); one dot per port-year run")
     ax.set_ylabel("criterion value / its limit (log)")

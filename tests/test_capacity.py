@@ -215,7 +215,8 @@ def test_cli_capacity(tmp_path, capsys):
     f = write_yaml(tmp_path / "s.yaml", {"port": "port.yaml", **scenario})
     out = tmp_path / "cap"
     assert main(["capacity", str(f), "--min-replications", "2", "--max-replications", "2",
-                 "-w", "2", "-q", "-o", str(out), "--target", "500000"]) == 0
+                 "-w", "2", "-q", "-o", str(out), "--target", "500000", "--report"]) == 0
+    assert (out / "report.html").exists()
     text = capsys.readouterr().out
     assert "ANSWER: mixed: container capacity" in text and "0.50 M TEU target" in text
     # the written answer is the mean of the per-replication roots that were written

@@ -168,13 +168,13 @@ class Criterion:
             "p95_wait_h": "p95 wait",
         }
         if self.kind in ("mean_wait_h", "p95_wait_h"):
-            return f"{self.cargo} {what[self.kind]} <= {self.limit:g} h"
+            return f"{self.cargo} {what[self.kind]} <= {self.limit:.3g} h"
         if self.kind == "share_waiting_over_h":
             return (f"{self.cargo} berthed within {self.within_h:g} h of arrival "
                     f">= {1 - self.limit:.0%}")
         if self.kind == "berth_window_missed":
             return f"{self.cargo} berth-window compliance >= {1 - self.limit:.0%}"
-        return f"{self.cargo} {what[self.kind]} <= {self.limit:g}"
+        return f"{self.cargo} {what[self.kind]} <= {self.limit:.3g}"
 
 
 def measure(calls: pd.DataFrame, cargo: str, kind: Kind, *, within_h: float = 0.0,
@@ -367,6 +367,11 @@ class RootSearch:
         else:  # bisect: no slope, or interpolation failed to halve the bracket in two steps
             s = (a[0] + b[0]) / 2
         return min(max(s, a[0] + 0.1 * width), b[0] - 0.1 * width)
+
+    @property
+    def bracketed(self) -> bool:
+        """Whether scales on both sides of the crossing have been seen."""
+        return self._a is not None and self._b is not None
 
     @property
     def root(self) -> float:
@@ -668,13 +673,25 @@ class _Chain:
     replication: int
     searches: list[RootSearch]
     pending: float | None = None
+    started: set[int] = field(default_factory=set)
 
     def next_scale(self) -> float | None:
-        for search in self.searches:
-            if search.status == "running":
-                s = search.next_scale()
-                if s is not None:
-                    return s
+        """A criterion's first own proposal is its start (the mean of its roots in the
+        batches before) unless the runs so far bracket its crossing already or include
+        that scale: stepping out from the other criteria's points along a flat stretch of
+        its curve would go far (the friction-inclusive waiting factor never falls below
+        the marine waits over the time alongside)."""
+        for k, search in enumerate(self.searches):
+            if search.status != "running":
+                continue
+            if k not in self.started:
+                self.started.add(k)
+                seen = {s for s, _ in search.trail}
+                if search.start not in seen and not search.bracketed:
+                    return search.start
+            s = search.next_scale()
+            if s is not None:
+                return s
         return None
 
     def observe(self, scale: float, values: Sequence[float], crits: Sequence[Criterion]
