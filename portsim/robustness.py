@@ -243,7 +243,12 @@ def robustness_table(result: RobustnessResult,
             else:
                 row |= {k: float("nan"), f"{k}_diff": float("nan"),
                         f"{k}_ci95": float("nan"), f"{k}_significant": False}
+        wf_up = row["container_waiting_factor_diff"] - row["container_waiting_factor_ci95"] \
+            if "container_waiting_factor_diff" in row else float("nan")
         row |= {"status": st, "holds": st == result.base_status,
+                # the base's container service level: its waiting factor not significantly
+                # higher (paired 95 % CI); a sharper test than the status word
+                "service_holds": not wf_up > 0,
                 "replications": len(comp.runs[comp.labels.index(label)].runs)}
         rows.append(row)
     return pd.DataFrame(rows)
@@ -251,7 +256,8 @@ def robustness_table(result: RobustnessResult,
 
 def robustness_sentence(result: RobustnessResult) -> str:
     """"The answer (delivers, congested) holds under N of M assumption sets; X flips it
-    (to falls short)" — for the verdict and the report."""
+    (to falls short); the container service level is significantly worse under Y
+    (+0.12)" — for the verdict and the report."""
     table = robustness_table(result).iloc[1:]
     held = table[table["holds"]]
     flips = table[~table["holds"]]
@@ -260,6 +266,11 @@ def robustness_sentence(result: RobustnessResult) -> str:
     if len(flips):
         text += "; " + ", ".join(f"{r.set} flips it (to {r.status})"
                                  for r in flips.itertuples())
+    worse = table[~table["service_holds"]]
+    if len(worse):
+        text += ("; the container service level (waiting factor) is significantly worse "
+                 "under " + ", ".join(f"{r.set} ({r.container_waiting_factor_diff:+.2f})"
+                                       for r in worse.itertuples()))
     return text
 
 
@@ -278,14 +289,16 @@ def render_robustness(result: RobustnessResult) -> str:
         wait=[f"{v:.1f} ({d:+.1f} ± {h:.1f})" for v, d, h in zip(
             table["container_mean_wait_h"], table["container_mean_wait_h_diff"],
             table["container_mean_wait_h_ci95"].fillna(0), strict=True)],
-        holds_text=["yes" if h else "NO" for h in table["holds"]])
+        holds_text=["yes" if h else "NO" for h in table["holds"]],
+        service_text=["yes" if h else "NO" for h in table["service_holds"]])
     n = int(table["replications"].iloc[0])
     lines = [
         f"Robustness — {result.scenario}: {len(table) - 1} assumption sets on common random "
         f"numbers, {n} replications each (paired difference vs the base ± 95 % CI)",
         fmt_table(show, {"set": ("set", ""), "teu": ("TEU delivered M (diff)", ""),
                          "wf": ("container WF (diff)", ""), "wait": ("mean wait h (diff)", ""),
-                         "status": ("verdict", ""), "holds_text": ("holds", "")}),
+                         "status": ("verdict", ""), "holds_text": ("holds", ""),
+                         "service_text": ("WF not worse", "")}),
         "",
         "What each set changes:",
         *[f"  {r.set}: {r.changes}" for r in table.iloc[1:].itertuples()],

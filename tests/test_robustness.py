@@ -116,6 +116,9 @@ def test_robustness_runs_on_common_random_numbers(tmp_path):
          - k.loc[k["scenario"] == "small", "container_mean_wait_h"])
     assert t.loc["cranes-down", "container_mean_wait_h_diff"] == pytest.approx(d.mean())
     assert t.loc["base", "holds"] and t.loc["same", "holds"]
+    # service level: worse exactly where the waiting factor's paired CI is above zero
+    assert not t.loc["cranes-down", "service_holds"] and t.loc["cranes-up", "service_holds"]
+    assert "significantly worse under cranes-down" in robustness_sentence(res)
 
 
 def test_sentence_counts_the_sets_under_which_the_answer_holds(tmp_path):
@@ -132,8 +135,11 @@ def test_sentence_counts_the_sets_under_which_the_answer_holds(tmp_path):
 
     res = robustness(f, ["same", "one-berth-out"], replications=3, status=status)
     assert res.statuses == ["fine", "fine", "congested"]
-    assert robustness_sentence(res) == ("the answer (fine) holds under 1 of 2 assumption "
-                                        "sets; one-berth-out flips it (to congested)")
+    sentence = robustness_sentence(res)
+    assert sentence.startswith("the answer (fine) holds under 1 of 2 assumption sets; "
+                               "one-berth-out flips it (to congested); ")
+    assert "significantly worse under one-berth-out (+" in sentence
+    assert "same" not in sentence.split("flips it")[1]
 
 
 def test_shipped_assumption_sets_apply_to_plan_2025():
