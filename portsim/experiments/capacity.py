@@ -3,13 +3,23 @@
 Question
 --------
 How many TEU a year (or, per cargo family, tonnes) can the port take before its
-service level becomes unacceptable? The service criterion is, by default, the
-planning waiting-factor limit of the cargo family — mean wait for a berth divided by
-mean berth time, ``rules.threshold(cargo).waiting_factor``: 0.10 for container
-berths, after the PIANC/UNCTAD tables — or, alternatively, a mean-wait limit in
-hours. The measured value is that of every call of the family arriving inside the
-measurement window (the same definition as ``container_waiting_factor`` in the port
-KPIs).
+service level becomes unacceptable? "Unacceptable" is a choice, so a capacity run can
+apply several service criteria at once (``criteria="panel"``, what ``portsim capacity``
+does: :func:`panel`, each criterion with its limit and its source): the base year's
+own service level simulated on the same model ("the 2025 port at the service 2020
+had", which agrees with history by construction), the planning waiting factor on the
+basis the PIANC/UNCTAD tables were computed on and friction-inclusive, mean and p95
+wait, the share of calls berthed within k hours, and berth-window compliance (see
+:data:`Kind` for exactly what each measures). With one criterion — the default of
+:func:`capacity` — it is the planning waiting-factor limit of the cargo family (mean
+wait for a berth divided by mean berth time, ``rules.threshold(cargo).waiting_factor``:
+0.10 for container berths) or a mean-wait limit in hours. The measured value is that
+of every call of the family arriving inside the measurement window.
+
+Several criteria share the runs: a replication's run at a scale measures every
+criterion (:class:`_Chain`); the first criterion still searching picks the next
+scale, and each criterion's own bracket narrows with every run that falls inside it.
+The cost grows with how far apart the crossings lie, not with the number of criteria.
 
 Method: per-replication root finding with common random numbers
 -----------------------------------------------------------------
