@@ -20,6 +20,10 @@ Several criteria share the runs: a replication's run at a scale measures every
 criterion (:class:`_Chain`); the first criterion still searching picks the next
 scale, and each criterion's own bracket narrows with every run that falls inside it.
 The cost grows with how far apart the crossings lie, not with the number of criteria.
+The headline (first) criterion's bracket is narrowed to ``xtol``, the others' to
+``2 × xtol``: the log-linear interpolation inside a 10 % bracket is still within 0.2 %
+of the root on the exact M/E2/c curve, far inside their CIs, and it saves a run or two
+per replication and criterion.
 
 Method: per-replication root finding with common random numbers
 -----------------------------------------------------------------
@@ -912,7 +916,8 @@ def _search(sc: Scenario, crits: list[Criterion], pool: Executor | None, pilots:
         prior = [done[r] for r in sorted(done)]
         starts = [float(roots(k).mean()) if prior else start for k in k_all]
         chains = {r: _Chain(r, [RootSearch(
-            start=starts[k], step=xtol if prior else 0.25, xtol=xtol, max_evals=max_evals,
+            start=starts[k], step=xtol if prior else 0.25, xtol=xtol if k == 0 else 2 * xtol,
+            max_evals=max_evals,
             slope=pooled_slope([c.searches[k] for c in prior])) for k in k_all])
             for r in reps}
         for chain in chains.values():  # criteria without data: not searched again
