@@ -3,6 +3,7 @@
     portsim run SCENARIO [-o DIR]     simulate, print the verdict, write tables and plots
     portsim info PORTFILE [--year Y]  inventory totals per operation area
     portsim services SCENARIO [-o F]  liner services and berth windows per terminal
+    portsim robustness SCENARIO       the answer under named assumption sets
 
 A mistake in the input prints what is wrong and where (file and path inside it) and
 exits with status 2, without a traceback and without writing anything.
@@ -90,7 +91,7 @@ def fmt_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
     return out.to_string(index=False)
 
 
-COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare", "services"]
+COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare", "services", "robustness"]
 """Sub-commands, each a module of :mod:`portsim.commands` with ``add_parser(sub)``."""
 
 

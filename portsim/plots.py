@@ -466,3 +466,57 @@ def rail_tracks(run: RunResult, title: str) -> Figure:
     axes[1].set_xlabel("day")
     fig.tight_layout()
     return fig
+
+
+def capacity_criteria(evaluations: pd.DataFrame, table: pd.DataFrame, title: str, *,
+                      cargo: str = "container", target: float | None = None) -> Figure:
+    """The capacity curve under several service criteria (``portsim capacity``).
+
+    Every criterion's value over its limit (``value_<id>`` / ``limit``, so each limit
+    is the line at 1) against the annual demand tried: one dot per run (every
+    replication's search), the median per demand bin as a line; each criterion's
+    capacity ± 95 % CI as a band in its colour, and ``target`` (8 M TEU for plan-2025)
+    as a black line. ``evaluations``/``table``: :class:`CapacityResult` ``.evaluations``
+    and ``.table()``.
+    """
+    ev = evaluations[(evaluations["cargo"] == cargo)] if len(evaluations) else evaluations
+    rows = table[table["cargo"] == cargo]
+    unit = str(rows["unit"].iloc[0]) if len(rows) else "TEU"
+    name = "M TEU/yr" if unit == "TEU" else "Mt/yr"
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    cmap = plt.get_cmap("tab10")
+    for i, row in enumerate(rows.itertuples()):
+        col = f"value_{row.criterion_id}" if f"value_{row.criterion_id}" in ev else "value"
+        color = cmap(i % 10)
+        if len(ev) and col in ev:
+            x = ev["volume"].to_numpy(dtype=float) / 1e6
+            y = ev[col].to_numpy(dtype=float) / row.limit
+            ok = np.isfinite(y) & (y > 0)
+            ax.scatter(x[ok], y[ok], s=6, color=color, alpha=0.25)
+            if ok.sum() >= 4:
+                edges = np.quantile(x[ok], np.linspace(0, 1, min(10, ok.sum() // 3) + 1))
+                bins = np.digitize(x[ok], edges[1:-1])
+                mx = [np.median(x[ok][bins == b]) for b in np.unique(bins)]
+                my = [np.median(y[ok][bins == b]) for b in np.unique(bins)]
+                ax.plot(mx, my, "-", color=color, lw=1.6)
+        c, h = row.capacity / 1e6, np.nan_to_num(row.ci95) / 1e6
+        label = f"{row.criterion}: {c:.2f} ± {h:.2f}"
+        if np.isfinite(c):
+            ax.axvspan(c - h, c + h, color=color, alpha=0.25, label=label)
+            ax.axvline(c, color=color, lw=1, ls="--")
+    ax.axhline(1.0, color="#c0392b", lw=1.4, label="each criterion's limit")
+    if target is not None:
+        ax.axvline(target / 1e6, color="black", lw=1.6, label=f"target {target / 1e6:g} {name}")
+    ends = [v / 1e6 for v in (*(rows["capacity"] - rows["ci95"].fillna(0)),
+                              *(rows["capacity"] + rows["ci95"].fillna(0)),
+                              *([target] if target is not None else [])) if np.isfinite(v)]
+    if ends:  # the crossings, not the far scales a search stepped out to
+        ax.set_xlim(0.75 * min(ends), 1.25 * max(ends))
+    ax.set_yscale("log")
+    ax.set_xlabel(f"{cargo} demand tried ({name}); one dot per port-year run")
+    ax.set_ylabel("criterion value / its limit (log)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    return fig

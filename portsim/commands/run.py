@@ -15,6 +15,9 @@ def add_parser(sub) -> None:
     replication_options(r, "<scenario>")
     r.add_argument("--report", action="store_true",
                    help="also write report.html: verdict, tables and plots in one page")
+    r.add_argument("--robustness", action="store_true",
+                   help="also run every assumption set (assumptions/ beside the scenario) "
+                        "on the same seeds: robustness table and sentence, robustness.csv")
     r.set_defaults(func=cmd_run)
 
 
@@ -47,6 +50,13 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
         reps = replicate(scenario, executor=pool, progress=bar.update)
     verdict = judge(reps)
     text = render_run(reps, verdict)
+    robust = None
+    if args.robustness:  # portsim.robustness; the lead wires its sentence into the verdict
+        from portsim.commands.robustness import run_robustness
+        from portsim.robustness import render_robustness
+
+        robust = run_robustness(args)
+        text += "\n\n" + render_robustness(robust)
     print(text)
     out = folder.path
 
@@ -75,6 +85,10 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
                     else scenario.port.terminals[0].area)  # no call: the port's first area
         plots.save(plots.berth_gantt(first, top_area), tmp / "berth_gantt.png")
         write_landside(reps, verdict, tmp)
+        if robust is not None:
+            from portsim.commands.robustness import write_robustness
+
+            write_robustness(robust, tmp, text)
         if args.report:
             from portsim import report
 

@@ -3,13 +3,27 @@
 Question
 --------
 How many TEU a year (or, per cargo family, tonnes) can the port take before its
-service level becomes unacceptable? The service criterion is, by default, the
-planning waiting-factor limit of the cargo family — mean wait for a berth divided by
-mean berth time, ``rules.threshold(cargo).waiting_factor``: 0.10 for container
-berths, after the PIANC/UNCTAD tables — or, alternatively, a mean-wait limit in
-hours. The measured value is that of every call of the family arriving inside the
-measurement window (the same definition as ``container_waiting_factor`` in the port
-KPIs).
+service level becomes unacceptable? "Unacceptable" is a choice, so a capacity run can
+apply several service criteria at once (``criteria="panel"``, what ``portsim capacity``
+does: :func:`panel`, each criterion with its limit and its source): the base year's
+own service level simulated on the same model ("the 2025 port at the service 2020
+had", which agrees with history by construction), the planning waiting factor on the
+basis the PIANC/UNCTAD tables were computed on and friction-inclusive, mean and p95
+wait, the share of calls berthed within k hours, and berth-window compliance (see
+:data:`Kind` for exactly what each measures). With one criterion — the default of
+:func:`capacity` — it is the planning waiting-factor limit of the cargo family (mean
+wait for a berth divided by mean berth time, ``rules.threshold(cargo).waiting_factor``:
+0.10 for container berths) or a mean-wait limit in hours. The measured value is that
+of every call of the family arriving inside the measurement window.
+
+Several criteria share the runs: a replication's run at a scale measures every
+criterion (:class:`_Chain`); the first criterion still searching picks the next
+scale, and each criterion's own bracket narrows with every run that falls inside it.
+The cost grows with how far apart the crossings lie, not with the number of criteria.
+The headline (first) criterion's bracket is narrowed to ``xtol``, the others' to
+``2 × xtol``: the log-linear interpolation inside a 10 % bracket is still within 0.2 %
+of the root on the exact M/E2/c curve, far inside their CIs, and it saves a run or two
+per replication and criterion.
 
 Method: per-replication root finding with common random numbers
 -----------------------------------------------------------------
@@ -96,7 +110,44 @@ from portsim.model.port import PortModel
 from portsim.results import RunResult, calls_frame, delivered_per_year
 from portsim.simulate import Replications, mean_ci, simulate
 
-Kind = Literal["waiting_factor", "mean_wait_h"]
+Kind = Literal["waiting_factor", "waiting_factor_guideline", "waiting_factor_friction",
+               "mean_wait_h", "p95_wait_h", "share_waiting_over_h", "berth_window_missed"]
+"""What a criterion measures on the calls of a cargo family arriving in the window.
+
+* ``waiting_factor`` — today's ``container_waiting_factor``: mean berth-queue wait
+  (``wait_berth_h``, arrival at the anchorage to call-in) / mean time alongside
+  (``berth_h``, berthed to unberthed, which includes the hours a ship stays alongside
+  after its work for a berth closure, weather, the outbound tide, channel traffic, a
+  pilot or tugs).
+* ``waiting_factor_guideline`` — the basis of the PIANC/UNCTAD (and JTS 165) tables:
+  their idealised E2/E2/n (or M/E2/n) queue has ships that are served the moment a
+  berth is free and hold it only while they are berthed and worked. It knows nothing
+  of weather or berth closures, tide windows, one-way channel traffic, pilot or tug
+  waits, the approach from the anchorage, or yard blocking. So: mean berth-queue wait
+  (``wait_berth_h``: none of the marine waits, which are booked after call-in) / mean
+  berth service time (berthing + cargo work + unberthing: ``handled_h − berthed_h +
+  rules.unberthing_h``, i.e. ``berth_h`` without the hours held alongside after the
+  work). What it cannot remove: the queue is still lengthened by the berth being held
+  while ships wait for the tide, weather or a pilot between call-in and berthing, and
+  after their work; a strictly idealised port would need those frictions switched off
+  in the model (``rules.marine_model: false``).
+* ``waiting_factor_friction`` — friction-inclusive: mean of every wait (berth queue,
+  weather, tide, channel, pilot, tug, yard: ``wait_total_h``) / mean ``berth_h``.
+* ``mean_wait_h`` / ``p95_wait_h`` — mean / 95th percentile of the berth-queue wait (h).
+* ``share_waiting_over_h`` — share of calls not berthed "on arrival", i.e. whose
+  berth-queue wait exceeds ``within_h`` hours (``within_h = 0``: P(wait > 0)); the
+  criterion "at least x % berthed within k h" is this share <= 1 − x.
+* ``berth_window_missed`` — share of calls not on their berth window (1 − mean of the
+  calls frame's ``on_window`` column, which exists once liner services and berth
+  windows are modelled; NaN without it).
+
+Every kind grows with demand, so a capacity is where it crosses its limit from below.
+"""
+
+GUIDELINE_EXCLUDES = ("weather and berth closures", "tide windows", "one-way channel traffic",
+                      "pilot waits", "tug waits", "the approach from the anchorage",
+                      "yard blocking")
+"""What the guideline's idealised queue leaves out (see ``waiting_factor_guideline``)."""
 
 
 # ----------------------------------------------------------------- criterion
@@ -104,32 +155,77 @@ Kind = Literal["waiting_factor", "mean_wait_h"]
 
 @dataclass(frozen=True)
 class Criterion:
-    """``value(cargo) <= limit``, the value being the waiting factor or mean wait (h)."""
+    """``value(cargo) <= limit`` for one kind of measurement (see :data:`Kind`).
+
+    ``name``: a short id (a column of the evaluations table); ``source``: where the
+    limit comes from; ``within_h``: the k of ``share_waiting_over_h``.
+    """
 
     cargo: str
     kind: Kind
     limit: float
+    name: str = ""
+    source: str = ""
+    within_h: float = 0.0
+    limit_ci95: float = math.nan  # when the limit is itself measured (the base year's)
+
+    @property
+    def id(self) -> str:
+        return self.name or self.kind
 
     def describe(self) -> str:
-        if self.kind == "waiting_factor":
-            return f"{self.cargo} waiting factor <= {self.limit:g}"
-        return f"{self.cargo} mean wait <= {self.limit:g} h"
+        what = {
+            "waiting_factor": "waiting factor",
+            "waiting_factor_guideline": "waiting factor (guideline basis)",
+            "waiting_factor_friction": "waiting factor (all waits)",
+            "mean_wait_h": "mean wait",
+            "p95_wait_h": "p95 wait",
+        }
+        if self.kind in ("mean_wait_h", "p95_wait_h"):
+            return f"{self.cargo} {what[self.kind]} <= {self.limit:.3g} h"
+        if self.kind == "share_waiting_over_h":
+            return (f"{self.cargo} berthed within {self.within_h:g} h of arrival "
+                    f">= {1 - self.limit:.0%}")
+        if self.kind == "berth_window_missed":
+            return f"{self.cargo} berth-window compliance >= {1 - self.limit:.0%}"
+        return f"{self.cargo} {what[self.kind]} <= {self.limit:.3g}"
 
 
-def measure(calls: pd.DataFrame, cargo: str, kind: Kind) -> float:
-    """Mean wait for a berth (h) or waiting factor of the family's calls in the window
-    (``calls``: a run's call table).
+def measure(calls: pd.DataFrame, cargo: str, kind: Kind, *, within_h: float = 0.0,
+            unberthing_h: float = 0.0) -> float:
+    """The value of ``kind`` (see :data:`Kind`) over the family's calls in the window
+    (``calls``: a run's call table; ``unberthing_h``: the rules' unberthing time, for the
+    guideline basis).
 
-    NaN when no call of the family arrived in the window.
+    NaN when no call of the family arrived in the window (or, for
+    ``berth_window_missed``, when the calls frame has no ``on_window`` column).
     """
     g = calls[calls["in_window"].to_numpy() & (calls["cargo"].astype(str) == cargo).to_numpy()]
     if g.empty:
         return math.nan
-    wait = float(g["wait_berth_h"].mean())
+    queue = g["wait_berth_h"]
     if kind == "mean_wait_h":
-        return wait
-    berth = g.loc[g["berthed_h"].notna(), "berth_h"].dropna()
-    return wait / float(berth.mean()) if len(berth) and berth.mean() > 0 else math.nan
+        return float(queue.mean())
+    if kind == "p95_wait_h":
+        return float(queue.quantile(0.95))
+    if kind == "share_waiting_over_h":
+        return float((queue.to_numpy() > within_h).mean())
+    if kind == "berth_window_missed":
+        if "on_window" not in g:
+            return math.nan
+        on = g["on_window"].dropna().astype(float)
+        return 1.0 - float(on.mean()) if len(on) else math.nan
+    served = g[g["berthed_h"].notna()]
+    if kind == "waiting_factor_guideline":
+        service = (served["handled_h"] - served["berthed_h"] + unberthing_h).dropna()
+        wait = float(queue.mean())
+    elif kind == "waiting_factor_friction":
+        service = served["berth_h"].dropna()
+        wait = float(g["wait_total_h"].mean())
+    else:
+        service = served["berth_h"].dropna()
+        wait = float(queue.mean())
+    return wait / float(service.mean()) if len(service) and service.mean() > 0 else math.nan
 
 
 def family_demand(scenario: Scenario, cargo: str) -> float:
@@ -147,17 +243,21 @@ def scaled(scenario: Scenario, cargo: str, scale: float) -> Scenario:
 
 @dataclass
 class Evaluation:
-    """One run at one scale (what a worker returns)."""
+    """One run at one scale (what a worker returns): ``values`` holds every criterion's
+    value, in the order asked; ``value`` is the first."""
 
     value: float
     delivered: float
     elapsed_s: float
     run: RunResult | None = None
+    values: tuple[float, ...] = ()
 
 
-def evaluate(scenario: Scenario, cargo: str, kind: Kind, scale: float, replication: int,
-             keep_run: bool = False) -> Evaluation:
-    """Run replication ``replication`` with the family scaled by ``scale`` (a worker task)."""
+def evaluate(scenario: Scenario, cargo: str, kind: Kind | Sequence[Criterion], scale: float,
+             replication: int, keep_run: bool = False) -> Evaluation:
+    """Run replication ``replication`` with the family scaled by ``scale`` (a worker task)
+    and measure ``kind`` — or every criterion of a list, on the same run: one port-year
+    serves all the criteria of a search."""
     t0 = time.perf_counter()
     sc = scaled(scenario, cargo, scale)
     if keep_run:
@@ -168,8 +268,11 @@ def evaluate(scenario: Scenario, cargo: str, kind: Kind, scale: float, replicati
         calls = calls_frame(sc, plan, PortModel(sc, plan, replication).run())
     delivered = delivered_per_year(sc, calls)
     volume = sum(delivered[f.id] for f in sc.demand if f.cargo == cargo)
-    return Evaluation(measure(calls, cargo, kind), float(volume), time.perf_counter() - t0,
-                      run if keep_run else None)
+    crits = ([Criterion(cargo, kind, 1.0)] if isinstance(kind, str) else list(kind))
+    values = tuple(measure(calls, cargo, c.kind, within_h=c.within_h,
+                           unberthing_h=sc.rules.unberthing_h) for c in crits)
+    return Evaluation(values[0], float(volume), time.perf_counter() - t0,
+                      run if keep_run else None, values)
 
 
 # ----------------------------------------------------------------- one replication's root
@@ -204,7 +307,13 @@ class RootSearch:
         h = math.log(value / limit) if value > 0 and math.isfinite(value) else -math.inf
         self.trail.append((scale, h))
         # Scales are proposed beyond the bracket's end while stepping out and inside it
-        # afterwards, so replacing the end of the same sign keeps a < b.
+        # afterwards, so replacing the end of the same sign keeps a < b. A scale another
+        # criterion's search asked for (several criteria share a replication's runs) may
+        # lie anywhere: it replaces an end only if it narrows the bracket.
+        a, b = self._a, self._b
+        inside = (a is None or scale > a[0]) and (b is None or scale < b[0])
+        if not inside:
+            return
         if h <= 0:
             self._a, self._wa = (scale, h), h
             if self._side == -1 and self._b is not None:
@@ -274,6 +383,11 @@ class RootSearch:
         return min(max(s, a[0] + 0.1 * width), b[0] - 0.1 * width)
 
     @property
+    def bracketed(self) -> bool:
+        """Whether scales on both sides of the crossing have been seen."""
+        return self._a is not None and self._b is not None
+
+    @property
     def root(self) -> float:
         """The crossing: interpolated inside the final bracket (log-linear in ``g``)."""
         a, b = self._a, self._b
@@ -286,16 +400,16 @@ class RootSearch:
         return a[0] + (0 - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
 
 
-def pooled_slope(chains: Sequence[_Chain], band: float = 1.0) -> float | None:
+def pooled_slope(searches: Sequence[RootSearch], band: float = 1.0) -> float | None:
     """Slope of ``log(g / limit)`` in the scale, pooled within replications.
 
-    Least squares on every chain's points near the crossing (``|h| <= band``), each
-    chain centred on its own means (common random numbers: the replications differ
-    in level, they share the slope). ``None`` until two points of a chain exist.
+    Least squares on every search's points near the crossing (``|h| <= band``), each
+    replication centred on its own means (common random numbers: the replications
+    differ in level, they share the slope). ``None`` until two points of one exist.
     """
     sxy = sxx = 0.0
-    for c in chains:
-        pts = np.array([(s, h) for s, h in c.search.trail if math.isfinite(h) and abs(h) <= band])
+    for search in searches:
+        pts = np.array([(s, h) for s, h in search.trail if math.isfinite(h) and abs(h) <= band])
         if len(pts) < 2:
             continue
         ds, dh = pts[:, 0] - pts[:, 0].mean(), pts[:, 1] - pts[:, 1].mean()
@@ -304,12 +418,123 @@ def pooled_slope(chains: Sequence[_Chain], band: float = 1.0) -> float | None:
     return sxy / sxx if sxx > 0 and sxy > 0 else None
 
 
+# ----------------------------------------------------------------- the criteria panel
+
+DEFAULT_MEAN_WAIT_H = 6.0
+"""Mean berth-queue wait limit (h). Source — assumption: the ±6 h a liner call may
+deviate from its schedule (A14); a mean wait inside it is absorbed by the rotation."""
+
+DEFAULT_P95_WAIT_H = 24.0
+"""95th-percentile berth-queue wait limit (h). Source — assumption: one day is what a
+weekly liner rotation can recover before the next port (the tail, not the mean, breaks
+schedules)."""
+
+DEFAULT_WITHIN_H = 2.0
+"""The k of "berthed within k h of arrival" (h). Source — assumption: berthing on
+arrival, allowing the pilot boarding and approach slack a liner window has."""
+
+DEFAULT_BERTHED_WITHIN_SHARE = 0.90
+"""Share of calls to berth within ``DEFAULT_WITHIN_H``. Source — assumption: the 90 %
+berth-on-arrival commitment container terminals commonly give liner services."""
+
+DEFAULT_WINDOW_COMPLIANCE = 0.90
+"""Berth-window compliance to keep. Source — assumption: as the berth-on-arrival share
+(a window kept for 9 calls in 10)."""
+
+
+@dataclass
+class BaseYearLevel:
+    """The service level of the base year on the same model: its scenario simulated at
+    its own demand, the family's waiting factor (today's basis) and mean berth-queue
+    wait per replication, with their means and 95 % CIs."""
+
+    scenario: str
+    file: str | None
+    cargo: str
+    waiting_factor: float
+    waiting_factor_ci95: float
+    mean_wait_h: float
+    mean_wait_h_ci95: float
+    samples: pd.DataFrame  # replication, waiting_factor, mean_wait_h
+
+    def describe(self) -> str:
+        return (f"{self.scenario} ({len(self.samples)} replications): {self.cargo} waiting "
+                f"factor {self.waiting_factor:.3f} ± {self.waiting_factor_ci95:.3f}, mean "
+                f"wait {self.mean_wait_h:.1f} ± {self.mean_wait_h_ci95:.1f} h")
+
+
+def default_base_year(scenario: Scenario) -> Path | None:
+    """The base-year scenario of a shipped scenario: ``baseline-2020.yaml`` next to the
+    scenario file (the 2020 port calibrated to the 2020 actuals, 3.95 M TEU), when it
+    exists; ``None`` otherwise (the base-year criteria are then left out)."""
+    if not scenario.file:
+        return None
+    candidate = Path(scenario.file).parent / "baseline-2020.yaml"
+    return candidate if candidate.exists() else None
+
+
+def panel(scenario: Scenario, cargo: str = "container", base: BaseYearLevel | None = None,
+          within_h: float = DEFAULT_WITHIN_H) -> list[Criterion]:
+    """The service criteria a capacity run applies together, each with its source.
+
+    In order (the first is the headline the answer is given on):
+
+    1. ``base_year_wf`` — the base year's waiting factor (today's basis), measured on
+       the same model (``base``): "the port at the service the base year had". The
+       model reproduces the base year's throughput, so the criterion agrees with
+       history by construction (at its own demand the base year meets it).
+    2. ``base_year_wait`` — the base year's mean berth-queue wait, likewise.
+    3. ``wf_guideline`` — the planning waiting factor (``rules.threshold(cargo)``,
+       0.10 for containers after the PIANC/UNCTAD tables) on the basis those tables were
+       computed on (:data:`Kind`, ``waiting_factor_guideline``).
+    4. ``wf_friction`` — the same limit on every wait over the time alongside: the
+       guideline's number on a basis it was not defined on, shown for contrast.
+    5. ``mean_wait`` (:data:`DEFAULT_MEAN_WAIT_H`), 6. ``p95_wait``
+       (:data:`DEFAULT_P95_WAIT_H`), 7. ``berthed_within`` (:data:`DEFAULT_WITHIN_H`,
+       :data:`DEFAULT_BERTHED_WITHIN_SHARE`), 8. ``berth_window``
+       (:data:`DEFAULT_WINDOW_COMPLIANCE`; left out of the answer when the calls have no
+       ``on_window`` column).
+    """
+    wf = scenario.rules.threshold(cargo)
+    out: list[Criterion] = []
+    if base is not None:
+        out += [
+            Criterion(cargo, "waiting_factor", base.waiting_factor, "base_year_wf",
+                      f"{base.scenario} simulated on the same model (waiting factor of "
+                      f"today's basis, {len(base.samples)} replications)",
+                      limit_ci95=base.waiting_factor_ci95),
+            Criterion(cargo, "mean_wait_h", base.mean_wait_h, "base_year_wait",
+                      f"{base.scenario} simulated on the same model (mean berth-queue "
+                      f"wait, {len(base.samples)} replications)",
+                      limit_ci95=base.mean_wait_h_ci95),
+        ]
+    out += [
+        Criterion(cargo, "waiting_factor_guideline", wf.waiting_factor, "wf_guideline",
+                  f"planning waiting factor ({wf.source or 'PIANC/UNCTAD tables'}), on "
+                  f"the tables' basis: berth-queue wait / berth service time, without "
+                  f"{', '.join(GUIDELINE_EXCLUDES)}"),
+        Criterion(cargo, "waiting_factor_friction", wf.waiting_factor, "wf_friction",
+                  "the planning waiting factor applied to every wait (berth queue, "
+                  "weather, tide, channel, pilot, tug, yard) / time alongside"),
+        Criterion(cargo, "mean_wait_h", DEFAULT_MEAN_WAIT_H, "mean_wait",
+                  "assumption: the ±6 h liner schedule deviation (A14)"),
+        Criterion(cargo, "p95_wait_h", DEFAULT_P95_WAIT_H, "p95_wait",
+                  "assumption: one day, recoverable within a weekly rotation"),
+        Criterion(cargo, "share_waiting_over_h", 1 - DEFAULT_BERTHED_WITHIN_SHARE,
+                  "berthed_within", "assumption: terminals' 90 % berth-on-arrival "
+                  "commitment to liner services", within_h=within_h),
+        Criterion(cargo, "berth_window_missed", 1 - DEFAULT_WINDOW_COMPLIANCE, "berth_window",
+                  "assumption: a berth window kept for 9 calls in 10"),
+    ]
+    return out
+
+
 # ----------------------------------------------------------------- results
 
 
 @dataclass
 class FamilyCapacity:
-    """The capacity answer for one cargo family."""
+    """The capacity answer for one cargo family under one criterion."""
 
     cargo: str
     unit: str
@@ -341,6 +566,16 @@ class FamilyCapacity:
     def rel_ci(self) -> float:
         return self.ci95 / self.capacity if self.capacity else math.nan
 
+    @property
+    def status(self) -> str:
+        """"above target", "below target" or "target inside the CI"."""
+        lo, hi = self.capacity - self.ci95, self.capacity + self.ci95
+        if lo > self.target:
+            return "above target"
+        if hi < self.target:
+            return "below target"
+        return "target inside the CI"
+
     def answer(self) -> str:
         big = 1e6
         unit = "M TEU" if self.unit == "TEU" else "Mt"
@@ -348,9 +583,8 @@ class FamilyCapacity:
                f"{unit}/yr ({self.criterion.describe()}; 95 % CI over {self.replications} "
                f"replications)")
         word = "above" if self.margin >= 0 else "below"
-        lo, hi = self.capacity - self.ci95, self.capacity + self.ci95
-        sure = ("" if (lo > self.target or hi < self.target)
-                else "; the target lies inside the CI")
+        sure = "; the target lies inside the CI" if self.status == "target inside the CI" \
+            else ""
         margin = (f"{abs(self.margin) / big:.2f} {unit} ({abs(self.margin_share):.1%}) {word} "
                   f"the {self.target / big:.2f} {unit} target{sure}")
         where = ""
@@ -371,35 +605,74 @@ class FamilyCapacity:
 
 @dataclass
 class CapacityResult:
-    """Capacities of the families searched, with every evaluation made."""
+    """Capacities of the families searched, with every evaluation made.
+
+    ``families``: the headline (first) criterion's answer per family; ``criteria``:
+    every criterion's answer (the headline ones included), in the order searched.
+    ``base_year``: the base year's service level the base-year criteria use, if any.
+    ``skipped``: criteria left out, with the reason.
+    """
 
     scenario: str
     families: dict[str, FamilyCapacity]
-    evaluations: pd.DataFrame  # cargo, replication, scale, value, delivered, elapsed_s
+    evaluations: pd.DataFrame  # cargo, replication, scale, value(s), delivered, elapsed_s
     wall_s: float
+    criteria: list[FamilyCapacity] = field(default_factory=list)
+    base_year: BaseYearLevel | None = None
+    skipped: list[tuple[Criterion, str]] = field(default_factory=list)
 
     @property
     def container(self) -> FamilyCapacity | None:
         return self.families.get("container")
 
     def table(self) -> pd.DataFrame:
+        """One row per family and criterion: the capacity, its CI and the criterion's
+        limit and source (``primary``: the criterion the answer is given on)."""
         rows = []
-        for f in self.families.values():
+        for f in self.criteria or list(self.families.values()):
+            c = f.criterion
             rows.append({
-                "cargo": f.cargo, "unit": f.unit, "criterion": f.criterion.describe(),
+                "cargo": f.cargo, "unit": f.unit, "criterion": c.describe(),
+                "criterion_id": c.id, "kind": c.kind, "limit": c.limit,
+                "limit_ci95": c.limit_ci95, "within_h": c.within_h, "source": c.source,
+                "primary": self.families.get(f.cargo) is f,
                 "demand": f.demand, "target": f.target, "capacity": f.capacity,
                 "ci95": f.ci95, "rel_ci": f.rel_ci, "margin": f.margin,
-                "margin_share": f.margin_share, "scale": f.scale,
+                "margin_share": f.margin_share, "status": f.status, "scale": f.scale,
                 "replications": f.replications, "runs": int(
                     (self.evaluations["cargo"] == f.cargo).sum()),
+                "censored": int((f.samples["status"] != "ok").sum()),
                 "value_at_capacity": f.check[0], "value_at_capacity_ci95": f.check[1],
                 "bottleneck": f.bottleneck, "bottleneck_area": f.bottleneck_area,
                 "stress": f.stress,
             })
         return pd.DataFrame(rows)
 
+    def criteria_sentence(self, cargo: str = "container") -> str:
+        """How the answer reads under every criterion: "target 8.00 M TEU met under N of
+        M criteria; not under ...", for the verdict and the report."""
+        fams = [f for f in self.criteria if f.cargo == cargo]
+        if len(fams) < 2:
+            return ""
+        above = [f for f in fams if f.status == "above target"]
+        below = [f for f in fams if f.status == "below target"]
+        unsure = [f for f in fams if f.status == "target inside the CI"]
+        unit = "M TEU" if fams[0].unit == "TEU" else "Mt"
+        text = (f"the {fams[0].target / 1e6:.2f} {unit} target is within capacity under "
+                f"{len(above)} of {len(fams)} service criteria")
+        if below:
+            text += "; not under " + ", ".join(f.criterion.id for f in below)
+        if unsure:
+            text += "; too close to call under " + ", ".join(f.criterion.id for f in unsure)
+        return text
+
     def answer(self) -> str:
-        return "\n".join(f"{self.scenario}: {f.answer()}" for f in self.families.values())
+        lines = [f"{self.scenario}: {f.answer()}" for f in self.families.values()]
+        for cargo in self.families:
+            sentence = self.criteria_sentence(cargo)
+            if sentence:
+                lines.append(f"{self.scenario}: {sentence}.")
+        return "\n".join(lines)
 
 
 # ----------------------------------------------------------------- the search
@@ -407,22 +680,50 @@ class CapacityResult:
 
 @dataclass
 class _Chain:
+    """One replication's searches, one per criterion, sharing its runs: the first
+    criterion still searching chooses the next scale, and every criterion still
+    searching takes the value measured there."""
+
     replication: int
-    search: RootSearch
+    searches: list[RootSearch]
     pending: float | None = None
+    started: set[int] = field(default_factory=set)
+
+    def next_scale(self) -> float | None:
+        """A criterion's first own proposal is its start (the mean of its roots in the
+        batches before) unless the runs so far bracket its crossing already or include
+        that scale: stepping out from the other criteria's points along a flat stretch of
+        its curve would go far (the friction-inclusive waiting factor never falls below
+        the marine waits over the time alongside)."""
+        for k, search in enumerate(self.searches):
+            if search.status != "running":
+                continue
+            if k not in self.started:
+                self.started.add(k)
+                seen = {s for s, _ in search.trail}
+                if search.start not in seen and not search.bracketed:
+                    return search.start
+            s = search.next_scale()
+            if s is not None:
+                return s
+        return None
+
+    def observe(self, scale: float, values: Sequence[float], crits: Sequence[Criterion]
+                ) -> None:
+        for search, value, crit in zip(self.searches, values, crits, strict=True):
+            if search.status != "running":
+                continue
+            if crit.kind == "berth_window_missed" and not math.isfinite(value):
+                search.status = "no data"  # the calls frame has no on_window column
+                continue
+            search.observe(scale, value, crit.limit)
 
 
 def _criteria(scenario: Scenario, cargos: Sequence[str], kind: Kind,
               limit: float | None) -> list[Criterion]:
-    present = [c for c in dict.fromkeys(f.cargo for f in scenario.demand)]
-    if list(cargos) == ["all"]:
-        cargos = present
+    present = _present(scenario, cargos)
     out = []
-    for c in cargos:
-        if c not in present:
-            raise InputError.single(scenario.file or "<scenario>", "demand",
-                                    f"no demand flow carries '{c}' (flows carry: "
-                                    f"{', '.join(present)})")
+    for c in present:
         if kind == "waiting_factor":
             lim = limit if limit is not None else scenario.rules.threshold(c).waiting_factor
         else:
@@ -436,12 +737,29 @@ def _criteria(scenario: Scenario, cargos: Sequence[str], kind: Kind,
     return out
 
 
+def _present(scenario: Scenario, cargos: Sequence[str]) -> list[str]:
+    """The cargo families asked for ("all": every family in the demand), checked."""
+    present = [c for c in dict.fromkeys(f.cargo for f in scenario.demand)]
+    if list(cargos) == ["all"]:
+        return present
+    for c in cargos:
+        if c not in present:
+            raise InputError.single(scenario.file or "<scenario>", "demand",
+                                    f"no demand flow carries '{c}' (flows carry: "
+                                    f"{', '.join(present)})")
+    return list(cargos)
+
+
 def capacity(
     scenario: Scenario | str | Path,
     *,
     cargo: str | Sequence[str] = "container",
     criterion: Kind = "waiting_factor",
     limit: float | None = None,
+    criteria: Sequence[Criterion] | Literal["panel"] | None = None,
+    base_year: Scenario | str | Path | None = None,
+    base_year_replications: int | None = None,
+    within_h: float = DEFAULT_WITHIN_H,
     target: float | None = None,
     rel_ci: float = 0.02,
     min_replications: int = 6,
@@ -459,37 +777,97 @@ def capacity(
     """Search the capacity of one or more cargo families (see the module docstring).
 
     ``scenario``: a resolved scenario or a scenario file. ``cargo``: a family, a list,
-    or ``"all"`` (every family in the demand). ``criterion``/``limit``: the waiting
-    factor (default limit: the family's planning threshold) or the mean wait in hours.
-    ``target``: what the capacity of the first family is compared with (default: its
-    demand in the scenario — 8 M TEU for plan-2025). Stops when the CI half-width is at
-    most ``rel_ci`` of the capacity. ``bottleneck_replications`` replications are run
-    again at the capacity to find the bottleneck (``bottleneck=False`` skips them).
-    ``pilots``: replications searched first, from ``start``; the others start from
-    what they found. The answer depends on the scenario's seed and these settings only,
-    not on the executor or its number of workers.
+    or ``"all"`` (every family in the demand). ``criterion``/``limit``: one criterion,
+    the waiting factor (default limit: the family's planning threshold) or the mean
+    wait in hours. ``criteria``: instead, several criteria searched together on the
+    same runs — a list of :class:`Criterion`, or ``"panel"`` (:func:`panel` for every
+    family, with the base-year criteria when ``base_year`` — a scenario or file — is
+    given; it is simulated at its own demand over ``base_year_replications``, default
+    its ``run.replications``; ``within_h``: the k of "berthed within k h"). The first
+    criterion of a family is its headline. ``target``: what the capacity of the first
+    family is compared with (default: its demand in the scenario — 8 M TEU for
+    plan-2025). Stops when every criterion's CI half-width is at most ``rel_ci`` of its
+    capacity (or at ``max_replications``). ``bottleneck_replications`` replications are
+    run again at the headline capacity to find the bottleneck (``bottleneck=False``
+    skips them). ``pilots``: replications searched first, from ``start``; the others
+    start from what they found. The answer depends on the scenario's seed and these
+    settings only, not on the executor or its number of workers.
     """
     t0 = time.perf_counter()
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     cargos = [cargo] if isinstance(cargo, str) else list(cargo)
-    crits = _criteria(sc, cargos, criterion, limit)
     if min_replications < 2 or max_replications < min_replications:
         raise InputError.single("--min-replications", "", "need 2 <= min <= max replications")
+    if criteria == "panel" and not within_h >= 0:
+        raise InputError.single("--within-h", "", f"must be >= 0 h, got {within_h}")
+    base_sc = (load_scenario(base_year) if isinstance(base_year, str | Path) else base_year)
     ctx = open_executor(workers, scheduler) if executor is None else nullcontext(executor)
     evaluations: list[dict[str, Any]] = []
     families: dict[str, FamilyCapacity] = {}
+    every: list[FamilyCapacity] = []
+    skipped: list[tuple[Criterion, str]] = []
+    base: BaseYearLevel | None = None
     with ctx as pool:
+        if criteria == "panel":
+            present = _present(sc, cargos)
+            groups = []
+            for c in present:
+                if base_sc is not None:
+                    base = base_year_level(base_sc, c, base_year_replications, pool)
+                groups.append(panel(sc, c, base, within_h))
+        elif criteria is not None:
+            by_cargo: dict[str, list[Criterion]] = {}
+            for crit in criteria:
+                by_cargo.setdefault(crit.cargo, []).append(crit)
+            _present(sc, list(by_cargo))
+            groups = list(by_cargo.values())
+        else:
+            groups = [[c] for c in _criteria(sc, cargos, criterion, limit)]
         estimate = min_replications * 3 + (bottleneck_replications if bottleneck else 0)
-        with progress_bar(estimate * len(crits), f"{sc.name} capacity", progress) as bar:
-            for k, crit in enumerate(crits):
-                fam = _search(sc, crit, pool, pilots, start, xtol, rel_ci, min_replications,
-                              max_replications, bottleneck_replications if bottleneck else 0,
-                              evaluations, bar)
+        with progress_bar(estimate * len(groups), f"{sc.name} capacity", progress) as bar:
+            for k, crits in enumerate(groups):
+                fams, left_out = _search(sc, crits, pool, pilots, start, xtol, rel_ci,
+                                         min_replications, max_replications,
+                                         bottleneck_replications if bottleneck else 0,
+                                         evaluations, bar)
                 if target is not None and k == 0:
-                    fam.target = float(target)
-                families[crit.cargo] = fam
-    return CapacityResult(sc.name, families, _in_order(evaluations, [c.cargo for c in crits]),
-                          time.perf_counter() - t0)
+                    for fam in fams:
+                        fam.target = float(target)
+                families[crits[0].cargo] = fams[0]
+                every += fams
+                skipped += left_out
+    return CapacityResult(sc.name, families,
+                          _in_order(evaluations, [g[0].cargo for g in groups]),
+                          time.perf_counter() - t0, every, base, skipped)
+
+
+def base_year_level(base: Scenario, cargo: str = "container", replications: int | None = None,
+                    executor: Executor | None = None) -> BaseYearLevel:
+    """Simulate the base year at its own demand and measure the family's waiting
+    factor (today's basis) and mean berth-queue wait, with 95 % CIs (see
+    :class:`BaseYearLevel`). Replications are those of the base scenario's seed."""
+    n = replications or base.run.replications
+    if n < 2:
+        raise InputError.single("--base-year-replications", "", "need at least 2")
+    _present(base, [cargo])
+    crits = [Criterion(cargo, "waiting_factor", 1.0), Criterion(cargo, "mean_wait_h", 1.0)]
+    queue = TaskQueue(executor)
+    for r in range(n):
+        queue.submit(r, evaluate, base, cargo, crits, 1.0, r)
+    values: dict[int, tuple[float, ...]] = {}
+    while len(queue):
+        for rep, ok, value in queue.next_done():
+            if not ok:
+                raise RuntimeError(f"base-year replication {rep} failed: {value}")
+            assert isinstance(value, Evaluation)
+            values[int(rep)] = value.values  # type: ignore[call-overload]
+    order = sorted(values)
+    samples = pd.DataFrame({"replication": order,
+                            "waiting_factor": [values[r][0] for r in order],
+                            "mean_wait_h": [values[r][1] for r in order]})
+    wf, wf_half, _ = mean_ci(samples["waiting_factor"])
+    wait, wait_half, _ = mean_ci(samples["mean_wait_h"])
+    return BaseYearLevel(base.name, base.file, cargo, wf, wf_half, wait, wait_half, samples)
 
 
 def _in_order(evaluations: list[dict[str, Any]], cargos: list[str]) -> pd.DataFrame:
@@ -506,37 +884,54 @@ def _in_order(evaluations: list[dict[str, Any]], cargos: list[str]) -> pd.DataFr
     ).reset_index(drop=True)
 
 
-def _search(sc: Scenario, crit: Criterion, pool: Executor | None, pilots: int, start: float,
-            xtol: float, rel_ci: float, min_reps: int, max_reps: int, bottleneck: int,
-            evaluations: list[dict[str, Any]], bar) -> FamilyCapacity:
-    """Batches of replications until the CI is narrow enough (see the module docstring).
+def _search(sc: Scenario, crits: list[Criterion], pool: Executor | None, pilots: int,
+            start: float, xtol: float, rel_ci: float, min_reps: int, max_reps: int,
+            bottleneck: int, evaluations: list[dict[str, Any]], bar
+            ) -> tuple[list[FamilyCapacity], list[tuple[Criterion, str]]]:
+    """Batches of replications until every CI is narrow enough (see the module docstring).
 
     Batch 1 is the pilots (started at ``start``), batch 2 fills up to ``min_reps``,
-    later batches add what the CI so far says is missing. Every chain of a batch starts
+    later batches add what the CIs so far say is missing. Every chain of a batch starts
     from the mean and pooled slope of the batches before it, so each sample — and the
     number of replications — depends on the seed only, not on which worker ran what.
+    All criteria of one family (``crits``, same cargo) share the runs: a replication's
+    run at a scale gives every criterion its value there.
     """
-    demand = family_demand(sc, crit.cargo)
+    cargo = crits[0].cargo
+    demand = family_demand(sc, cargo)
     queue = TaskQueue(pool)
     done: dict[int, _Chain] = {}
+    k_all = range(len(crits))
+    max_evals = max(25, 8 * len(crits))
 
-    def roots() -> np.ndarray:
-        return np.array([done[r].search.root for r in sorted(done)])
+    def live() -> list[int]:
+        """Criteria that can be measured (not "no data" in every replication)."""
+        return [k for k in k_all if any(done[r].searches[k].status != "no data"
+                                        for r in done)] if done else list(k_all)
+
+    def roots(k: int) -> np.ndarray:
+        return np.array([done[r].searches[k].root for r in sorted(done)])
 
     def run_batch(reps: range) -> None:
         prior = [done[r] for r in sorted(done)]
-        first = float(roots().mean()) if prior else start
-        chains = {r: _Chain(r, RootSearch(start=first, step=xtol if prior else 0.25,
-                                          xtol=xtol, slope=pooled_slope(prior)))
-                  for r in reps}
+        starts = [float(roots(k).mean()) if prior else start for k in k_all]
+        chains = {r: _Chain(r, [RootSearch(
+            start=starts[k], step=xtol if prior else 0.25, xtol=xtol if k == 0 else 2 * xtol,
+            max_evals=max_evals,
+            slope=pooled_slope([c.searches[k] for c in prior])) for k in k_all])
+            for r in reps}
+        for chain in chains.values():  # criteria without data: not searched again
+            for k in k_all:
+                if prior and k not in live():
+                    chain.searches[k].status = "no data"
 
         def submit(chain: _Chain) -> bool:
-            s = chain.search.next_scale()
+            s = chain.next_scale()
             if s is None:
                 return False
             chain.pending = s
-            queue.submit(chain.replication, evaluate, sc, crit.cargo, crit.kind, s,
-                         chain.replication)
+            queue.submit(chain.replication, evaluate, sc, cargo,
+                         crits if len(crits) > 1 else crits[0].kind, s, chain.replication)
             return True
 
         for chain in chains.values():
@@ -544,59 +939,92 @@ def _search(sc: Scenario, crit: Criterion, pool: Executor | None, pilots: int, s
         while len(queue):
             for rep, ok, value in queue.next_done():
                 if not ok:
-                    raise RuntimeError(f"replication {rep} of the {crit.cargo} capacity "
+                    raise RuntimeError(f"replication {rep} of the {cargo} capacity "
                                        f"search failed: {type(value).__name__}: {value}")
                 chain = chains[int(rep)]  # type: ignore[call-overload]
                 s = chain.pending
                 assert s is not None and isinstance(value, Evaluation)
-                chain.search.observe(s, value.value, crit.limit)
-                evaluations.append({"cargo": crit.cargo, "replication": chain.replication,
-                                    "scale": s, "volume": s * demand, "value": value.value,
-                                    "delivered": value.delivered,
-                                    "elapsed_s": value.elapsed_s, "phase": "search"})
+                chain.observe(s, value.values, crits)
+                evaluations.append(_row(cargo, chain.replication, s, demand, value, crits,
+                                        "search"))
                 _tick(bar, len(queue))
                 if not submit(chain):
                     done[chain.replication] = chain
+
+    def missing() -> int:
+        """Replications the widest CI asks for (0: every CI is narrow enough)."""
+        need = 0
+        for k in live():
+            r = roots(k)
+            n, mean, sd = len(r), float(r.mean()), float(r.std(ddof=1))
+            if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= rel_ci * mean:
+                continue
+            # replications the CI asks for at the current spread, 10 % to spare
+            need = max(need, math.ceil(1.1 * (stats.t.ppf(0.975, n - 1) * sd
+                                              / (rel_ci * mean)) ** 2))
+        return need
 
     try:
         run_batch(range(0, min(pilots, min_reps)))
         run_batch(range(len(done), min_reps))
         while len(done) < max_reps:
-            r = roots()
-            n, mean, sd = len(r), float(r.mean()), float(r.std(ddof=1))
-            if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= rel_ci * mean:
+            need = missing()
+            if not need:
                 break
-            # replications the CI asks for at the current spread, 10 % to spare; at most
-            # doubling, since the spread of a few samples is itself uncertain
-            need = math.ceil(1.1 * (stats.t.ppf(0.975, n - 1) * sd / (rel_ci * mean)) ** 2)
+            n = len(done)  # at most doubling: the spread of a few samples is uncertain
             run_batch(range(n, min(max(need, n + 1), 2 * n, max_reps)))
     except BaseException:
         queue.cancel()
         raise
 
     order = sorted(done)
-    r = roots()
-    scale, scale_half, n = mean_ci(r)
-    samples = pd.DataFrame({
-        "replication": order, "scale": r, "capacity": r * demand,
-        "evaluations": [len(done[i].search.trail) for i in order],
-        "status": [done[i].search.status for i in order]})
-    fam = FamilyCapacity(
-        cargo=crit.cargo, unit="TEU" if crit.cargo == "container" else "t", criterion=crit,
-        demand=demand, target=demand, scale=scale, scale_ci95=scale_half,
-        capacity=scale * demand, ci95=scale_half * demand, replications=n, samples=samples)
-    if bottleneck:
-        _bottleneck(sc, crit, fam, queue, order[:bottleneck], evaluations, bar)
-    return fam
+    fams: list[FamilyCapacity] = []
+    skipped: list[tuple[Criterion, str]] = []
+    for k in k_all:
+        crit = crits[k]
+        if k not in live():
+            skipped.append((crit, "the calls frame has no on_window column (no berth "
+                                  "windows in this model)"))
+            continue
+        r = roots(k)
+        scale, scale_half, n = mean_ci(r)
+        samples = pd.DataFrame({
+            "replication": order, "scale": r, "capacity": r * demand,
+            "evaluations": [len(done[i].searches[k].trail) for i in order],
+            "status": [done[i].searches[k].status for i in order]})
+        fams.append(FamilyCapacity(
+            cargo=cargo, unit="TEU" if cargo == "container" else "t", criterion=crit,
+            demand=demand, target=demand, scale=scale, scale_ci95=scale_half,
+            capacity=scale * demand, ci95=scale_half * demand, replications=n,
+            samples=samples))
+    if bottleneck and fams:
+        _bottleneck(sc, crits, fams[0], queue, order[:bottleneck], evaluations, bar)
+    return fams, skipped
 
 
-def _bottleneck(sc: Scenario, crit: Criterion, fam: FamilyCapacity, queue: TaskQueue,
-                replications: list[int], evaluations: list[dict[str, Any]], bar) -> None:
-    """Run every replication at the capacity; judge the terminals there."""
+def _row(cargo: str, replication: int, scale: float, demand: float, value: Evaluation,
+         crits: Sequence[Criterion], phase: str) -> dict[str, Any]:
+    """A row of the evaluations table: ``value`` is the first criterion's; with several
+    criteria, ``value_<id>`` each one's."""
+    row: dict[str, Any] = {"cargo": cargo, "replication": replication, "scale": scale,
+                           "volume": scale * demand, "value": value.value,
+                           "delivered": value.delivered, "elapsed_s": value.elapsed_s,
+                           "phase": phase}
+    if len(crits) > 1:
+        row |= {f"value_{c.id}": v for c, v in zip(crits, value.values, strict=True)}
+    return row
+
+
+def _bottleneck(sc: Scenario, crits: Sequence[Criterion], fam: FamilyCapacity,
+                queue: TaskQueue, replications: list[int], evaluations: list[dict[str, Any]],
+                bar) -> None:
+    """Run every replication at the (headline) capacity; judge the terminals there."""
     from portsim.verdict import terminal_table
 
+    crit = fam.criterion
     for r in replications:
-        queue.submit(r, evaluate, sc, crit.cargo, crit.kind, fam.scale, r, True)
+        queue.submit(r, evaluate, sc, crit.cargo,
+                     list(crits) if len(crits) > 1 else crit.kind, fam.scale, r, True)
     runs: dict[int, RunResult] = {}
     values: dict[int, tuple[float, float]] = {}
     while len(queue):
@@ -606,10 +1034,8 @@ def _bottleneck(sc: Scenario, crit: Criterion, fam: FamilyCapacity, queue: TaskQ
             assert isinstance(value, Evaluation) and value.run is not None
             runs[int(rep)] = value.run  # type: ignore[call-overload]
             values[int(rep)] = (value.value, value.delivered)  # type: ignore[call-overload]
-            evaluations.append({"cargo": crit.cargo, "replication": rep, "scale": fam.scale,
-                                "volume": fam.capacity, "value": value.value,
-                                "delivered": value.delivered, "elapsed_s": value.elapsed_s,
-                                "phase": "at capacity"})
+            evaluations.append(_row(crit.cargo, int(rep), fam.scale,  # type: ignore[call-overload]
+                                    fam.demand, value, crits, "at capacity"))
             _tick(bar, len(queue))
     reps = Replications(scaled(sc, crit.cargo, fam.scale), [runs[r] for r in sorted(runs)])
     terms = terminal_table(reps)
