@@ -66,11 +66,16 @@ def _run(sc):
 # ------------------------------------------------------------------ conservation
 
 
-@pytest.mark.parametrize("slots", [4000, 1800], ids=["ample-yard", "congested-yard"])
-def test_boxes_are_neither_lost_nor_made(tmp_path, slots):
+@pytest.mark.parametrize("slots, trains", [(4000, "timetable"), (1800, "timetable"),
+                                           (4000, "demand"), (1800, "demand")],
+                         ids=["ample-yard", "congested-yard", "ample-yard-trains-from-demand",
+                              "congested-yard-trains-from-demand"])
+def test_boxes_are_neither_lost_nor_made(tmp_path, slots, trains):
     """ship → yard → rail / truck / ship, TEU by TEU: the yard's ledger balances exactly and
-    agrees with independent counts from the calls, the trains and the truck plan."""
-    sc = landside_scenario(tmp_path, landside_port(slots=slots))
+    agrees with independent counts from the calls, the trains and the truck plan (with a
+    fixed timetable and with trains made from the ships' rail boxes)."""
+    sc = landside_scenario(tmp_path, landside_port(slots=slots), landside={
+        "sea_rail": {"trains_per_year": 1500, "teu_per_train": 50, "trains": trains}})
     model, plan, log, tables = _run(sc)
     yards = model.yards
     H = yards.H

@@ -109,6 +109,10 @@ class RailTerminal(_InService):
     share: NonNegativeFloat | None = Field(
         None, description="share of the port's trains (default: by number of tracks)")
     design_capacity_teu: NonNegativeFloat = 0.0
+    slots_per_day: NonNegativeFloat | None = Field(
+        None, description="train paths a day in each direction (the timetable's capacity "
+                          "when trains follow demand); default: the scenario's annual "
+                          "target shared as today, split evenly by direction")
 
     @property
     def cranes_per_track(self) -> float:
@@ -210,6 +214,8 @@ class YardPolicy(SourcedRecord):
 
 
 Scope = Literal["qinzhou_port", "bbg_port", "corridor"]
+TrainRule = Literal["timetable", "demand"]
+DepartureRule = Literal["when_full", "at_slot"]
 
 
 class SeaRail(SourcedRecord):
@@ -224,6 +230,15 @@ class SeaRail(SourcedRecord):
     statistic train = one arrival or one departure); an ``inbound`` train brings export
     boxes to the yard, an ``outbound`` one loads rail boxes from the yard and may wait
     ``max_box_wait_h`` for them before leaving part-loaded.
+
+    ``trains`` chooses what makes the trains (see :mod:`portsim.model.rail`):
+    ``timetable`` — today's rule, the annual target as an evenly spaced timetable whatever
+    the ships bring; ``demand`` — the boxes the ships discharge for rail (and load from
+    rail) make the trains, and the timetable's *slots* (``slots_per_day`` per rail
+    terminal and direction) are the capacity. ``departure`` (``demand`` only) says when an
+    outbound train leaves: ``when_full`` — at the first slot by which a trainload is
+    ready (a slot without one runs no train); ``at_slot`` — at every slot with whatever
+    is ready, up to a trainload (none ready: no train).
     """
 
     source: str = "assumption"
@@ -245,6 +260,14 @@ class SeaRail(SourcedRecord):
         24.0, description="an outbound train waits at most this long for its boxes")
     track_occupancy_limit: float = Field(0.7, gt=0.0, le=1.0,
                                          description="planning limit of track occupancy")
+    trains: TrainRule = Field(
+        "timetable", description="'timetable': the annual target as a fixed timetable; "
+                                 "'demand': the ships' rail boxes make the trains, the "
+                                 "timetable's slots are the capacity")
+    departure: DepartureRule = Field(
+        "when_full", description="with trains 'demand': an outbound train leaves at the first "
+                                 "slot with a trainload ready ('when_full') or at every slot "
+                                 "with what is ready ('at_slot')")
 
     @model_validator(mode="after")
     def _scope_share(self) -> SeaRail:
@@ -453,11 +476,15 @@ def check_scenario_landside(scenario: Scenario, file: str) -> list[Problem]:
                     f"'{y.id}' has no rail terminal in service"
                     + (f" (rail terminal '{y.rail_terminal}' is not in service in "
                        f"{scenario.year})" if y.rail_terminal else "")))
-    if uses_rail and rail.trains_here <= 0:
+    slots_given = rail.trains == "demand" and any(
+        r.slots_per_day for r in port.rail_terminals
+        if any(y.rail_terminal == r.id for y in port.yards))
+    if uses_rail and rail.trains_here <= 0 and not slots_given:
         problems.append(Problem(file, "landside.sea_rail.trains_per_year",
                                 "the modal split sends boxes by rail but no trains run "
-                                "(trains_per_year is 0)"))
-    if rail.trains_here > 0:
+                                "(trains_per_year is 0, and no rail terminal has "
+                                "slots_per_day with trains: demand)"))
+    if rail.trains_here > 0 or slots_given:
         served = [r for r in port.rail_terminals
                   if any(y.rail_terminal == r.id for y in port.yards)]
         if not served:

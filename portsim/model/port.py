@@ -108,7 +108,9 @@ class PortModel:
         self.rail: Rail | None = None
         if self.yards is not None:
             self.log.waits.setdefault("yard", [0.0] * len(plan))
-            if scenario.landside.sea_rail.trains_here > 0:
+            sea_rail = scenario.landside.sea_rail
+            if sea_rail.trains_here > 0 or (sea_rail.trains == "demand" and any(
+                    y.rail_terminal is not None for y in port.yards)):
                 self.rail = Rail(self.env, scenario, self.yards, replication)
 
     def handling_h(self, i: int, placement: Placement) -> float:

@@ -166,6 +166,7 @@ class Yards:
         row_of[rows] = np.arange(m)
         self._row = row_of.tolist()
         self._yard_row = call_yard[rows]
+        self.arrival_h = plan.arrival_h[rows]  # of the calls through a yard (rows)
         v = np.rint(plan.volume[rows]).astype(np.int64)
         d = np.rint(v * pol.discharge_share).astype(np.int64)
         ld = v - d
