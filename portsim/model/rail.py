@@ -178,7 +178,6 @@ class Rail:
         runs not at all when every such slot is taken — so inbound trains follow demand
         until the slots bind, then saturate at the slot count. Calls whose boxes would be
         due before the run or after its end bring no train."""
-        sr = self.spec
         per_day = r.slots_per_day if r.slots_per_day is not None else per_year / 365.0 / 2.0
         self.slots_per_day.append(float(per_day))
         if per_day > 0:
@@ -220,22 +219,15 @@ class Rail:
             free_below[f] = f - 1
             taken.append(f - 1)
             train_yard.append(int(yard_of[first[j]]))
-        inbound_at = slots[np.sort(np.asarray(taken, int))] if taken else np.empty(0)
-        yard_by_slot = dict(zip(taken, train_yard, strict=True))
-        self._in_train_yard.append([yard_by_slot[k] for k in sorted(taken)])
+        by_slot = np.argsort(np.asarray(taken, int), kind="stable")
+        inbound_at = slots[np.asarray(taken, int)[by_slot]] if taken else np.empty(0)
         sched = np.concatenate([slots, inbound_at])
         inbound = np.concatenate([np.zeros(len(slots), bool), np.ones(len(inbound_at), bool)])
+        yard = np.concatenate([np.full(len(slots), -1),
+                               np.asarray(train_yard, int)[by_slot] if taken else []])
         order = np.argsort(sched, kind="stable")
-        self._in_train_yard[-1] = self._place_inbound_yards(inbound[order], ti)
+        self._in_train_yard.append(yard[order].astype(int).tolist())  # per train; -1: outbound
         return inbound[order], sched[order]
-
-    def _place_inbound_yards(self, inbound: np.ndarray, ti: int) -> list[int]:
-        """The inbound trains' yards, indexed by train number (outbound rows get -1)."""
-        out = [-1] * len(inbound)
-        it = iter(self._in_train_yard[ti])
-        for k in np.flatnonzero(inbound).tolist():
-            out[k] = next(it)
-        return out
 
     def track_h(self, ti: int, teu: float) -> float:
         """Hours a train with ``teu`` TEU holds a track at rail terminal ``ti``."""
