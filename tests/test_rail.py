@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from portsim.demand import CallPlan
+from portsim.model.port import PortModel
+from portsim.results import summarise
 from portsim.simulate import simulate
 from tests.test_yard import landside_port, landside_scenario
 
@@ -196,3 +199,51 @@ def test_at_slot_trains_leave_with_what_is_there(tmp_path):
     # the same boxes go by rail either way (to within what is still waiting at the end)
     teu_full = full.tables["rail"].iloc[0]["teu_out_per_year"]
     assert slot.tables["rail"].iloc[0]["teu_out_per_year"] == pytest.approx(teu_full, rel=0.02)
+
+
+def _late_train_case(tmp_path, late_train: str):
+    """One ship arriving at 100 h with 200 TEU, half discharged, half loaded; all full
+    boxes by rail (no empties), so it loads exactly 100 TEU of rail exports = 2 trains of
+    50. Rail dwell fixed 1 day, so its boxes are due at 100 - 24 = 76 h; hourly slots at
+    0.5, 1.5, ... h: the two trains take the latest free slots by 76 h, 75.5 and 74.5 h.
+    Every train runs 40 h late (fixed): they arrive at 115.5 and 114.5 h, each on its own
+    track for 2 h + 50 boxes / 25 boxes/h = 4 h, unloaded by 119.5 and 118.5 h. The
+    cut-off is 12 h before work: the boxes are in at 119.5 + 12 = 131.5 h, while the ship
+    (no berth wait, no transit, berthing 0 h) would start at 100 h: 31.5 h late."""
+    port = landside_port(tracks=2, cranes=2, crane_rate=25, shunting_h=2, berths=1)
+    port["rail_terminals"][0]["slots_per_day"] = 24
+    sc = landside_scenario(tmp_path, port, landside={
+        "modal_split": {"T": {"truck": 0.0, "rail": 1.0}},
+        "yard": {"discharge_share": 0.5, "empty_share": 0, "source": "assumption: test"},
+        "dwell": {"rail": {"dist": "fixed", "mean_days": 1.0}},
+        "sea_rail": {"trains_per_year": 0, "teu_per_train": 50, "trains": "demand",
+                     "delay_mean_h": 40, "delay_cv": 0, "cutoff_h": 12,
+                     "late_train": late_train},
+    }, rules={"teu_factor": 1.0, "berthing_h": 0, "unberthing_h": 0, "handling_cv": 0,
+              "include_channel_transit": False},
+        run={"horizon_days": 10, "warmup_days": 0})
+    plan = CallPlan(arrival_h=np.array([100.0]), flow=np.zeros(1, int),
+                    ship_class=np.zeros(1, int), terminal=np.zeros(1, int),
+                    volume=np.array([200.0]), handling_factor=np.ones(1),
+                    liner=np.zeros(1, bool))
+    model = PortModel(sc, plan, 0)
+    log = model.run()
+    return log, summarise(sc, 0, plan, log, model.in_system(), model.tables())
+
+
+def test_a_late_train_delays_its_ship_by_the_computed_time(tmp_path):
+    log, res = _late_train_case(tmp_path / "d", "delay_ship")
+    trains = res.tables["trains"]
+    inbound = trains[trains.direction == "inbound"]
+    assert inbound["arrival_h"].tolist() == [114.5, 115.5]
+    assert inbound["end_h"].tolist() == [118.5, 119.5]
+    assert log.berthed_h[0] == 100.0
+    assert res.calls["wait_rail_h"].iloc[0] == pytest.approx(31.5)
+    # the same ship when the boxes roll instead: it works at once, 100 TEU roll
+    log_roll, roll = _late_train_case(tmp_path / "r", "roll")
+    assert log.handled_h[0] - log_roll.handled_h[0] == pytest.approx(31.5)
+    assert "wait_rail_h" not in roll.calls
+    rail = roll.tables["rail"].iloc[0]
+    assert rail["rail_export_rolled_teu"] == 100
+    assert rail["calls_rail_late"] == 1
+    assert res.tables["rail"].iloc[0]["rail_export_rolled_teu"] == 0

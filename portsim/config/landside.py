@@ -216,6 +216,7 @@ class YardPolicy(SourcedRecord):
 Scope = Literal["qinzhou_port", "bbg_port", "corridor"]
 TrainRule = Literal["timetable", "demand"]
 DepartureRule = Literal["when_full", "at_slot"]
+LateTrainRule = Literal["roll", "delay_ship"]
 
 
 class SeaRail(SourcedRecord):
@@ -238,7 +239,11 @@ class SeaRail(SourcedRecord):
     terminal and direction) are the capacity. ``departure`` (``demand`` only) says when an
     outbound train leaves: ``when_full`` — at the first slot by which a trainload is
     ready (a slot without one runs no train); ``at_slot`` — at every slot with whatever
-    is ready, up to a trainload (none ready: no train).
+    is ready, up to a trainload (none ready: no train). Rail export boxes are then tied
+    to the ship that loads them and must be in the yard ``cutoff_h`` before it starts
+    work; ``late_train`` says what a late train does: ``roll`` — its boxes miss the ship
+    and roll to a later call of the terminal (counted, the ship sails on time);
+    ``delay_ship`` — the ship waits alongside for them (wait cause ``rail``).
     """
 
     source: str = "assumption"
@@ -268,6 +273,14 @@ class SeaRail(SourcedRecord):
         "when_full", description="with trains 'demand': an outbound train leaves at the first "
                                  "slot with a trainload ready ('when_full') or at every slot "
                                  "with what is ready ('at_slot')")
+    cutoff_h: NonNegativeFloat = Field(
+        12.0, description="with trains 'demand': rail export boxes must be in the yard this "
+                          "long before their ship starts work (assumption: terminals close "
+                          "export receiving 12-24 h before operations)")
+    late_train: LateTrainRule = Field(
+        "roll", description="with trains 'demand': boxes of a train in after the cut-off "
+                            "roll to a later call ('roll') or the ship waits for them "
+                            "('delay_ship', wait cause 'rail')")
 
     @model_validator(mode="after")
     def _scope_share(self) -> SeaRail:

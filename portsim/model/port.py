@@ -112,6 +112,8 @@ class PortModel:
             if sea_rail.trains_here > 0 or (sea_rail.trains == "demand" and any(
                     y.rail_terminal is not None for y in port.yards)):
                 self.rail = Rail(self.env, scenario, self.yards, replication)
+                if self.rail.holds_ships:  # ships wait for late rail exports
+                    self.log.waits.setdefault("rail", [0.0] * len(plan))
 
     def handling_h(self, i: int, placement: Placement) -> float:
         """Hours alongside spent working cargo for call ``i`` (moves or tonnes / rate)."""
@@ -180,14 +182,19 @@ class PortModel:
         log = self.log
         work = self.handling_h(i, placement)
         yards = self.yards
+        berthing = self.berthing_h
+        if self.rail is not None and self.rail.demand:  # rail exports in by the cut-off?
+            yield self.env.timeout(berthing)
+            berthing = 0.0
+            log.add_wait(i, "rail", (yield from self.rail.exports_in(self.env, i)))
         if yards is not None and yards.uses(i) and not yards.fast(
-                i, self.env.now + self.berthing_h, work):
-            yield self.env.timeout(self.berthing_h)
+                i, self.env.now + berthing, work):
+            yield self.env.timeout(berthing)
             lost, loading_left = yield from yards.handle_slowly(self.env, i, work)
             log.add_wait(i, "yard", lost)
             handled = self.env.now + loading_left
         else:
-            handled = self.env.now + self.berthing_h + work
+            handled = self.env.now + berthing + work
         log.handled_h[i] = handled
         log.unberthed_h[i] = handled + self.unberthing_h
         yield self.env.timeout(log.unberthed_h[i] - self.env.now)

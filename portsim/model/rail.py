@@ -105,6 +105,12 @@ class Rail:
         self.slots_per_day: list[float] = []
         self.rail_exports_teu: list[int] = []  # demand: rail exports the calls load, per terminal
         self._in_train_yard: list[list[int]] = []
+        # demand: call -> (rail terminal, trains bringing its rail exports, their TEU)
+        self.export_train: dict[int, tuple[int, tuple[int, ...], int]] = {}
+        self.cutoff_h = sr.cutoff_h
+        self.holds_ships = sr.late_train == "delay_ship"
+        self.rolled_teu = [0] * len(self.terminals)
+        self.late_calls = [0] * len(self.terminals)
         for ti, (r, share) in enumerate(zip(self.terminals, w, strict=True)):
             per_year = sr.trains_here * share
             if self.demand:
@@ -193,9 +199,9 @@ class Rail:
         lead = self.scenario.landside.dwell_for("rail").mean_days * 24.0
         due = yards.arrival_h[mine] - lead
         keep = (teu > 0) & (due >= 0) & (due < self.end_h)
-        order = np.argsort(due[keep], kind="stable")
-        due, teu = due[keep][order], teu[keep][order]
-        yard_of = yards._yard_row[mine][keep][order]
+        order_calls = np.argsort(due[keep], kind="stable")
+        due, teu = due[keep][order_calls], teu[keep][order_calls]
+        yard_of = yards._yard_row[mine][keep][order_calls]
         total = int(teu.sum())
         self.rail_exports_teu.append(total)
         n_trains = -(-total // self.need)
@@ -211,6 +217,7 @@ class Rail:
             return x
 
         taken, train_yard = [], []
+        slot_of_train = [-1] * n_trains
         last = np.searchsorted(slots, due[first], side="right")  # slots <= due: [0, last)
         for j, x in enumerate(last.tolist()):
             f = find(x)
@@ -218,6 +225,7 @@ class Rail:
                 continue  # no free slot early enough: the train does not run
             free_below[f] = f - 1
             taken.append(f - 1)
+            slot_of_train[j] = f - 1
             train_yard.append(int(yard_of[first[j]]))
         by_slot = np.argsort(np.asarray(taken, int), kind="stable")
         inbound_at = slots[np.asarray(taken, int)[by_slot]] if taken else np.empty(0)
@@ -227,6 +235,21 @@ class Rail:
                                np.asarray(train_yard, int)[by_slot] if taken else []])
         order = np.argsort(sched, kind="stable")
         self._in_train_yard.append(yard[order].astype(int).tolist())  # per train; -1: outbound
+        # each call's rail exports: TEU and the trains that bring them (train numbers in
+        # this terminal's timetable; -1: a train that does not run)
+        position = np.empty(len(order), int)
+        position[order] = np.arange(len(order))
+        rank = {s_: q for q, s_ in enumerate(np.asarray(taken, int)[by_slot].tolist())}
+        calls = yards.rows[mine][keep][order_calls]
+        cum = np.cumsum(teu)
+        first_train = (cum - teu) // self.need
+        last_train = (cum - 1) // self.need
+        for i, n, j0, j1 in zip(calls.tolist(), teu.tolist(), first_train.tolist(),
+                                last_train.tolist(), strict=True):
+            ks = tuple(-1 if slot_of_train[j] < 0
+                       else int(position[len(slots) + rank[slot_of_train[j]]])
+                       for j in range(j0, j1 + 1))
+            self.export_train[i] = (ti, ks, int(n))
         return inbound[order], sched[order]
 
     def track_h(self, ti: int, teu: float) -> float:
@@ -334,6 +357,42 @@ class Rail:
                 checked = int(t_arr)
                 queue.append(k)
         self._next[ti], self._clock[ti], self._checked[ti] = p, clock, checked
+
+    def exports_in(self, env, i: int):
+        """Call ``i`` is ready to start work now (trains from demand): are its rail export
+        boxes in by its cut-off — every train bringing them unloaded ``cutoff_h`` before
+        now? If not, with ``late_train: delay_ship`` the ship waits alongside until they
+        are (the last train's unloading end + ``cutoff_h``; trains not yet arrived are
+        waited for first) and the hours are returned as its ``rail`` wait; with ``roll``
+        the boxes roll to a later call of the terminal (counted) and the ship starts now.
+        Boxes whose train does not run (no slot left) roll in either case. A generator
+        (it may wait); returns the hours waited."""
+        got = self.export_train.get(i)
+        if got is None:
+            return 0.0
+        ti, ks, teu = got
+        t_work = env.now
+        if min(ks) < 0:
+            self.rolled_teu[ti] += teu
+            self.late_calls[ti] += 1
+            return 0.0
+        arrival = max(float(self.arrival[ti][k]) for k in ks)
+        if arrival > t_work and self.holds_ships:
+            yield env.timeout(arrival - t_work)
+        if arrival <= env.now:
+            self.catch_up(env.now)  # the trains have arrived: tracks and unloading are known
+            ready = max(self.done_h[ti][k] for k in ks) + self.cutoff_h
+        else:
+            ready = math.inf  # (roll) still on its way
+        if ready <= t_work:
+            return 0.0
+        self.late_calls[ti] += 1
+        if not self.holds_ships:
+            self.rolled_teu[ti] += teu
+            return 0.0
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        return env.now - t_work
 
     def _slot(self, ti: int, k: int, t: float) -> None:
         """Outbound slot ``k`` comes up at ``t`` (trains from demand): a train leaves in it
@@ -484,6 +543,10 @@ class Rail:
                     "trains_out_served_per_year": float((served & out).sum()) * annual,
                     "rail_export_demand_teu_per_year":
                         self.rail_exports_teu[ti] * HOURS_PER_YEAR / max(end_h, 1e-9),
+                    # over the whole run (warm-up included): calls whose rail exports were
+                    # not in by the cut-off, and the TEU that rolled to a later call
+                    "calls_rail_late": self.late_calls[ti],
+                    "rail_export_rolled_teu": self.rolled_teu[ti],
                 })
         trains = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return {"trains": trains, "rail": pd.DataFrame(rows)}
