@@ -97,7 +97,7 @@ def test_boxes_are_neither_lost_nor_made(tmp_path, slots, trains):
                  if FLOW_MODES[n][0] == "ship")
     assert led["in_ship"] == ship_in - beyond
     done = np.asarray(log.handled_h)[yards.rows] <= sc.run.horizon_days * 24
-    d = np.asarray(yards._D)
+    d = np.asarray(yards._discharge_teu)
     assert (yards.discharged[done] == d[done]).all()
     assert (yards.discharged <= d).all()
     full_load = yards.split_load[:, 0] + yards.split_load[:, 3]
