@@ -512,11 +512,15 @@ class Rail:
             ys = self.served[ti]
             wait_teu = float(waiting[ys, h0:].sum(axis=0).mean()) if h0 < self.yards.H else 0.0
             ready_in = float(ready_rate[ys, h0:].sum())
+            # trains due to run: every timetabled train; with trains from demand the
+            # inbound trains formed and the slots a train ran (or waits) in, not the
+            # unused slots (those are the spare capacity, ``unused_slots_per_year``)
             rows.append({
                 "rail_terminal": r.id, "name": r.name, "tracks": r.tracks,
                 "track_length_m": r.track_length_m,
                 "trains_scheduled_per_year": float(((self.sched[ti] >= start_h)
-                                                    & (self.sched[ti] < end_h)).sum()) * annual,
+                                                    & (self.sched[ti] < end_h)
+                                                    & (status != UNUSED)).sum()) * annual,
                 "trains_served_per_year": float(served.sum()) * annual,
                 "track_capacity_per_year": self.track_capacity_per_year(ti),
                 "teu_in_per_year": float(teu[served & inbound].sum()) * annual,
