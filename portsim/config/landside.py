@@ -334,6 +334,19 @@ class GateSpec(SourcedRecord):
         1.75, description="TEU per truck visit: one box per visit at the TEU factor")
     service_cv: NonNegativeFloat = Field(0.5, description="CV of lane time per truck")
     wait_limit_h: PositiveFloat = Field(0.5, description="planning limit of mean truck wait")
+    export_arrivals: Literal["export_dwell", "cut_off"] = Field(
+        "export_dwell",
+        description="when export boxes come through the gate: 'export_dwell' — an export "
+                    "dwell (landside.dwell.export) before their ship arrives; 'cut_off' — "
+                    "spread evenly over the receiving window of receiving_days that closes "
+                    "cutoff_h before their ship arrives")
+    cutoff_h: NonNegativeFloat = Field(
+        12.0, description="with export_arrivals 'cut_off': the terminal stops receiving a "
+                          "ship's export boxes this long before it arrives (assumption: "
+                          "CY cut-off 12-24 h before operations)")
+    receiving_days: PositiveFloat = Field(
+        4.0, description="with export_arrivals 'cut_off': days the receiving window is open "
+                         "(assumption: export receiving opens 3-5 days before the cut-off)")
 
     @model_validator(mode="after")
     def _some_arrivals(self) -> GateSpec:

@@ -40,3 +40,15 @@ def split_batches(n: np.ndarray, k: int) -> np.ndarray:
     """Integer counts ``n`` split into ``k`` near-equal batches, shape (len(n), k)."""
     base, rem = np.divmod(n, k)
     return base[:, None] + (np.arange(k)[None, :] < rem[:, None])
+
+
+def receiving_window_hours(cutoff_h: float, receiving_days: float, rng: np.random.Generator,
+                           size) -> np.ndarray:
+    """Whole hours before its ship's arrival at which an export batch comes through the
+    gate when exports are received in a window: uniform over the ``receiving_days`` that
+    end ``cutoff_h`` before the ship (rounded up, so a batch is never later than the
+    cut-off)."""
+    n = int(np.prod(size))
+    before = cutoff_h + rng.uniform(0.0, receiving_days * 24.0, n)
+    return np.ceil(before - 1e-9).astype(np.int64).reshape(size)
+

@@ -16,6 +16,7 @@ from portsim.model.yard.flows import (
     IMP,
     TS,
     dwell_hours,
+    receiving_window_hours,
     split_batches,
 )
 from portsim.model.yard.ship_path import ShipPath
@@ -120,8 +121,13 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
             dwell_off[sel, 2 * k:] = dwell_hours(land.dwell_for("empty"), r_dw, (ns, k))
             rail_off[sel] = dwell_hours(land.dwell_for("rail"), r_dw, (ns, k))
             # exports and empties delivered by truck an export (empty) dwell before the ship
+            # (exports: or in the receiving window before its cut-off, gate.export_arrivals)
             pre_exp = dwell_hours(land.dwell_for("export"), r_dw, (ns, k))
             pre_emp = dwell_hours(land.dwell_for("empty"), r_dw, (ns, k))
+            if land.gate.export_arrivals == "cut_off":  # the receiving window before cut-off
+                pre_exp = receiving_window_hours(
+                    land.gate.cutoff_h, land.gate.receiving_days,
+                    stream(seed, replication, f"gate:receiving:{tid}"), (ns, k))
             arr = np.floor(plan.arrival_h[rows[sel]]).astype(np.int64)[:, None]
             ys = self._yard_row[sel]
             for q, col, pre in ((0, 0, pre_exp), (1, 3, pre_emp)):
