@@ -225,7 +225,9 @@ class SeaRail(SourcedRecord):
     ``scope`` says which statistic ``trains_per_year`` / ``target_teu`` count (facts §5.3
     scope warning): ``qinzhou_port`` — boxes through Qinzhou's own rail terminals;
     ``bbg_port`` — BBG's port-side sea-rail volume (Qinzhou + Fangchenggang + Beihai);
-    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains. Unless the
+    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains (facts §5.3:
+    the corridor ran >10,000 trains in 2025, >130万 TEU to 11-29; BBG's port-side sea-rail
+    volume was >50万 TEU in 2025; ~24 trains a day at 钦州港东站 in Jan 2025). Unless the
     scope is ``qinzhou_port``, ``port_share`` (the part of that scope handled at the
     simulated terminals) must be given with its source. Trains are directional (one
     statistic train = one arrival or one departure); an ``inbound`` train brings export

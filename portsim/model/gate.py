@@ -9,8 +9,9 @@ hourly arrival rate λ_h. The days come from the ships: import and empty pick-up
 an export dwell before it arrives (``gate.export_arrivals: export_dwell``, today's rule)
 or evenly over a receiving window of ``receiving_days`` closing ``cutoff_h`` before it
 arrives (``cut_off``: terminals receive a ship's exports in a window before its CY
-cut-off); see :mod:`portsim.model.yard`. The gate's ``lanes`` each serve ``60 / service_min`` trucks an
-hour, μ = lanes × 60 / service_min in all. Two effects make trucks wait:
+cut-off); see :mod:`portsim.model.yard`. The gate's ``lanes`` each serve
+``60 / service_min`` trucks an hour, μ = lanes × 60 / service_min in all. Two effects
+make trucks wait:
 
 * **backlog (fluid)** — when an hour brings more trucks than the lanes clear, the excess
   is carried over: Q_{h+1} = max(0, Q_h + λ_h − μ) (Lindley's recursion on hourly counts,
