@@ -204,6 +204,14 @@ class YardPolicy(SourcedRecord):
         (0.6, 0.8), description="planning band of mean stock / physical stack (facts §7.3)")
     dwell_batches: PositiveInt = Field(
         4, le=64, description="dwell draws per call and flow (boxes move in this many batches)")
+    transshipment: Literal["dwell", "connection"] = Field(
+        "dwell", description="when a transshipment box leaves: 'dwell' — a transshipment "
+                             "dwell after discharge (to no ship in particular); 'connection' "
+                             "— on a named later call of the terminal (see "
+                             "portsim.model.yard.transshipment)")
+    min_connection_h: NonNegativeFloat = Field(
+        24.0, description="with transshipment 'connection': least time between the arrivals "
+                          "of the incoming and the outgoing call (assumption)")
 
     @model_validator(mode="after")
     def _band(self) -> YardPolicy:

@@ -11,7 +11,9 @@ import     ship           truck (gate)    discharge + import dwell
 export     truck (gate)   ship            when its ship loads (it arrives an
                                           export dwell before the ship)
 transship  ship           ship            discharge + transshipment dwell (the
-                                          connecting vessel is not identified)
+                                          connecting vessel is not identified), or
+                                          with ``transshipment: connection`` on a
+                                          named later call (see ``transshipment``)
 rail_imp   ship           rail            on an outbound train, after it has
                                           waited a rail dwell (customs, planning)
 rail_exp   rail           ship            unloading + rail dwell
@@ -55,7 +57,8 @@ Modules, by concern: :mod:`~portsim.model.yard.flows` (the flows and the dwell d
 :mod:`~portsim.model.yard.yards` (the per-call split and :class:`Yards`),
 :mod:`~portsim.model.yard.stock` (stock levels, the gate, rail pools),
 :mod:`~portsim.model.yard.ship_path` (fast and slow ship handling),
-:mod:`~portsim.model.yard.trains` (train bookings), :mod:`~portsim.model.yard.records`
+:mod:`~portsim.model.yard.trains` (train bookings),
+:mod:`~portsim.model.yard.transshipment` (connections), :mod:`~portsim.model.yard.records`
 (the layouts of the flat records), :mod:`~portsim.model.yard.views` (numpy views) and
 :mod:`~portsim.model.yard.tables` (result tables).
 """

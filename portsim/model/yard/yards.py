@@ -23,6 +23,7 @@ from portsim.model.yard.ship_path import ShipPath
 from portsim.model.yard.stock import YardStock
 from portsim.model.yard.tables import YardTables
 from portsim.model.yard.trains import TrainBookings
+from portsim.model.yard.transshipment import connect_transshipment
 from portsim.model.yard.views import YardViews
 from portsim.streams import stream
 
@@ -136,6 +137,17 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
                 yy = np.broadcast_to(ys[:, None], cnt.shape)
                 np.add.at(planned, (yy, q, hrs), cnt)
         self._planned_np = planned
+        # transshipment boxes: to a named outgoing call (connection) or after a dwell
+        self.connections: list[tuple[int, int, int]] = []  # (from row, to row, TEU)
+        self.unconnected_ts_teu = 0
+        if pol.transshipment == "connection" and m:
+            ts = split_batches(dis[:, 2], k)
+            off, self.connections = connect_transshipment(
+                plan.arrival_h[rows], plan.terminal[rows], ts, lod[:, 2],
+                pol.min_connection_h, self._max_off)
+            linked = off >= 0
+            dwell_off[:, k:2 * k] = np.where(linked, off, dwell_off[:, k:2 * k])
+            self.unconnected_ts_teu = int(ts[~linked].sum())
         # (arrays of machine integers: read a few at a time, not worth Python lists)
         self._planned_export = [array("q", planned[j, 0].tobytes()) for j in range(ny)]
         self._planned_empty = [array("q", planned[j, 1].tobytes()) for j in range(ny)]
