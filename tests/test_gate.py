@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from portsim.demand import CallPlan
 from portsim.model.gate import gate_queue, hourly_arrivals
+from portsim.model.port import PortModel
 from portsim.model.yard import EIN, EOUT, EXP, IMP
 from portsim.simulate import simulate
 from portsim.theory import mmc_mean_wait
@@ -97,3 +99,35 @@ def test_answer_names_every_landside_component_over_its_limit():
     assert landside_sentence(calm) == (
         "landside within limits, most stressed: Y-ULCV yard utilisation 50% vs 80%, RT-PORT "
         "track occupancy 85% vs 70%, G-AUTO mean truck wait 0.06 vs 0.50")
+
+
+@pytest.mark.parametrize("rule", ["export_dwell", "cut_off"])
+def test_export_trucks_arrive_before_their_ships_cut_off(tmp_path, rule):
+    """One ship arriving at 200 h with 1,000 TEU, half loaded, all by truck, no empties: 500
+    export TEU come through the gate for it. With ``export_arrivals: cut_off`` (cut-off 12 h
+    before arrival, receiving window 4 days = 96 h) every batch comes in hours 92-188, so
+    no truck arrives before day 3 (hour 72) and all 500 TEU = 500 / 1.75 truck visits come
+    in days 0-7 (hours < 192), before the ship's imports (discharged from 200 h) go out.
+    With today's export dwell (gamma, mean 4.5 d) boxes also come before hour 92."""
+    sc = landside_scenario(tmp_path, landside={
+        "modal_split": {"T": {"truck": 1.0}}, "sea_rail": {},
+        "yard": {"discharge_share": 0.5, "empty_share": 0, "source": "assumption: test"},
+        "gate": {"export_arrivals": rule, "cutoff_h": 12, "receiving_days": 4},
+    }, run={"horizon_days": 20, "warmup_days": 0})
+    plan = CallPlan(arrival_h=np.array([200.0]), flow=np.zeros(1, int),
+                    ship_class=np.zeros(1, int), terminal=np.zeros(1, int),
+                    volume=np.array([1000.0]), handling_factor=np.ones(1),
+                    liner=np.zeros(1, bool))
+    model = PortModel(sc, plan, 0)
+    model.run()
+    tables = model.tables()
+    planned = model.yards.planned[0, 0]  # export gate-ins by hour
+    hours = np.flatnonzero(planned)
+    assert planned.sum() == 500
+    trucks = tables["gate_hourly"]["trucks"].to_numpy()
+    if rule == "cut_off":
+        assert hours.min() >= 200 - 12 - 96 and hours.max() <= 200 - 12
+        assert trucks[:72].sum() == 0
+        assert trucks[:192].sum() == pytest.approx(500 / 1.75)
+    else:
+        assert hours.min() < 200 - 12 - 96

@@ -77,6 +77,10 @@ def test_train_longer_than_every_track(tmp_path, capsys):
      "give port_share"),
     ({"sea_rail": {"trains_per_year": 0}}, "landside.sea_rail.trains_per_year",
      "no trains run"),
+    ({"sea_rail": {"trains_per_year": 0, "trains": "demand"}},
+     "landside.sea_rail.trains_per_year", "no rail terminal has slots_per_day"),
+    ({"sea_rail": {"trains_per_year": 0, "trains": "timetbale"}}, "landside.sea_rail.trains",
+     "'timetable' or 'demand'"),
     ({"modal_split": {"NOPE": {"truck": 1}}}, "landside.modal_split.NOPE",
      "unknown terminal 'NOPE'"),
     ({"dwell": {"rail": {"mean_days": 3, "cv": 0.5, "dwel": 1}}}, "landside.dwell.rail.dwel",
@@ -107,3 +111,20 @@ def test_port_file_mistakes_name_the_record(tmp_path, capsys):
     assert "port.yaml: yards[0].terminal: unknown terminal 'TX'" in err
     assert "port.yaml: yards[0].rail_terminal: unknown rail terminal 'RX'" in err
     assert "port.yaml: gates[0].terminals[1]: unknown terminal 'Q'" in err
+
+
+def test_trains_from_demand_run_end_to_end(tmp_path, capsys):
+    """``trains: demand`` with the rail terminal's slots and no annual target runs through
+    ``portsim run`` and writes the rail outputs; so does a rail share of 0 (no train)."""
+    port = landside_port()
+    port["rail_terminals"][0]["slots_per_day"] = 6
+    for name, split in (("rail", {"truck": 0.8, "rail": 0.1, "transshipment": 0.1}),
+                        ("no-rail", {"truck": 0.9, "transshipment": 0.1})):
+        sc = _with(sea_rail={"trains_per_year": 0, "teu_per_train": 50, "trains": "demand"},
+                   modal_split={"T": split})
+        out = tmp_path / name / "out"
+        (tmp_path / name).mkdir()
+        code = main(["run", str(_files(tmp_path / name, sc, port)), "-o", str(out), "-q"])
+        assert code == 0, capsys.readouterr().err
+        assert (out / "rail.csv").exists() and (out / "yard.csv").exists()
+

@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from portsim.demand import CallPlan
+from portsim.model.port import PortModel
+from portsim.results import summarise
 from portsim.simulate import simulate
 from tests.test_yard import landside_port, landside_scenario
 
@@ -98,3 +101,149 @@ def test_outbound_train_waits_for_its_boxes_then_leaves(tmp_path):
     assert (late["status"] == "served").all()
     assert (late["teu"] == 50).all()
     assert late["box_wait_h"].max() == 0
+
+
+# ------------------------------------------------------------------ trains from demand
+
+
+def _demand_scenario(tmp_path, *, teu: float, slots_per_day: float, rail: float = 0.3,
+                     **sea_rail):
+    """A busy terminal sending ``rail`` of its full boxes by rail; trains made from them
+    (``trains: demand``) in ``slots_per_day`` slots each way; no train delays."""
+    port = landside_port(tracks=20, cranes=20, crane_rate=15, shunting_h=3)
+    port["rail_terminals"][0]["slots_per_day"] = slots_per_day
+    return landside_scenario(tmp_path, port, teu=teu, landside={
+        "modal_split": {"T": {"truck": 1.0 - rail, "rail": rail}},
+        "sea_rail": {"trains_per_year": 0, "teu_per_train": 50, "trains": "demand",
+                     "delay_mean_h": 0, **sea_rail},
+    }, run={"horizon_days": 300, "warmup_days": 10})
+
+
+def _served_per_year(res, direction: str) -> float:
+    return float(res.tables["rail"].iloc[0][f"trains_{direction}_served_per_year"])
+
+
+def test_trains_follow_the_ships_rail_boxes(tmp_path):
+    """With ample slots, trains carry what the ships bring: expected rail TEU = annual TEU x
+    (1 - discharge share 0.54) x (1 - empties 0.1) x rail share 0.3 inbound (exports the
+    ships load) and x 0.54 x 0.9 x 0.3 outbound (imports they discharge), in 50-TEU trains;
+    twice the container volume makes twice the trains."""
+    per_year = {}
+    for teu in (300_000, 600_000):
+        res = simulate(_demand_scenario(tmp_path / str(teu), teu=teu, slots_per_day=50), 0)
+        rail = res.tables["rail"].iloc[0]
+        assert rail["unused_slots_per_year"] > 0  # the slots do not bind
+        exports = teu * 0.46 * 0.9 * 0.3 / 50
+        imports = teu * 0.54 * 0.9 * 0.3 / 50
+        # calls arrive at random (Poisson count, gamma sizes cv 0.3): ~500 calls a year
+        # at 600k TEU, so 300 days' totals scatter by ~5 %; 20 % is > 3.5 sigma
+        assert _served_per_year(res, "in") == pytest.approx(exports, rel=0.2)
+        assert _served_per_year(res, "out") == pytest.approx(imports, rel=0.2)
+        trains = res.tables["trains"]
+        out = trains[(trains.direction == "outbound") & (trains.status == "served")]
+        assert (out["teu"] == 50).all()  # when_full: only full trains leave
+        per_year[teu] = (_served_per_year(res, "in"), _served_per_year(res, "out"))
+    for d in (0, 1):
+        assert per_year[600_000][d] / per_year[300_000][d] == pytest.approx(2.0, abs=0.25)
+
+
+def test_trains_saturate_at_the_slot_capacity(tmp_path):
+    """2 slots a day each way at headway 12 h: slots at 6, 18, ... h; the 600 of them in the
+    300-day window (after 10 days' warm-up) are the capacity, 2 x 365 = 730 trains a year
+    each way. Demand is ~4 trains a day each way, so every outbound slot runs a full train.
+    Inbound trains bring boxes due a mean rail dwell (2.5 d = 60 h) before their ship: the
+    plan has no ship after the run's end (7,440 h), so the 5 slots after 7,380 h (7,386 …
+    7,434 h) have no boxes to bring, and the one at 7,374 h only if boxes are due by then:
+    594 or 595 inbound trains in the window, every earlier slot used."""
+    res = simulate(_demand_scenario(tmp_path, teu=600_000, slots_per_day=2), 0)
+    rail = res.tables["rail"].iloc[0]
+    per_year = 8760 / (300 * 24)
+    assert rail["outbound_slots_per_year"] == pytest.approx(730.0)
+    assert _served_per_year(res, "out") == pytest.approx(730.0)
+    assert round(_served_per_year(res, "in") / per_year) in (594, 595)
+    assert rail["unused_slots_per_year"] == 0
+    # the boxes the slots cannot carry pile up in the yard, waiting for a train
+    assert rail["box_wait_for_train_h"] > 24
+    # and doubling the volume again adds no train
+    res2 = simulate(_demand_scenario(tmp_path / "x2", teu=1_200_000, slots_per_day=2), 0)
+    assert _served_per_year(res2, "out") == pytest.approx(730.0)
+    assert round(_served_per_year(res2, "in") / per_year) in (594, 595)
+
+
+def test_no_rail_boxes_no_trains(tmp_path):
+    """Modal split 0 by rail: every slot goes unused, no train runs, nothing crashes."""
+    res = simulate(_demand_scenario(tmp_path, teu=600_000, slots_per_day=4, rail=0.0), 0)
+    rail = res.tables["rail"].iloc[0]
+    assert rail["trains_served_per_year"] == 0
+    assert rail["teu_per_year"] == 0
+    assert rail["rail_export_demand_teu_per_year"] == 0
+    trains = res.tables["trains"]
+    assert (trains["direction"] == "outbound").all()
+    assert (trains["status"] == "unused").all()
+    assert res.tables["yard_ledger"].iloc[0][["in_rail", "out_rail"]].sum() == 0
+
+
+def test_at_slot_trains_leave_with_what_is_there(tmp_path):
+    """``departure: at_slot``: with 24 slots a day and ~4 trainloads of imports a day, a
+    slot finds less than a trainload ready and leaves with it (a short train) — so more
+    outbound trains run than with ``when_full`` (here ~1.45 times as many), never above
+    50 TEU, most of them short."""
+    full = simulate(_demand_scenario(tmp_path / "f", teu=600_000, slots_per_day=24), 0)
+    slot = simulate(_demand_scenario(tmp_path / "s", teu=600_000, slots_per_day=24,
+                                     departure="at_slot"), 0)
+    assert _served_per_year(slot, "out") > 1.2 * _served_per_year(full, "out")
+    t = slot.tables["trains"]
+    out = t[(t.direction == "outbound") & (t.status == "served")]
+    assert out["teu"].max() <= 50
+    assert (out["teu"] < 50).mean() > 0.5
+    # the same boxes go by rail either way (to within what is still waiting at the end)
+    teu_full = full.tables["rail"].iloc[0]["teu_out_per_year"]
+    assert slot.tables["rail"].iloc[0]["teu_out_per_year"] == pytest.approx(teu_full, rel=0.02)
+
+
+def _late_train_case(tmp_path, late_train: str):
+    """One ship arriving at 100 h with 200 TEU, half discharged, half loaded; all full
+    boxes by rail (no empties), so it loads exactly 100 TEU of rail exports = 2 trains of
+    50. Rail dwell fixed 1 day, so its boxes are due at 100 - 24 = 76 h; hourly slots at
+    0.5, 1.5, ... h: the two trains take the latest free slots by 76 h, 75.5 and 74.5 h.
+    Every train runs 40 h late (fixed): they arrive at 115.5 and 114.5 h, each on its own
+    track for 2 h + 50 boxes / 25 boxes/h = 4 h, unloaded by 119.5 and 118.5 h. The
+    cut-off is 12 h before work: the boxes are in at 119.5 + 12 = 131.5 h, while the ship
+    (no berth wait, no transit, berthing 0 h) would start at 100 h: 31.5 h late."""
+    port = landside_port(tracks=2, cranes=2, crane_rate=25, shunting_h=2, berths=1)
+    port["rail_terminals"][0]["slots_per_day"] = 24
+    sc = landside_scenario(tmp_path, port, landside={
+        "modal_split": {"T": {"truck": 0.0, "rail": 1.0}},
+        "yard": {"discharge_share": 0.5, "empty_share": 0, "source": "assumption: test"},
+        "dwell": {"rail": {"dist": "fixed", "mean_days": 1.0}},
+        "sea_rail": {"trains_per_year": 0, "teu_per_train": 50, "trains": "demand",
+                     "delay_mean_h": 40, "delay_cv": 0, "cutoff_h": 12,
+                     "late_train": late_train},
+    }, rules={"teu_factor": 1.0, "berthing_h": 0, "unberthing_h": 0, "handling_cv": 0,
+              "include_channel_transit": False},
+        run={"horizon_days": 10, "warmup_days": 0})
+    plan = CallPlan(arrival_h=np.array([100.0]), flow=np.zeros(1, int),
+                    ship_class=np.zeros(1, int), terminal=np.zeros(1, int),
+                    volume=np.array([200.0]), handling_factor=np.ones(1),
+                    liner=np.zeros(1, bool))
+    model = PortModel(sc, plan, 0)
+    log = model.run()
+    return log, summarise(sc, 0, plan, log, model.in_system(), model.tables())
+
+
+def test_a_late_train_delays_its_ship_by_the_computed_time(tmp_path):
+    log, res = _late_train_case(tmp_path / "d", "delay_ship")
+    trains = res.tables["trains"]
+    inbound = trains[trains.direction == "inbound"]
+    assert inbound["arrival_h"].tolist() == [114.5, 115.5]
+    assert inbound["end_h"].tolist() == [118.5, 119.5]
+    assert log.berthed_h[0] == 100.0
+    assert res.calls["wait_rail_h"].iloc[0] == pytest.approx(31.5)
+    # the same ship when the boxes roll instead: it works at once, 100 TEU roll
+    log_roll, roll = _late_train_case(tmp_path / "r", "roll")
+    assert log.handled_h[0] - log_roll.handled_h[0] == pytest.approx(31.5)
+    assert "wait_rail_h" not in roll.calls
+    rail = roll.tables["rail"].iloc[0]
+    assert rail["rail_export_rolled_teu"] == 100
+    assert rail["calls_rail_late"] == 1
+    assert res.tables["rail"].iloc[0]["rail_export_rolled_teu"] == 0

@@ -66,11 +66,19 @@ def _run(sc):
 # ------------------------------------------------------------------ conservation
 
 
-@pytest.mark.parametrize("slots", [4000, 1800], ids=["ample-yard", "congested-yard"])
-def test_boxes_are_neither_lost_nor_made(tmp_path, slots):
+@pytest.mark.parametrize("slots, trains, ts", [
+    (4000, "timetable", "dwell"), (1800, "timetable", "dwell"), (4000, "demand", "dwell"),
+    (1800, "demand", "dwell"), (1800, "demand", "connection")],
+    ids=["ample-yard", "congested-yard", "ample-yard-trains-from-demand",
+         "congested-yard-trains-from-demand", "congested-yard-demand-ts-connections"])
+def test_boxes_are_neither_lost_nor_made(tmp_path, slots, trains, ts):
     """ship → yard → rail / truck / ship, TEU by TEU: the yard's ledger balances exactly and
-    agrees with independent counts from the calls, the trains and the truck plan."""
-    sc = landside_scenario(tmp_path, landside_port(slots=slots))
+    agrees with independent counts from the calls, the trains and the truck plan (with a
+    fixed timetable and with trains made from the ships' rail boxes; transshipment boxes
+    after a dwell or on their connecting calls)."""
+    sc = landside_scenario(tmp_path, landside_port(slots=slots), landside={
+        "sea_rail": {"trains_per_year": 1500, "teu_per_train": 50, "trains": trains},
+        "yard": {"transshipment": ts, "source": "assumption: test"}})
     model, plan, log, tables = _run(sc)
     yards = model.yards
     H = yards.H
@@ -92,7 +100,7 @@ def test_boxes_are_neither_lost_nor_made(tmp_path, slots):
                  if FLOW_MODES[n][0] == "ship")
     assert led["in_ship"] == ship_in - beyond
     done = np.asarray(log.handled_h)[yards.rows] <= sc.run.horizon_days * 24
-    d = np.asarray(yards._D)
+    d = np.asarray(yards._discharge_teu)
     assert (yards.discharged[done] == d[done]).all()
     assert (yards.discharged <= d).all()
     full_load = yards.split_load[:, 0] + yards.split_load[:, 3]
@@ -111,6 +119,14 @@ def test_boxes_are_neither_lost_nor_made(tmp_path, slots):
     # 4. road side: every box planned to come by truck is in the ledger or at the gate
     assert led["in_truck"] + led["held_at_gate_end"] == led["planned_gate_in"]
     assert led["planned_gate_in"] == int(yards.split_load[:, [0, 3]].sum())
+    # 5. transshipment connections: no outgoing call takes more than it loads, and every
+    # discharged transshipment TEU is connected or keeps its dwell
+    if ts == "connection":
+        conn = pd.DataFrame(yards.connections, columns=["from_row", "to_row", "teu"])
+        took = conn.groupby("to_row")["teu"].sum()
+        assert (took <= yards.split_load[took.index, 2]).all()
+        assert (conn["from_row"] < conn["to_row"]).all()
+        assert conn["teu"].sum() + yards.unconnected_ts_teu == yards.split_discharge[:, 2].sum()
 
 
 def test_yard_tables_and_results(tmp_path):
@@ -215,3 +231,38 @@ def test_tiny_yard_becomes_the_bottleneck(tmp_path):
     over_clause = landside_sentence(land).split("within limits")[0]
     assert f"{yard['id']} yard utilisation" in over_clause
     assert yard["over_because"] in over_clause
+
+
+def test_transshipment_boxes_leave_on_their_connecting_call(tmp_path):
+    """``transshipment: connection``, minimum connection 24 h. Calls A, B, C at 0, 10 and
+    100 h, each 200 TEU, half discharged, all transshipment (no empties): each discharges
+    100 and loads 100 transshipment TEU. A's boxes cannot make B (10 h < 24 h), so they go
+    on C and leave the yard 100 h after their discharge; B's would need C too, which A's
+    boxes fill, so B's keep their drawn dwell. The ledger still balances box by box."""
+    sc = landside_scenario(tmp_path, landside_port(berths=3), landside={
+        "modal_split": {"T": {"truck": 0.0, "transshipment": 1.0}}, "sea_rail": {},
+        "yard": {"discharge_share": 0.5, "empty_share": 0, "transshipment": "connection",
+                 "min_connection_h": 24, "source": "assumption: test"},
+    }, rules={"berthing_h": 0, "include_channel_transit": False},
+        run={"horizon_days": 60, "warmup_days": 0})
+    plan = CallPlan(arrival_h=np.array([0.0, 10.0, 100.0]), flow=np.zeros(3, int),
+                    ship_class=np.zeros(3, int), terminal=np.zeros(3, int),
+                    volume=np.full(3, 200.0), handling_factor=np.ones(3),
+                    liner=np.zeros(3, bool))
+    model = PortModel(sc, plan, 0)
+    model.run()
+    tables = model.tables()
+    yards = model.yards
+    assert yards.connections == [(0, 2, 25), (0, 2, 25), (0, 2, 25), (0, 2, 25)]
+    assert yards.unconnected_ts_teu == 200  # B's 100 and C's own 100: no later call
+    ts = FLOWS.index("transshipment")
+    h_a = yards._dis_h[0]  # hour A's discharge was booked (fast path)
+    assert yards.fin[0, ts, h_a] == 100
+    assert yards.fout[0, ts, h_a + 100] == 100
+    # conservation per flow: every transshipment box that came in went out or is in stock
+    fin, fout = yards.fin[0, ts].sum(), yards.fout[0, ts].sum()
+    assert fin == 300 and fout == 300  # (the drawn dwells end inside the booking horizon)
+    led = tables["yard_ledger"].iloc[0]
+    ins = led["in_ship"] + led["in_truck"] + led["in_rail"]
+    outs = led["out_ship"] + led["out_truck"] + led["out_rail"]
+    assert ins - outs == led["stock_end"]

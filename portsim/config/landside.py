@@ -109,6 +109,10 @@ class RailTerminal(_InService):
     share: NonNegativeFloat | None = Field(
         None, description="share of the port's trains (default: by number of tracks)")
     design_capacity_teu: NonNegativeFloat = 0.0
+    slots_per_day: NonNegativeFloat | None = Field(
+        None, description="train paths a day in each direction (the timetable's capacity "
+                          "when trains follow demand); default: the scenario's annual "
+                          "target shared as today, split evenly by direction")
 
     @property
     def cranes_per_track(self) -> float:
@@ -200,6 +204,14 @@ class YardPolicy(SourcedRecord):
         (0.6, 0.8), description="planning band of mean stock / physical stack (facts §7.3)")
     dwell_batches: PositiveInt = Field(
         4, le=64, description="dwell draws per call and flow (boxes move in this many batches)")
+    transshipment: Literal["dwell", "connection"] = Field(
+        "dwell", description="when a transshipment box leaves: 'dwell' — a transshipment "
+                             "dwell after discharge (to no ship in particular); 'connection' "
+                             "— on a named later call of the terminal (see "
+                             "portsim.model.yard.transshipment)")
+    min_connection_h: NonNegativeFloat = Field(
+        24.0, description="with transshipment 'connection': least time between the arrivals "
+                          "of the incoming and the outgoing call (assumption)")
 
     @model_validator(mode="after")
     def _band(self) -> YardPolicy:
@@ -210,6 +222,9 @@ class YardPolicy(SourcedRecord):
 
 
 Scope = Literal["qinzhou_port", "bbg_port", "corridor"]
+TrainRule = Literal["timetable", "demand"]
+DepartureRule = Literal["when_full", "at_slot"]
+LateTrainRule = Literal["roll", "delay_ship"]
 
 
 class SeaRail(SourcedRecord):
@@ -218,12 +233,27 @@ class SeaRail(SourcedRecord):
     ``scope`` says which statistic ``trains_per_year`` / ``target_teu`` count (facts §5.3
     scope warning): ``qinzhou_port`` — boxes through Qinzhou's own rail terminals;
     ``bbg_port`` — BBG's port-side sea-rail volume (Qinzhou + Fangchenggang + Beihai);
-    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains. Unless the
+    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains (facts §5.3:
+    the corridor ran >10,000 trains in 2025, >130万 TEU to 11-29; BBG's port-side sea-rail
+    volume was >50万 TEU in 2025; ~24 trains a day at 钦州港东站 in Jan 2025). Unless the
     scope is ``qinzhou_port``, ``port_share`` (the part of that scope handled at the
     simulated terminals) must be given with its source. Trains are directional (one
     statistic train = one arrival or one departure); an ``inbound`` train brings export
     boxes to the yard, an ``outbound`` one loads rail boxes from the yard and may wait
     ``max_box_wait_h`` for them before leaving part-loaded.
+
+    ``trains`` chooses what makes the trains (see :mod:`portsim.model.rail`):
+    ``timetable`` — today's rule, the annual target as an evenly spaced timetable whatever
+    the ships bring; ``demand`` — the boxes the ships discharge for rail (and load from
+    rail) make the trains, and the timetable's *slots* (``slots_per_day`` per rail
+    terminal and direction) are the capacity. ``departure`` (``demand`` only) says when an
+    outbound train leaves: ``when_full`` — at the first slot by which a trainload is
+    ready (a slot without one runs no train); ``at_slot`` — at every slot with whatever
+    is ready, up to a trainload (none ready: no train). Rail export boxes are then tied
+    to the ship that loads them and must be in the yard ``cutoff_h`` before it starts
+    work; ``late_train`` says what a late train does: ``roll`` — its boxes miss the ship
+    and roll to a later call of the terminal (counted, the ship sails on time);
+    ``delay_ship`` — the ship waits alongside for them (wait cause ``rail``).
     """
 
     source: str = "assumption"
@@ -245,6 +275,22 @@ class SeaRail(SourcedRecord):
         24.0, description="an outbound train waits at most this long for its boxes")
     track_occupancy_limit: float = Field(0.7, gt=0.0, le=1.0,
                                          description="planning limit of track occupancy")
+    trains: TrainRule = Field(
+        "timetable", description="'timetable': the annual target as a fixed timetable; "
+                                 "'demand': the ships' rail boxes make the trains, the "
+                                 "timetable's slots are the capacity")
+    departure: DepartureRule = Field(
+        "when_full", description="with trains 'demand': an outbound train leaves at the first "
+                                 "slot with a trainload ready ('when_full') or at every slot "
+                                 "with what is ready ('at_slot')")
+    cutoff_h: NonNegativeFloat = Field(
+        12.0, description="with trains 'demand': rail export boxes must be in the yard this "
+                          "long before their ship starts work (assumption: terminals close "
+                          "export receiving 12-24 h before operations)")
+    late_train: LateTrainRule = Field(
+        "roll", description="with trains 'demand': boxes of a train in after the cut-off "
+                            "roll to a later call ('roll') or the ship waits for them "
+                            "('delay_ship', wait cause 'rail')")
 
     @model_validator(mode="after")
     def _scope_share(self) -> SeaRail:
@@ -298,6 +344,19 @@ class GateSpec(SourcedRecord):
         1.75, description="TEU per truck visit: one box per visit at the TEU factor")
     service_cv: NonNegativeFloat = Field(0.5, description="CV of lane time per truck")
     wait_limit_h: PositiveFloat = Field(0.5, description="planning limit of mean truck wait")
+    export_arrivals: Literal["export_dwell", "cut_off"] = Field(
+        "export_dwell",
+        description="when export boxes come through the gate: 'export_dwell' — an export "
+                    "dwell (landside.dwell.export) before their ship arrives; 'cut_off' — "
+                    "spread evenly over the receiving window of receiving_days that closes "
+                    "cutoff_h before their ship arrives")
+    cutoff_h: NonNegativeFloat = Field(
+        12.0, description="with export_arrivals 'cut_off': the terminal stops receiving a "
+                          "ship's export boxes this long before it arrives (assumption: "
+                          "CY cut-off 12-24 h before operations)")
+    receiving_days: PositiveFloat = Field(
+        4.0, description="with export_arrivals 'cut_off': days the receiving window is open "
+                         "(assumption: export receiving opens 3-5 days before the cut-off)")
 
     @model_validator(mode="after")
     def _some_arrivals(self) -> GateSpec:
@@ -453,11 +512,15 @@ def check_scenario_landside(scenario: Scenario, file: str) -> list[Problem]:
                     f"'{y.id}' has no rail terminal in service"
                     + (f" (rail terminal '{y.rail_terminal}' is not in service in "
                        f"{scenario.year})" if y.rail_terminal else "")))
-    if uses_rail and rail.trains_here <= 0:
+    slots_given = rail.trains == "demand" and any(
+        r.slots_per_day for r in port.rail_terminals
+        if any(y.rail_terminal == r.id for y in port.yards))
+    if uses_rail and rail.trains_here <= 0 and not slots_given:
         problems.append(Problem(file, "landside.sea_rail.trains_per_year",
                                 "the modal split sends boxes by rail but no trains run "
-                                "(trains_per_year is 0)"))
-    if rail.trains_here > 0:
+                                "(trains_per_year is 0, and no rail terminal has "
+                                "slots_per_day with trains: demand)"))
+    if rail.trains_here > 0 or slots_given:
         served = [r for r in port.rail_terminals
                   if any(y.rail_terminal == r.id for y in port.yards)]
         if not served:

@@ -4,8 +4,14 @@ Method (no SimPy event per truck). After the run, each gate's truck visits per d
 the TEU its yards sent to or took from the road that day (gate-in exports and empties,
 gate-out imports and empties; see :mod:`portsim.model.yard`) divided by
 ``teu_per_truck``; within a day they arrive by the scenario's 24-hour profile, giving an
-hourly arrival rate λ_h. The gate's ``lanes`` each serve ``60 / service_min`` trucks an
-hour, μ = lanes × 60 / service_min in all. Two effects make trucks wait:
+hourly arrival rate λ_h. The days come from the ships: import and empty pick-ups an import
+(empty) dwell after their ship discharged them, export deliveries before their ship —
+an export dwell before it arrives (``gate.export_arrivals: export_dwell``, today's rule)
+or evenly over a receiving window of ``receiving_days`` closing ``cutoff_h`` before it
+arrives (``cut_off``: terminals receive a ship's exports in a window before its CY
+cut-off); see :mod:`portsim.model.yard`. The gate's ``lanes`` each serve
+``60 / service_min`` trucks an hour, μ = lanes × 60 / service_min in all. Two effects
+make trucks wait:
 
 * **backlog (fluid)** — when an hour brings more trucks than the lanes clear, the excess
   is carried over: Q_{h+1} = max(0, Q_h + λ_h − μ) (Lindley's recursion on hourly counts,

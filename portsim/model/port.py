@@ -135,8 +135,12 @@ class PortModel:
         self.rail: Rail | None = None
         if self.yards is not None:
             self.log.waits.setdefault("yard", [0.0] * len(plan))
-            if scenario.landside.sea_rail.trains_here > 0:
+            sea_rail = scenario.landside.sea_rail
+            if sea_rail.trains_here > 0 or (sea_rail.trains == "demand" and any(
+                    y.rail_terminal is not None for y in port.yards)):
                 self.rail = Rail(self.env, scenario, self.yards, replication)
+                if self.rail.holds_ships:  # ships wait for late rail exports
+                    self.log.waits.setdefault("rail", [0.0] * len(plan))
 
     def _just_in_time(self, replication: int) -> JustInTime:
         """Sailing hours per call and ETB errors for just-in-time call-in (a ``quay`` wait
@@ -292,16 +296,21 @@ class PortModel:
         log = self.log
         work = self.handling_h(i, placement)
         yards = self.yards
+        berthing = self.berthing_h
+        if self.rail is not None and self.rail.demand:  # rail exports in by the cut-off?
+            yield self.env.timeout(berthing)
+            berthing = 0.0
+            log.add_wait(i, "rail", (yield from self.rail.exports_in(self.env, i)))
         if yards is not None and yards.uses(i) and not yards.fast(
-                i, self.env.now + self.berthing_h, work):
-            yield self.env.timeout(self.berthing_h)
+                i, self.env.now + berthing, work):
+            yield self.env.timeout(berthing)
             started = self.env.now
             lost, loading_left = yield from yards.handle_slowly(self.env, i, work)
             log.add_wait(i, "yard", lost)
             handled = self.env.now + loading_left
             log.qc_hours[i] = placement.cranes * (handled - started - lost)
         else:
-            handled = self.env.now + self.berthing_h + work
+            handled = self.env.now + berthing + work
             log.qc_hours[i] = placement.cranes * work
         log.cranes_max[i] = placement.cranes
         log.handled_h[i] = handled
@@ -324,6 +333,8 @@ class PortModel:
         alongside for a finish (booked as its ``quay`` wait)."""
         env, log = self.env, self.log
         yield env.timeout(self.berthing_h)
+        if self.rail is not None and self.rail.demand:  # rail exports in by the cut-off?
+            log.add_wait(i, "rail", (yield from self.rail.exports_in(env, i)))
         job = placement.crane_job
         if job.deferred:
             short_since = env.now

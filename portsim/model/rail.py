@@ -10,6 +10,22 @@ Trains are directional, as the statistics count them: a share ``inbound_share`` 
 evenly through the timetable) bring export boxes from the hinterland; the others are
 outbound and carry rail boxes away.
 
+Trains from demand (``sea_rail.trains: demand``; the rule above is ``timetable``, kept
+as the default). The timetable is then a set of *slots* — ``slots_per_day`` train paths
+each way per rail terminal (default: the annual target shared as above, half each way),
+evenly spaced — and the slots are the capacity; what runs in them follows the ships.
+Outbound: each slot takes a trainload of the rail boxes ships discharged (after their
+rail dwell) when one is ready (``departure: when_full``), or whatever is ready
+(``at_slot``); a slot with nothing to carry goes unused (status ``unused``), and boxes
+the slots cannot carry wait in the yard for a later one. Inbound: the rail exports the
+calls load (modal split × loaded boxes, per terminal) fill ``ceil(TEU / teu_per_train)``
+trains, in the order their boxes are due (their ship's arrival less the mean rail dwell);
+each takes the latest free slot no later than its first box is due, and does not run when
+none is left. So rail TEU and trains scale with the container volume until the slots bind,
+then saturate at the slot count (basis: a rail operator sells train paths in a timetable
+and runs a block train when its load is there; the corridor's and the port's trains are
+counted by the same 到发 statistic, facts §5.3).
+
 A train needs a loading track and, when outbound, its boxes: rail boxes discharged from
 ships become ready for a train after their rail dwell (customs, planning) in the yard of
 their terminal; an outbound train takes up to ``teu_per_train`` ready boxes from the
@@ -48,6 +64,8 @@ from portsim.model.yard import Yards, dwell_hours, split_batches
 from portsim.streams import gamma_multiplier, stream
 
 STATUS = ["served", "cancelled", "waiting"]
+UNUSED = 3  # trains from demand: a timetable slot no train ran in
+STATUS_SLOTS = [*STATUS, "unused"]
 
 
 class Rail:
@@ -56,6 +74,7 @@ class Rail:
     def __init__(self, env, scenario: Scenario, yards: Yards, replication: int = 0):
         self.env = env
         self.yards = yards
+        self.scenario = scenario
         land = scenario.landside
         sr = self.spec = land.sea_rail
         port = scenario.port
@@ -82,18 +101,31 @@ class Rail:
         self.inbound: list[np.ndarray] = []
         self.offsets: list[np.ndarray] = []  # per train (row): rail dwell h of its batches
         self.order: list[list[int]] = []
-        for r, share in zip(self.terminals, w, strict=True):
+        self.demand = sr.trains == "demand"
+        self.slots_per_day: list[float] = []
+        self.rail_exports_teu: list[int] = []  # demand: rail exports the calls load, per terminal
+        self._in_train_yard: list[list[int]] = []
+        # demand: call -> (rail terminal, trains bringing its rail exports, their TEU)
+        self.export_train: dict[int, tuple[int, tuple[int, ...], int]] = {}
+        self.cutoff_h = sr.cutoff_h
+        self.holds_ships = sr.late_train == "delay_ship"
+        self.rolled_teu = [0] * len(self.terminals)
+        self.late_calls = [0] * len(self.terminals)
+        for ti, (r, share) in enumerate(zip(self.terminals, w, strict=True)):
             per_year = sr.trains_here * share
-            if per_year > 0:
+            if self.demand:
+                inbound, sched = self._demand_timetable(ti, r, per_year)
+            elif per_year > 0:
                 headway = HOURS_PER_YEAR / per_year
                 sched = (np.arange(int(self.end_h / headway + 0.5) + 1) + 0.5) * headway
                 sched = sched[sched < self.end_h]
             else:
                 sched = np.empty(0)
             n = len(sched)
-            kk = np.arange(n)
-            s = sr.inbound_share
-            inbound = np.floor((kk + 1) * s + 1e-9) > np.floor(kk * s + 1e-9)
+            if not self.demand:
+                kk = np.arange(n)
+                s = sr.inbound_share
+                inbound = np.floor((kk + 1) * s + 1e-9) > np.floor(kk * s + 1e-9)
             rng = stream(seed, replication, f"trains:{r.id}")
             delay = (sr.delay_mean_h * gamma_multiplier(rng, sr.delay_cv, n)
                      if sr.delay_mean_h > 0 else np.zeros(n))
@@ -120,7 +152,11 @@ class Rail:
         # an inbound train unloads into one served yard; yards take turns in proportion to
         # their expected rail exports (golden-ratio sequence: evenly spread, no draws)
         self._in_yard = []
-        for ys, w, arr in zip(self.served, self.weights, self.arrival, strict=True):
+        for ti, (ys, w, arr) in enumerate(zip(self.served, self.weights, self.arrival,
+                                              strict=True)):
+            if self.demand:  # the yard of the first ship the train's boxes are for
+                self._in_yard.append(self._in_train_yard[ti])
+                continue
             u = (np.arange(len(arr)) * 0.6180339887498949) % 1.0
             pick = np.minimum(np.searchsorted(np.cumsum(w), u, side="right"), len(ys) - 1)
             self._in_yard.append(np.asarray(ys)[pick].tolist())
@@ -131,6 +167,90 @@ class Rail:
         self.done_h = [[nan] * len(a) for a in self.arrival]
         self.teu = [[0] * len(a) for a in self.arrival]
         self.status = [[2] * len(a) for a in self.arrival]  # index into STATUS
+
+    def _demand_timetable(self, ti: int, r, per_year: float) -> tuple[np.ndarray, np.ndarray]:
+        """Trains from demand (``sea_rail.trains: demand``): (inbound flags, slot times).
+
+        Slots: ``slots_per_day`` per direction (the rail terminal's, or else the annual
+        target shared as in the timetable rule and split evenly by direction), evenly
+        spaced, the first half a headway after the start — the timetable's *capacity*.
+        Every outbound slot is offered to a train; whether one runs is decided in the run
+        (``departure``). Inbound trains are formed before the run from the rail exports
+        the calls of the terminal's yards load (the modal split × the loaded boxes): the
+        boxes, taken in the order of their ship's arrival less the mean rail dwell (the
+        hour they are due in the yard), fill trains of ``teu_per_train`` (the last one
+        rounded up to a full train: ``ceil(TEU / teu_per_train)`` trains); each train takes
+        the latest free inbound slot no later than the due hour of its first box, and
+        runs not at all when every such slot is taken — so inbound trains follow demand
+        until the slots bind, then saturate at the slot count. Calls whose boxes would be
+        due before the run or after its end bring no train."""
+        per_day = r.slots_per_day if r.slots_per_day is not None else per_year / 365.0 / 2.0
+        self.slots_per_day.append(float(per_day))
+        if per_day > 0:
+            headway = 24.0 / per_day
+            slots = (np.arange(int(self.end_h / headway + 0.5) + 1) + 0.5) * headway
+            slots = slots[slots < self.end_h]
+        else:
+            slots = np.empty(0)
+        yards = self.yards
+        ys = self.served[ti]
+        mine = np.isin(yards._yard_row, ys)
+        teu = yards.split_load[mine, 1]
+        lead = self.scenario.landside.dwell_for("rail").mean_days * 24.0
+        due = yards.arrival_h[mine] - lead
+        keep = (teu > 0) & (due >= 0) & (due < self.end_h)
+        order_calls = np.argsort(due[keep], kind="stable")
+        due, teu = due[keep][order_calls], teu[keep][order_calls]
+        yard_of = yards._yard_row[mine][keep][order_calls]
+        total = int(teu.sum())
+        self.rail_exports_teu.append(total)
+        n_trains = -(-total // self.need)
+        # the due hour and yard of each train's first box
+        first = np.searchsorted(np.cumsum(teu), np.arange(n_trains) * self.need, side="right")
+        # latest free slot at or before each due hour (union-find over slot indices)
+        free_below = list(range(len(slots) + 1))  # slot index + 1 -> free slot index + 1
+
+        def find(x: int) -> int:
+            while free_below[x] != x:
+                free_below[x] = free_below[free_below[x]]
+                x = free_below[x]
+            return x
+
+        taken, train_yard = [], []
+        slot_of_train = [-1] * n_trains
+        last = np.searchsorted(slots, due[first], side="right")  # slots <= due: [0, last)
+        for j, x in enumerate(last.tolist()):
+            f = find(x)
+            if f == 0:
+                continue  # no free slot early enough: the train does not run
+            free_below[f] = f - 1
+            taken.append(f - 1)
+            slot_of_train[j] = f - 1
+            train_yard.append(int(yard_of[first[j]]))
+        by_slot = np.argsort(np.asarray(taken, int), kind="stable")
+        inbound_at = slots[np.asarray(taken, int)[by_slot]] if taken else np.empty(0)
+        sched = np.concatenate([slots, inbound_at])
+        inbound = np.concatenate([np.zeros(len(slots), bool), np.ones(len(inbound_at), bool)])
+        yard = np.concatenate([np.full(len(slots), -1),
+                               np.asarray(train_yard, int)[by_slot] if taken else []])
+        order = np.argsort(sched, kind="stable")
+        self._in_train_yard.append(yard[order].astype(int).tolist())  # per train; -1: outbound
+        # each call's rail exports: TEU and the trains that bring them (train numbers in
+        # this terminal's timetable; -1: a train that does not run)
+        position = np.empty(len(order), int)
+        position[order] = np.arange(len(order))
+        rank = {s_: q for q, s_ in enumerate(np.asarray(taken, int)[by_slot].tolist())}
+        calls = yards.rows[mine][keep][order_calls]
+        cum = np.cumsum(teu)
+        first_train = (cum - teu) // self.need
+        last_train = (cum - 1) // self.need
+        for i, n, j0, j1 in zip(calls.tolist(), teu.tolist(), first_train.tolist(),
+                                last_train.tolist(), strict=True):
+            ks = tuple(-1 if slot_of_train[j] < 0
+                       else int(position[len(slots) + rank[slot_of_train[j]]])
+                       for j in range(j0, j1 + 1))
+            self.export_train[i] = (ti, ks, int(n))
+        return inbound[order], sched[order]
 
     def track_h(self, ti: int, teu: float) -> float:
         """Hours a train with ``teu`` TEU holds a track at rail terminal ``ti``."""
@@ -231,10 +351,60 @@ class Rail:
             clock = t_arr
             if inb_s[p - 1]:  # inbound: straight to a track
                 self._inbound(ti, k, t_arr)
+            elif self.demand:  # a slot: a train runs in it or the slot goes unused
+                self._slot(ti, k, t_arr)
             elif not self._load(ti, k, t_arr, full_only=True):  # no trainload ready yet
                 checked = int(t_arr)
                 queue.append(k)
         self._next[ti], self._clock[ti], self._checked[ti] = p, clock, checked
+
+    def exports_in(self, env, i: int):
+        """Call ``i`` is ready to start work now (trains from demand): are its rail export
+        boxes in by its cut-off — every train bringing them unloaded ``cutoff_h`` before
+        now? If not, with ``late_train: delay_ship`` the ship waits alongside until they
+        are (the last train's unloading end + ``cutoff_h``; trains not yet arrived are
+        waited for first) and the hours are returned as its ``rail`` wait; with ``roll``
+        the boxes roll to a later call of the terminal (counted) and the ship starts now.
+        Boxes whose train does not run (no slot left) roll in either case. A generator
+        (it may wait); returns the hours waited."""
+        got = self.export_train.get(i)
+        if got is None:
+            return 0.0
+        ti, ks, teu = got
+        t_work = env.now
+        if min(ks) < 0:
+            self.rolled_teu[ti] += teu
+            self.late_calls[ti] += 1
+            return 0.0
+        arrival = max(float(self.arrival[ti][k]) for k in ks)
+        if arrival > t_work and self.holds_ships:
+            yield env.timeout(arrival - t_work)
+        if arrival <= env.now:
+            self.catch_up(env.now)  # the trains have arrived: tracks and unloading are known
+            ready = max(self.done_h[ti][k] for k in ks) + self.cutoff_h
+        else:
+            ready = math.inf  # (roll) still on its way
+        if ready <= t_work:
+            return 0.0
+        self.late_calls[ti] += 1
+        if not self.holds_ships:
+            self.rolled_teu[ti] += teu
+            return 0.0
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        return env.now - t_work
+
+    def _slot(self, ti: int, k: int, t: float) -> None:
+        """Outbound slot ``k`` comes up at ``t`` (trains from demand): a train leaves in it
+        with a trainload if one is ready; with ``departure: at_slot`` also with whatever
+        is ready; otherwise no train runs (status ``unused``)."""
+        if self._load(ti, k, t, full_only=True):
+            return
+        if self.spec.departure == "at_slot" and self.yards.group_pool(self.group[ti], int(t)) > 0:
+            self._load(ti, k, t, full_only=False)
+            return
+        self.ready_h[ti][k] = t
+        self.status[ti][k] = UNUSED
 
     def _inbound(self, ti: int, k: int, t: float) -> None:
         """Inbound train ``k`` arrives at ``t``: the first free track, a full train's
@@ -327,24 +497,30 @@ class Rail:
                 "direction": np.where(inbound, "inbound", "outbound"),
                 "scheduled_h": self.sched[ti], "arrival_h": arrival, "ready_h": ready,
                 "start_h": start, "end_h": done, "teu": teu,
-                "status": pd.Categorical.from_codes(status, categories=STATUS),
+                "status": pd.Categorical.from_codes(
+                    status, categories=STATUS_SLOTS if self.demand else STATUS),
                 "box_wait_h": got - arrival,
-                "track_wait_h": np.where(status == 1, 0.0, began - got),
+                "track_wait_h": np.where((status == 1) | (status == UNUSED), 0.0, began - got),
             })
             frames.append(frame)
             served = (status == 0) & (done >= start_h) & (done <= end_h)
-            arrived = (arrival >= start_h) & (arrival < end_h)
+            # (an unused slot of trains from demand is no train)
+            arrived = (arrival >= start_h) & (arrival < end_h) & (status != UNUSED)
             busy = np.clip(np.minimum(np.nan_to_num(done, nan=end_h), end_h)
                            - np.maximum(np.nan_to_num(start, nan=end_h), start_h), 0.0, None)
             out = ~inbound
             ys = self.served[ti]
             wait_teu = float(waiting[ys, h0:].sum(axis=0).mean()) if h0 < self.yards.H else 0.0
             ready_in = float(ready_rate[ys, h0:].sum())
+            # trains due to run: every timetabled train; with trains from demand the
+            # inbound trains formed and the slots a train ran (or waits) in, not the
+            # unused slots (those are the spare capacity, ``unused_slots_per_year``)
             rows.append({
                 "rail_terminal": r.id, "name": r.name, "tracks": r.tracks,
                 "track_length_m": r.track_length_m,
                 "trains_scheduled_per_year": float(((self.sched[ti] >= start_h)
-                                                    & (self.sched[ti] < end_h)).sum()) * annual,
+                                                    & (self.sched[ti] < end_h)
+                                                    & (status != UNUSED)).sum()) * annual,
                 "trains_served_per_year": float(served.sum()) * annual,
                 "track_capacity_per_year": self.track_capacity_per_year(ti),
                 "teu_in_per_year": float(teu[served & inbound].sum()) * annual,
@@ -361,5 +537,20 @@ class Rail:
                 # Little's law: TEU waiting / TEU becoming ready per hour
                 "box_wait_for_train_h": wait_teu / (ready_in / window) if ready_in else 0.0,
             })
+            if self.demand:  # the slots (capacity) and the demand that made the trains
+                slots = (self.sched[ti] >= start_h) & (self.sched[ti] < end_h)
+                rows[-1].update({
+                    "slots_per_day": self.slots_per_day[ti],
+                    "outbound_slots_per_year": float((slots & out).sum()) * annual,
+                    "unused_slots_per_year": float(((status == UNUSED) & slots).sum()) * annual,
+                    "trains_in_served_per_year": float((served & inbound).sum()) * annual,
+                    "trains_out_served_per_year": float((served & out).sum()) * annual,
+                    "rail_export_demand_teu_per_year":
+                        self.rail_exports_teu[ti] * HOURS_PER_YEAR / max(end_h, 1e-9),
+                    # over the whole run (warm-up included): calls whose rail exports were
+                    # not in by the cut-off, and the TEU that rolled to a later call
+                    "calls_rail_late": self.late_calls[ti],
+                    "rail_export_rolled_teu": self.rolled_teu[ti],
+                })
         trains = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return {"trains": trains, "rail": pd.DataFrame(rows)}

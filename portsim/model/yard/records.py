@@ -1,0 +1,68 @@
+"""The layouts of the yards' flat records.
+
+On the hot path a record is a few ints appended to one flat list (``records += (y, h,
+…)``): no tuple or list per record, little work for the garbage collector. Each list has
+one :class:`RecordLayout` here naming its fields, in order; :meth:`RecordLayout.read`
+turns the list into named numpy columns for the views (:mod:`portsim.model.yard.views`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RecordLayout:
+    """The fields of one kind of flat record, in the order they are appended."""
+
+    name: str
+    fields: tuple[str, ...]
+    doc: str
+
+    @property
+    def width(self) -> int:
+        return len(self.fields)
+
+    def read(self, flat: list[int]) -> Columns:
+        """The records as named integer columns (``.yard``, ``.hour`` …)."""
+        a = np.array(flat, np.int64).reshape(-1, self.width)
+        return Columns({f: a[:, j] for j, f in enumerate(self.fields)})
+
+
+class Columns(dict):
+    """Named columns of a record list; fields are attributes too (``cols.yard``)."""
+
+    def __getattr__(self, field: str) -> np.ndarray:
+        try:
+            return self[field]
+        except KeyError:  # pragma: no cover - a typo in a field name
+            raise AttributeError(field) from None
+
+    def where(self, mask: np.ndarray) -> Columns:
+        """The records where ``mask`` holds."""
+        return Columns({f: a[mask] for f, a in self.items()})
+
+
+SLOW_DISCHARGE = RecordLayout(
+    "slow_discharges", ("yard", "flow", "hour", "teu", "dwell_h"),
+    "a piece of a slow-path discharge: TEU of one flow entering at an hour, and its dwell")
+FAST_DIRECT = RecordLayout(
+    "fast_direct", ("yard", "hour", "export", "empty"),
+    "fast-path loading straight from the gate (the yard was full): export and empty TEU")
+SLOW_LOAD = RecordLayout(
+    "slow_loads", ("yard", "hour", "export", "empty", "export_direct", "empty_direct"),
+    "slow-path loading: export and empty TEU, and of them straight from the gate")
+GATE_HOUR = RecordLayout(
+    "gate_hours", ("yard", "hour", "export_admitted", "empty_admitted", "held"),
+    "an hour the gate held trucks back: change of the export and empty TEU admitted "
+    "against the plan, TEU still held after it")
+TRAIN_UNLOAD = RecordLayout(
+    "train_unloads", ("yard", "hour", "teu", "source", "train"),
+    "an inbound train unloaded: TEU, and where its batches' rail dwell is (source, train)")
+TRAIN_LOAD = RecordLayout(
+    "train_loads", ("yard", "hour_reserved", "hour_left", "teu"),
+    "rail boxes an outbound train reserved at one hour and took away at another")
+
+LAYOUTS = (SLOW_DISCHARGE, FAST_DIRECT, SLOW_LOAD, GATE_HOUR, TRAIN_UNLOAD, TRAIN_LOAD)
