@@ -35,7 +35,7 @@ import pandas as pd
 
 from portsim.limits import Limit, Ranking, judge_terminal, limits_frame, rank_by_stress
 from portsim.saturation import PORT, saturated_terminals, stationarity_table
-from portsim.simulate import Replications
+from portsim.simulate import Replications, mean_ci
 
 SHORTFALL_SHARE = 0.97
 SATURATED_REASON = "saturated (anchorage queue grows)"
@@ -63,6 +63,9 @@ class Verdict:
     ranking: Ranking | None = None
     """Terminals ranked by stress with the paired comparison of the top two."""
     landside_ranking: Ranking | None = None
+    criteria: pd.DataFrame | None = None
+    """The container service under each criterion of the capacity panel
+    (:func:`service_criteria`)."""
 
     def limits_table(self) -> pd.DataFrame:
         """The limit records as one table (:func:`portsim.limits.limits_frame`)."""
@@ -188,6 +191,9 @@ def judge(reps: Replications) -> Verdict:
     wf = kpi.loc["container_waiting_factor"]
     service = (f"container ships wait {wait['mean']:.1f} ± {_nz(wait['ci95']):.1f} h at "
                f"anchorage on average (waiting factor {wf['mean']:.2f})")
+    criteria = service_criteria(reps)
+    if len(criteria):
+        service += "; " + criteria_sentence(criteria)
     where = CRITERIA
     port_grows = port_grows or bool(saturated)
     if bottleneck is not None:
@@ -246,7 +252,47 @@ def judge(reps: Replications) -> Verdict:
         answer = f"{name}: DELIVERS — {headline}; no queue grows; {service}; {where}."
     return Verdict(status, answer, flows, terms, bottleneck, land,
                    limits=[*records, *land_records], saturation=sat, saturated=saturated,
-                   ranking=ranking, landside_ranking=land_ranking)
+                   ranking=ranking, landside_ranking=land_ranking, criteria=criteria)
+
+
+def service_criteria(reps: Replications, cargo: str = "container") -> pd.DataFrame:
+    """The container service at the simulated demand under each criterion of the capacity
+    panel (:func:`portsim.experiments.capacity.panel`, without the base year's, which
+    needs the base year simulated: ``portsim capacity`` applies it): value (mean and 95 %
+    CI over replications), limit, whether the mean meets it, and the limit's source.
+    ``portsim capacity`` turns the same criteria into capacities."""
+    from portsim.experiments.capacity import measure, panel
+
+    sc = reps.scenario
+    rows = []
+    for c in panel(sc, cargo):
+        values = [measure(r.calls, cargo, c.kind, within_h=c.within_h,
+                          unberthing_h=sc.rules.unberthing_h) for r in reps.runs]
+        mean, half, n = mean_ci(values)
+        if not n:
+            continue
+        rows.append({"criterion": c.id, "description": c.describe(), "kind": c.kind,
+                     "value": mean, "value_ci95": half, "limit": c.limit,
+                     "met": bool(mean <= c.limit), "source": c.source})
+    return pd.DataFrame(rows, columns=["criterion", "description", "kind", "value",
+                                       "value_ci95", "limit", "met", "source"])
+
+
+def criteria_sentence(criteria: pd.DataFrame) -> str:
+    """One clause: how the service at this demand reads under every criterion."""
+    def say(r: pd.Series) -> str:
+        if r["kind"] in ("share_waiting_over_h", "berth_window_missed"):
+            value, limit = f"{1 - r['value']:.0%}", f"{1 - r['limit']:.0%}"
+            sign = ">=" if r["met"] else "<"
+        else:
+            fmt = ".1f" if r["kind"].endswith("_h") else ".2f"
+            value, limit = format(r["value"], fmt), format(r["limit"], fmt)
+            sign = "<=" if r["met"] else ">"
+        return f"{r['criterion']} {value} {sign} {limit}"
+
+    met = int(criteria["met"].sum())
+    return (f"service criteria met {met} of {len(criteria)} ("
+            + ", ".join(say(r) for _, r in criteria.iterrows()) + ")")
 
 
 def landside_table(reps: Replications) -> pd.DataFrame | None:

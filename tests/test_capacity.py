@@ -335,8 +335,13 @@ def test_guideline_basis_leaves_out_the_hours_held_alongside_after_the_work():
     assert measure(calls, "container", "share_waiting_over_h", within_h=2.0) == 0.0
     assert measure(calls, "container", "p95_wait_h") == pytest.approx(1.9)
     assert math.isnan(measure(calls, "container", "berth_window_missed"))
+    # one container call in the window is on its berth window (the first, 2 h wait): its
+    # window was missed when berthed more than k h after arrival
     with_windows = calls.assign(on_window=[True, False, True, True])
-    assert measure(with_windows, "container", "berth_window_missed") == 0.5
+    assert measure(with_windows, "container", "berth_window_missed") == 1.0
+    assert measure(with_windows, "container", "berth_window_missed", within_h=2.0) == 0.0
+    none_on = calls.assign(on_window=[False, False, True, True])
+    assert math.isnan(measure(none_on, "container", "berth_window_missed"))
 
 
 def test_criteria_share_the_runs_and_one_criterion_alone_gives_the_same_root(tmp_path):
