@@ -175,6 +175,7 @@ class Waiting:
     liner: bool
     event: simpy.Event
     key: tuple[int, int]  # queue order: (priority, arrival order)
+    done: bool = False  # called in (it may still sit in a second queue: skipped there)
 
 
 @dataclass(slots=True)
@@ -244,7 +245,10 @@ class TerminalQuay:
         self.just_in_time = just_in_time
         self.windows = windows
         self._window_called: set[int] = set()  # on-window calls called in (windows released)
-        self.on_window_waiting: list[Waiting] = []  # on-window calls whose stretch is taken
+        # on-window calls waiting, by their window's stretch (line, start, metres): a
+        # departure from a stretch tries its first waiting call (they are also in the
+        # queue of their class, ahead of every other ship)
+        self.stretch_waiting: dict[tuple[int, float, float], deque[Waiting]] = {}
         # the anchorage queue, per (ship class, priority), each in arrival order
         self.queues: dict[tuple[str, int], deque[Waiting]] = {}
         self.waiting = 0
@@ -402,16 +406,19 @@ class TerminalQuay:
         fires with its placement when a departure frees room for it (or, just in time,
         when a ship alongside is planned to leave a space it fits)."""
         priority = 0 if (liner or not self.liner_first) else 1
+        win = None if self.windows is None else self.windows.by_call.get(call)
+        if win is not None and call not in self._window_called:
+            priority = -1  # on-window: first in the queue, and waits for its stretch
         self._arrivals += 1
         w = Waiting(call, ship, liner, event, (priority, self._arrivals))
         self.waiting += 1
-        if self.windows is not None and call in self.windows.by_call:
-            self.on_window_waiting.append(w)  # served first, for its window's stretch
-        else:
-            q = self.queues.get((ship.id, priority))
-            if q is None:
-                q = self.queues[(ship.id, priority)] = deque()
-            q.append(w)
+        q = self.queues.get((ship.id, priority))
+        if q is None:
+            q = self.queues[(ship.id, priority)] = deque()
+        q.append(w)
+        if priority < 0:
+            stretch = (win.state.index, win.start_m, win.need_m)  # type: ignore[union-attr]
+            self.stretch_waiting.setdefault(stretch, deque()).append(w)
         if self.just_in_time is not None:
             now = self.env.now
             for p in list(self.alongside):
@@ -419,7 +426,7 @@ class TerminalQuay:
                     continue
                 if p.precall_at != p.precall_at:  # nobody asked for its space yet
                     self._schedule_precall(p)
-                elif p.precall_at <= now and self.waiting:  # asked before: try the newcomer
+                elif p.precall_at <= now and not p.followers:  # asked, none fitted: retry
                     self._precall(p)
 
     def release(self, placement: Placement) -> None:
@@ -427,6 +434,7 @@ class TerminalQuay:
         state = placement.state
         state.occupied.remove((placement.start_m, placement.start_m + placement.length_m))
         state.cranes_free += placement.cranes
+        freed = (state.index, placement.start_m, placement.start_m + placement.length_m)
         if self.just_in_time is not None:
             placement.gone = True
             self.alongside.remove(placement)
@@ -436,30 +444,44 @@ class TerminalQuay:
                     f.free_at = self.env.now
                     if f.arrived is not None:
                         f.arrived.succeed()
-        self._serve_queue()
+        self._serve_queue(freed)
 
     def _heads(self) -> list[tuple[tuple[int, int], tuple[str, int]]]:
         """The first waiting ship of each (class, priority) queue, in queue order."""
-        heads = [(q[0].key, k) for k, q in self.queues.items() if q]
+        heads = []
+        for k, q in self.queues.items():
+            while q and q[0].done:
+                q.popleft()
+            if q:
+                heads.append((q[0].key, k))
         heapq.heapify(heads)
         return heads
 
-    def _serve_queue(self) -> None:
-        """Call in waiting ships, in queue order, while the quay has room for them."""
+    def _serve_queue(self, freed: tuple[int, float, float] | None = None) -> None:
+        """Call in waiting ships, in queue order, while the quay has room for them
+        (``freed``: the stretch of quay just freed, line and metres)."""
         if self.waiting:
-            self._call_waiting(None)
+            self._call_waiting(None, freed)
 
-    def _call_waiting(self, follows: Placement | None) -> None:
-        """Call in the waiting ships the quay has room for: on-window calls first, then
-        the head of each (class, priority) queue in queue order; a class whose head
-        does not fit is skipped whole (placing only uses quay up)."""
-        if self.on_window_waiting:
-            for w in list(self.on_window_waiting):
-                placement = self._find(w.call, w.ship)
-                if placement is not None:
-                    self.on_window_waiting.remove(w)
-                    self.waiting -= 1
-                    self._called(w, placement, follows)
+    def _call_waiting(self, follows: Placement | None,
+                      freed: tuple[int, float, float] | None = None) -> None:
+        """Call in the waiting ships the quay has room for: the first on-window call
+        waiting for each window stretch that ``freed`` touches, then the head of each
+        (class, priority) queue in queue order (on-window calls first); a class whose
+        head does not fit is skipped whole (placing only uses quay up)."""
+        if freed is not None and self.stretch_waiting:
+            line, a, z = freed
+            for (on, s0, need), dq in self.stretch_waiting.items():
+                if on != line or s0 >= z - 1e-9 or s0 + need <= a + 1e-9:
+                    continue
+                while dq and dq[0].done:
+                    dq.popleft()
+                if dq:
+                    w = dq[0]
+                    placement = self._find(w.call, w.ship)
+                    if placement is not None:
+                        dq.popleft()
+                        self._called(w, placement, follows)
         heads = self._heads()
         no_room: set[str] = set()
         plain = self.windows is None
@@ -474,13 +496,16 @@ class TerminalQuay:
                 no_room.add(k[0])
                 continue
             q.popleft()
-            self.waiting -= 1
             self._called(w, placement, follows)
+            while q and q[0].done:
+                q.popleft()
             if q:
                 heapq.heappush(heads, (q[0].key, k))
 
     def _called(self, w: Waiting, placement: Placement, follows: Placement | None) -> None:
         """Tell waiting ship ``w`` its placement (just in time: and whom it follows)."""
+        w.done = True
+        self.waiting -= 1
         jit = self.just_in_time
         if jit is not None:
             self.alongside.append(placement)
@@ -527,7 +552,7 @@ class TerminalQuay:
         state.cranes_free += p.cranes
         self._deferring = True
         try:
-            self._call_waiting(p)
+            self._call_waiting(p, (state.index, span[0], span[1]))
         finally:
             self._deferring = False
         bisect.insort(state.occupied, span)
