@@ -55,3 +55,20 @@ def test_operations_variants_switch_only_what_they_name(name, switched):
     changed |= {f"seasons.{k}" for k, v in plan.seasons.model_dump().items()
                 if variant.seasons.model_dump()[k] != v}
     assert changed == switched
+
+
+def test_the_readme_scenario_example_loads_and_does_what_it_says(tmp_path):
+    # the YAML example of README.md, written into scenarios/ (its port path is relative)
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = REPO / "scenarios" / f"_readme_example_{tmp_path.name}.yaml"
+    path.write_text(block, encoding="utf-8")
+    try:
+        sc = load_scenario(path)
+    finally:
+        path.unlink()
+    ids = {b.id for b in sc.port.berths}
+    assert "LG-G1" not in ids and "DLS-14" in ids
+    new = next(b for b in sc.port.berths if b.id == "DLS-14")
+    assert new.quay_line == "DLS-ULCV-QL"
+    assert next(b for b in sc.port.berths if b.id == "DLS-07").cranes == 5
