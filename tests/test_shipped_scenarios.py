@@ -41,9 +41,8 @@ def test_fixes_change_only_the_9_10_quay_and_feeder_cranes():
     ("plan-2025-protected-windows", {"rules.berth_windows"}),
     ("plan-2025-berth-free", {"rules.call_in"}),
     ("plan-2025-fixed-cranes", {"rules.quay_cranes"}),
-    ("plan-2025-flat-year", {"seasons.profile"}),
-    ("plan-2025-as-before", {"rules.liner_calls", "rules.call_in", "rules.quay_cranes",
-                             "seasons.profile"}),
+    ("plan-2025-seasonal", {"seasons.profile"}),
+    ("plan-2025-as-before", {"rules.liner_calls", "rules.call_in", "rules.quay_cranes"}),
 ])
 def test_operations_variants_switch_only_what_they_name(name, switched):
     # each variant turns one mechanism of the operated port off (compare shows its effect)
