@@ -34,6 +34,11 @@ def test_fixes_change_only_the_9_10_quay_and_feeder_cranes():
               for c in plan.rules.cranes_per_ship}
     assert {c for c, (a, b) in cranes.items() if a != b} == {"C10k", "C20k", "C30k"}
     assert all(b == 3 for c, (a, b) in cranes.items() if c in {"C10k", "C20k", "C30k"})
+    # and in the crane pool (the shipped mode) the feeders' maximum, nothing else
+    pool = {c: (plan.rules.crane_range(c), fixes.rules.crane_range(c))
+            for c in plan.rules.quay_cranes_per_ship}
+    assert {c for c, (a, b) in pool.items() if a != b} == {"C10k", "C20k", "C30k"}
+    assert all(b == (a[0], 3) for c, (a, b) in pool.items() if c in {"C10k", "C20k", "C30k"})
 
 
 @pytest.mark.parametrize("name, switched", [

@@ -152,7 +152,8 @@ class LineState:
 
     def free_gap(self, run: tuple[float, float], need: float) -> tuple[float, float] | None:
         """The first free position in ``run`` for a ship needing ``need`` metres,
-        and the length of the free gap it sits in."""
+        and the length of the free gap it sits in (``next(gaps(...))`` without the
+        generator: the plain allocator's hot path)."""
         a, z = run
         if self.single:
             return None if self.occupied else (a, z - a)
