@@ -17,8 +17,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("preview", help="analytic estimate per terminal (no simulation)")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--operating-days", type=float, default=None,
-                   help="berth operating days Ty of the design-code capacity (default 365, "
-                        "closures left to the simulation; JTS 165 examples use 333–350)")
+                   help="berth operating days Ty of the design-code capacity (default 350, "
+                        "the port file's basis; closures left to the simulation; JTS 165 "
+                        "examples use 333–350)")
     p.add_argument("--calls", action="store_true",
                    help="also print the expected calls per flow, ship class and terminal")
     p.add_argument("--csv", metavar="FILE", help="write the terminal table to FILE")

@@ -129,11 +129,13 @@ def render_run(reps, verdict) -> str:
              "delivered_share": ("share", ".1%"), "mean_wait_h": ("mean wait h", ".1f"),
              "waiting_at_end": ("waiting at end", ".1f")}),
         "",
-        "Terminals, most stressed first (occupancy vs planning band; waiting factor vs limit)",
+        "Terminals, most stressed first (berth utilisation, JTS 165 berth-time basis, vs "
+        "planning band; waiting factor vs limit; quay-metre occupancy beside)",
         fmt_table(verdict.terminals, {
             "terminal": ("terminal", ""), "area": ("area", ""), "berths": ("berths", ".0f"),
-            "calls": ("calls", ",.0f"), "occupancy": ("occupancy", ".1%"),
-            "occupancy_ci95": ("±", ".1%"), "band_top": ("limit", ".0%"),
+            "calls": ("calls", ",.0f"), "berth_utilisation": ("berth util.", ".1%"),
+            "berth_utilisation_ci95": ("±", ".1%"), "band_top": ("limit", ".0%"),
+            "occupancy": ("quay occ.", ".1%"),
             "waiting_factor": ("WF", ".3f"), "waiting_factor_ci95": ("±", ".3f"),
             "wf_limit": ("WF limit", ".2f"), "mean_wait_h": ("mean wait h", ".1f"),
             "p95_wait_h": ("p95 wait h", ".1f"), "judgement": ("judgement", "")}),
