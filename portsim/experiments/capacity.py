@@ -81,7 +81,7 @@ Bottleneck
 ----------
 At the capacity (the mean scale) the first ``bottleneck_replications`` replications
 are run once more; the terminal with the highest stress among those handling the
-family — :func:`portsim.verdict.terminal_table`: the larger of occupancy / top of
+family — :func:`portsim.verdict.terminal_table`: the larger of berth utilisation / top of
 planning band and waiting factor / limit — is the bottleneck, reported with its area.
 The same runs check the criterion at the capacity (its mean should be near the limit).
 """
@@ -599,7 +599,9 @@ class FamilyCapacity:
             row = t[t["terminal"] == self.bottleneck].iloc[0] if t is not None else None
             detail = ""
             if row is not None:
-                detail = (f": occupancy {row['occupancy']:.0%} vs {row['band_top']:.0%}, "
+                used = ("berth utilisation", row["berth_utilisation"]) \
+                    if "berth_utilisation" in row else ("occupancy", row["occupancy"])
+                detail = (f": {used[0]} {used[1]:.0%} vs {row['band_top']:.0%}, "
                           f"waiting factor {row['waiting_factor']:.2f} vs "
                           f"{row['wf_limit']:.2f}")
             where = (f"; bottleneck at capacity: {self.bottleneck} ({self.bottleneck_area}), "
