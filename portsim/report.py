@@ -413,8 +413,11 @@ COMPONENT_PLOTS: list[tuple[str, str | None, str, Callable[[Any, Any], Any]]] = 
 ]
 
 
-def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
-    """The page for ``portsim run``: verdict, key figures, tables, plots."""
+def run_report(reps, verdict=None, *, text_output: str | None = None,
+               robustness=None) -> str:
+    """The page for ``portsim run``: verdict, key figures, tables, plots (and, with
+    ``robustness``, a :class:`portsim.robustness.RobustnessResult`, the answer under each
+    assumption set: its sentence joins the answer, its table a section)."""
     from portsim import plots
     from portsim.verdict import judge
 
@@ -542,10 +545,22 @@ def run_report(reps, verdict=None, *, text_output: str | None = None) -> str:
                         "the most stressed terminal (first 4 weeks after warm-up)."))
     figs.add(*_component_figures(reps))
     sections.append(figs)
+    answer = verdict.answer
+    if robustness is not None:
+        from portsim.robustness import robustness_sentence, robustness_table
+
+        sentence = robustness_sentence(robustness)
+        answer += " ROBUSTNESS: " + sentence
+        sections.insert(2, Section("Robustness").add(
+            text("The same scenario under each named assumption set (scenarios/"
+                 "assumptions/), on the same seeds: paired differences from the base with "
+                 "95 % CIs, the verdict's status, and whether the answer holds. "
+                 + sentence),
+            table(robustness_table(robustness))))
     if text_output:
         sections.append(Section("As printed by portsim run", anchor="text").add(
             pre(text_output)))
-    return page(f"portsim — {name}", verdict.answer, sections, status=verdict.status,
+    return page(f"portsim — {name}", answer, sections, status=verdict.status,
                 subtitle=subtitle, verdict_extra=kpi_cards(cards))
 
 

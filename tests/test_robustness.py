@@ -184,7 +184,13 @@ def test_cli_robustness(tmp_path, capsys):
     assert main(["robustness", str(f), "--sets", "nope", "-q", "-o", str(bad)]) == 2
     assert "no assumption set 'nope'" in capsys.readouterr().err and not bad.exists()
     run_out = tmp_path / "run"  # run --robustness: every set beside the scenario
-    assert main(["run", str(f), "-n", "2", "-w", "1", "-q", "--robustness",
+    assert main(["run", str(f), "-n", "2", "-w", "1", "-q", "--robustness", "--report",
                  "-o", str(run_out)]) == 0
     assert "ROBUSTNESS: " in capsys.readouterr().out
-    assert len(pd.read_csv(run_out / "robustness.csv")) == len(SETS) + 1
+    table = pd.read_csv(run_out / "robustness.csv")
+    assert len(table) == len(SETS) + 1
+    # the report's answer carries the sentence, and a section shows every set
+    page = (run_out / "report.html").read_text(encoding="utf-8")
+    held = int(table["holds"].iloc[1:].sum())
+    assert f"holds under {held} of {len(SETS)} assumption sets" in page
+    assert all(name in page for name in SETS)

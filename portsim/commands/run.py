@@ -51,7 +51,7 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
     verdict = judge(reps)
     text = render_run(reps, verdict)
     robust = None
-    if args.robustness:  # portsim.robustness; the lead wires its sentence into the verdict
+    if args.robustness:  # portsim.robustness: its table and sentence follow the answer
         from portsim.commands.robustness import run_robustness
         from portsim.robustness import render_robustness
 
@@ -92,7 +92,8 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
         if args.report:
             from portsim import report
 
-            report.write(tmp / "report.html", report.run_report(reps, verdict, text_output=text))
+            report.write(tmp / "report.html", report.run_report(
+                reps, verdict, text_output=text, robustness=robust))
 
     written = folder.write(write, run_manifest(scenario, args.scenario, "run"))
     if not args.quiet:
