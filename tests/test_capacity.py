@@ -438,3 +438,32 @@ def test_baseline_2020_meets_the_2020_service_level(repo):
     for fam in res.criteria:
         assert abs(fam.capacity - fam.demand) <= fam.ci95, (fam.criterion.id, fam.capacity,
                                                             fam.ci95)
+
+
+def test_saturation_throughput_of_a_timetabled_berth_is_where_rho_reaches_one(tmp_path):
+    """One berth, calls every 30 h on a strict timetable, each worked exactly 24 h
+    (D/D/1, ρ 0.8): no ship ever waits below ρ = 1 and the queue grows without end above
+    it, so the saturation throughput is the demand at scale 1/0.8 = 1.25. A mean-wait
+    criterion of 12 h crosses just above that, so the search's runs bracket it."""
+    port = port_dict([berth("B1", rate=1000.0 / 24.0)])
+    sc = make_scenario(tmp_path, port, {
+        "name": "timetabled berth",
+        "demand": [{"id": "box", "cargo": "container", "annual_volume": 8760 / 30 * 1000,
+                    "classes": [{"ship_class": "S", "share": 1,
+                                 "per_call": {"dist": "fixed", "mean": 1000}}],
+                    "arrivals": {"liner_share": 1.0, "schedule_deviation_h": 0}}],
+        "rules": {"handling_cv": 0, "berthing_h": 0, "unberthing_h": 0,
+                  "crane_efficiency": 1.0, "teu_factor": 1.0},
+        "run": {"horizon_days": 400, "warmup_days": 20, "replications": 3, "seed": 4},
+    })
+    res = capacity(sc, workers=1, criterion="mean_wait_h", limit=12.0, min_replications=3,
+                   max_replications=3, bottleneck=False)
+    sat = res.saturation("container")
+    assert sat["bracketed"] == 3
+    assert sat["scale"] == pytest.approx(1.25, rel=0.04)
+    assert sat["throughput"] == pytest.approx(1.25 * res.container.demand, rel=0.04)
+    assert "saturation throughput" in res.answer()
+    # every run below ρ = 1 is stationary, every run clearly above it grows
+    ev = res.evaluations
+    assert not ev.loc[ev["scale"] < 1.24, "grows"].any()
+    assert ev.loc[ev["scale"] > 1.30, "grows"].all()

@@ -256,6 +256,9 @@ class Evaluation:
     elapsed_s: float
     run: RunResult | None = None
     values: tuple[float, ...] = ()
+    grows: bool = False
+    """The anchorage queue of a terminal of the family grows over the run (one
+    replication's stationarity test, :mod:`portsim.saturation`)."""
 
 
 def evaluate(scenario: Scenario, cargo: str, kind: Kind | Sequence[Criterion], scale: float,
@@ -277,7 +280,25 @@ def evaluate(scenario: Scenario, cargo: str, kind: Kind | Sequence[Criterion], s
     values = tuple(measure(calls, cargo, c.kind, within_h=c.within_h,
                            unberthing_h=sc.rules.unberthing_h) for c in crits)
     return Evaluation(values[0], float(volume), time.perf_counter() - t0,
-                      run if keep_run else None, values)
+                      run if keep_run else None, values, _grows(sc, calls, cargo))
+
+
+def _grows(scenario: Scenario, calls: pd.DataFrame, cargo: str) -> bool:
+    """Whether the anchorage queue of a terminal handling ``cargo`` grows over this one
+    run: each terminal's batch-means trend tested one-sided at 5 % shared over the
+    terminals (Bonferroni) and at least one ship of growth, as the verdict's check
+    (:mod:`portsim.saturation`) does with one replication."""
+    from portsim.saturation import FALSE_ALARM, queue_growth, stationarity
+
+    run = scenario.run
+    start, end = run.warmup_days * 24.0, (run.warmup_days + run.horizon_days) * 24.0
+    arrival, called = calls["arrival_h"].to_numpy(), calls["called_h"].to_numpy()
+    family = (calls["cargo"].astype(str) == cargo).to_numpy()
+    groups = {name: idx for name, idx in calls.groupby("terminal", observed=True).indices.items()
+              if family[idx].any()}
+    each = FALSE_ALARM / max(len(groups), 1)
+    return any(stationarity(str(name), [queue_growth(arrival[idx], called[idx], start, end)],
+                            each).saturated for name, idx in groups.items())
 
 
 # ----------------------------------------------------------------- one replication's root
@@ -637,8 +658,10 @@ class CapacityResult:
         """One row per family and criterion: the capacity, its CI and the criterion's
         limit and source (``primary``: the criterion the answer is given on)."""
         rows = []
+        saturation = {cargo: self.saturation(cargo) for cargo in self.families}
         for f in self.criteria or list(self.families.values()):
             c = f.criterion
+            sat = saturation.get(f.cargo, {})
             rows.append({
                 "cargo": f.cargo, "unit": f.unit, "criterion": c.describe(),
                 "criterion_id": c.id, "kind": c.kind, "limit": c.limit,
@@ -653,6 +676,8 @@ class CapacityResult:
                 "value_at_capacity": f.check[0], "value_at_capacity_ci95": f.check[1],
                 "bottleneck": f.bottleneck, "bottleneck_area": f.bottleneck_area,
                 "stress": f.stress,
+                "saturation_throughput": sat.get("throughput", math.nan),
+                "saturation_throughput_ci95": sat.get("ci95", math.nan),
             })
         return pd.DataFrame(rows)
 
@@ -674,12 +699,61 @@ class CapacityResult:
             text += "; too close to call under " + ", ".join(f.criterion.id for f in unsure)
         return text
 
+    def saturation(self, cargo: str = "container") -> dict[str, float]:
+        """The **saturation throughput**: the largest demand at which no terminal of the
+        family has a growing queue, from the search's own runs. Per replication, between
+        the largest scale run without growth below the smallest scale run with growth
+        (their midpoint; a replication whose runs never grew, or grew at every scale, is
+        censored); mean and 95 % CI over the bracketed replications, × the demand."""
+        ev = self.evaluations
+        ev = ev[ev["cargo"] == cargo] if len(ev) else ev
+        fam = self.families.get(cargo)
+        out = {"throughput": math.nan, "ci95": math.nan, "scale": math.nan,
+               "bracketed": 0, "replications": 0, "highest_stationary": math.nan}
+        if fam is None or not len(ev) or "grows" not in ev:
+            return out
+        points = []
+        highest = []
+        for _, g in ev.groupby("replication"):
+            grows = g[g["grows"].astype(bool)]["scale"]
+            calm = g[~g["grows"].astype(bool)]["scale"]
+            out["replications"] += 1
+            if len(calm):
+                highest.append(float(calm.max()))
+            if len(grows) and len(calm[calm < grows.min()]):
+                points.append((float(calm[calm < grows.min()].max()) + float(grows.min())) / 2)
+        out["bracketed"] = len(points)
+        out["highest_stationary"] = float(max(highest)) * fam.demand if highest else math.nan
+        if points:
+            mean, half, _ = mean_ci(points)
+            out.update(scale=mean, throughput=mean * fam.demand, ci95=half * fam.demand)
+        return out
+
+    def saturation_sentence(self, cargo: str = "container") -> str:
+        sat = self.saturation(cargo)
+        fam = self.families.get(cargo)
+        if fam is None or not sat["replications"]:
+            return ""
+        unit, big = ("M TEU", 1e6) if fam.unit == "TEU" else ("Mt", 1e6)
+        if sat["bracketed"]:
+            ci = f" ± {sat['ci95'] / big:.2f}" if np.isfinite(sat["ci95"]) else ""
+            return (f"saturation throughput (largest demand at which no {cargo} terminal's "
+                    f"queue grows) {sat['throughput'] / big:.2f}{ci} {unit}/yr "
+                    f"({sat['bracketed']} of {sat['replications']} replications bracketed "
+                    "by the search's runs)")
+        return (f"no {cargo} terminal's queue grew in any run of the search (up to "
+                f"{sat['highest_stationary'] / big:.2f} {unit}/yr): the saturation "
+                "throughput lies above the scales searched")
+
     def answer(self) -> str:
         lines = [f"{self.scenario}: {f.answer()}" for f in self.families.values()]
         for cargo in self.families:
             sentence = self.criteria_sentence(cargo)
             if sentence:
                 lines.append(f"{self.scenario}: {sentence}.")
+            saturation = self.saturation_sentence(cargo)
+            if saturation:
+                lines.append(f"{self.scenario}: {saturation}.")
         return "\n".join(lines)
 
 
@@ -1017,7 +1091,7 @@ def _row(cargo: str, replication: int, scale: float, demand: float, value: Evalu
     row: dict[str, Any] = {"cargo": cargo, "replication": replication, "scale": scale,
                            "volume": scale * demand, "value": value.value,
                            "delivered": value.delivered, "elapsed_s": value.elapsed_s,
-                           "phase": phase}
+                           "grows": value.grows, "phase": phase}
     if len(crits) > 1:
         row |= {f"value_{c.id}": v for c, v in zip(crits, value.values, strict=True)}
     return row
