@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 SCENARIO ?= scenarios/plan-2025.yaml
 OUT     ?= out/plan-2025
 
-.PHONY: run test test-fast lint bench validation clean
+.PHONY: run test test-fast lint bench validation figures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,14 +20,14 @@ run: $(STAMP)
 test: export OPENBLAS_NUM_THREADS = 1
 test: export OMP_NUM_THREADS = 1
 test: $(STAMP)
-	$(BIN)/ruff check portsim tests benchmarks notebooks
+	$(BIN)/ruff check portsim tests benchmarks notebooks tools
 	$(BIN)/python -m pytest -n 2 tests
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow" tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check portsim tests benchmarks notebooks
+	$(BIN)/ruff check portsim tests benchmarks notebooks tools
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -40,3 +40,9 @@ validation: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+# docs/figures/*.txt: the output of every command whose figures the README quotes
+figures: export OPENBLAS_NUM_THREADS = 1
+figures: export OMP_NUM_THREADS = 1
+figures: $(STAMP)
+	$(BIN)/python tools/figures.py
