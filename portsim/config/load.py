@@ -595,7 +595,7 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
                 + check_services(scenario, file))
     if problems:
         raise InputError(problems)
-    from portsim.model.channel import check_passages  # tidal windows need the tide model
+    from portsim.config.passages import check_passages
 
     problems = check_passages(scenario, file)
     if problems:

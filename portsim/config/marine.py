@@ -264,7 +264,7 @@ def check_marine(port: Any, file: str) -> list[Any]:
             sourced(c, f"tide.constituents[{i}]")
         if port.tide.series is not None:
             from portsim.config.files import unreadable_reason
-            from portsim.model.tide import read_series
+            from portsim.config.tide_series import read_series
 
             series = Path(str(port.tide.series))
             series = series if series.is_absolute() else Path(file).parent / series
