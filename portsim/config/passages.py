@@ -27,7 +27,10 @@ def draught(ship: ShipClass, direction: int) -> float:
 
 
 def one_way(seg: ChannelSegment, ship: ShipClass) -> bool:
-    """Whether ``ship`` transits ``seg`` one-way."""
+    """Whether ``ship`` transits ``seg`` one-way: every ship in a ``one_at_a_time``
+    segment, in a ``convoy`` segment a ship above its two-way limits."""
+    if seg.traffic_rule == "one_at_a_time":
+        return True
     if seg.two_way_max_dwt is not None and ship.dwt > seg.two_way_max_dwt:
         return True
     return seg.two_way_max_beam_m is not None and ship.beam_m > seg.two_way_max_beam_m

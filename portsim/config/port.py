@@ -122,11 +122,20 @@ class Anchorage(SourcedRecord):
 class ChannelSegment(SourcedRecord):
     """One stretch of an approach channel.
 
-    Traffic rule: ships up to ``two_way_max_dwt`` (and ``two_way_max_beam_m``) pass
-    each other; a larger ship transits one-way — it holds the segment against opposite
-    traffic, which keeps ``headway_h`` clear of it, and same-direction ships follow it
-    at least ``headway_h`` apart. With a tide, a ship may be in the segment only while
-    ``bottom_depth_m`` + tide >= its draught + ``ukc_m``.
+    Traffic rule (``traffic_rule``, a scenario switch):
+
+    * ``convoy`` (default, the rule of the approach channels): ships up to
+      ``two_way_max_dwt`` (and ``two_way_max_beam_m``) pass each other; a larger ship
+      transits one-way — it holds the segment against opposite traffic, which keeps
+      ``headway_h`` clear of it, and same-direction ships follow it at least
+      ``headway_h`` apart (a convoy).
+    * ``one_at_a_time``: one ship in the segment whatever its direction or size — the
+      next ship, either way, enters ``headway_h`` after the previous one has left (lock
+      approaches, narrow river mouths and bridge spans; basis: the one-way sections of
+      inland waterways, where a signal station lets one ship through at a time).
+
+    With a tide, a ship may be in the segment only while ``bottom_depth_m`` + tide >=
+    its draught + ``ukc_m``.
     """
 
     id: str
@@ -143,6 +152,10 @@ class ChannelSegment(SourcedRecord):
     )
     headway_h: NonNegativeFloat = Field(
         0.0, description="separation behind a one-way passage (followers, opposite traffic)"
+    )
+    traffic_rule: Literal["convoy", "one_at_a_time"] = Field(
+        "convoy", description="convoy: one-way ships by size, followers at a headway; "
+        "one_at_a_time: one ship in the segment whatever the direction"
     )
     ukc_m: NonNegativeFloat | None = Field(
         None, description="under-keel clearance in the segment (default: rules.channel_ukc_m)"

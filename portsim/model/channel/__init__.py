@@ -16,7 +16,10 @@ and picks the earliest start ``t`` at which **all** of these hold:
 * **channel traffic**: in every segment where the ship is one-way (larger than the
   segment's two-way limit) no opposite passage overlaps its own, with ``headway_h``
   between them, and same-direction ships keep ``headway_h`` apart; a two-way ship
-  keeps the same distances from one-way ships (they hold the segment);
+  keeps the same distances from one-way ships (they hold the segment) — the ``convoy``
+  rule; in a ``one_at_a_time`` segment every ship is one-way and a follower in the same
+  direction also waits until the ship ahead is out plus ``headway_h`` (one ship in the
+  section whatever the direction);
 * **pilot**: a pilot is free from boarding (``t``) to the end of the job;
 * **tugs**: the ship's number of tugs are free while it berths (inbound, at the end of
   the transit) or unberths (outbound, at ``t``).

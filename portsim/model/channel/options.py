@@ -27,7 +27,8 @@ class Option:
     weather: bool  # the run has channel closures (the weather check is needed)
     one_way_ids: set[str]  # segments the ship passes one-way
     # per segment of ``segs``, for the hot path: (offset, opposite list to check, reach,
-    # same-direction list to check, headway, state, one-way, own list, own one-way list)
+    # same-direction list to check, same-direction separation, state, one-way, own list,
+    # own one-way list)
     fast: list[tuple] = field(init=False)
     check: list[tuple] = field(init=False)  # (offset, opposite, reach, same, headway)
     book: list[tuple] = field(init=False)  # (offset, list to insert the entry time into)
@@ -40,7 +41,7 @@ class Option:
         d = self.direction
         self.fast = [
             (off, (st.all if ow else st.ow)[1 - d], st.duration + st.headway,
-             (st.all if ow else st.ow)[d], st.headway, st, ow, st.all[d], st.ow[d])
+             (st.all if ow else st.ow)[d], st.follow, st, ow, st.all[d], st.ow[d])
             for st, off, ow in self.segs
         ]
         self.check = [f[:5] for f in self.fast]

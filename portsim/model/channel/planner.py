@@ -54,8 +54,11 @@ class ChannelModel(ChannelRecords):
             if any(one_way(first, ship) for ship in classes):
                 key = "+".join(ids)
                 if key not in self.states:
-                    self.states[key] = SegmentState(
-                        key, sum(self.segments[x].transit_h for x in ids), first.headway_h, ids)
+                    duration = sum(self.segments[x].transit_h for x in ids)
+                    follow = (duration + first.headway_h
+                              if first.traffic_rule == "one_at_a_time" else None)
+                    self.states[key] = SegmentState(key, duration, first.headway_h, ids,
+                                                    follow)
         self.options: list[Option] = []
         self._cache: dict[tuple[int, str, int], list[Option]] = {}
         n_term = len(port.terminals)

@@ -13,7 +13,8 @@ only a matter of speed: forgetting never changes a plan)."""
 
 
 class SegmentState:
-    """Booked passages through one traffic section, for the one-way rule.
+    """Booked passages through one traffic section, for its traffic rule (a one-way
+    ship in a convoy section, every ship in a one-at-a-time section).
 
     A section is a run of consecutive segments with the same traffic rule (two-way
     limits, headway) that exactly the same routes use — e.g. the two parts of the East
@@ -23,14 +24,17 @@ class SegmentState:
     several on the hot path.
     """
 
-    __slots__ = ("all", "conflicts", "duration", "headway", "id", "ow", "segments")
+    __slots__ = ("all", "conflicts", "duration", "follow", "headway", "id", "ow", "segments")
 
     def __init__(self, id: str, duration: float, headway: float,
-                 segments: tuple[str, ...] = ()):
+                 segments: tuple[str, ...] = (), follow: float | None = None):
         self.id = id
         self.segments = segments or (id,)
         self.duration = duration
         self.headway = headway
+        # same-direction separation between entries: the headway in a convoy; in a
+        # one-at-a-time section the follower waits until the ship ahead has left
+        self.follow = headway if follow is None else follow
         self.all: tuple[list[float], list[float]] = ([], [])  # entry times, by direction
         self.ow: tuple[list[float], list[float]] = ([], [])  # entry times of one-way ships
         self.conflicts = 0
@@ -38,7 +42,7 @@ class SegmentState:
     def clear(self, s: float, d: int, ow: bool) -> float:
         """The earliest entry >= s into this segment in direction ``d`` that keeps the
         one-way rule against every booked passage."""
-        dur, h = self.duration, self.headway
+        dur, h, f = self.duration, self.headway, self.follow
         opp = self.all[1 - d] if ow else self.ow[1 - d]
         same = self.all[d] if ow else self.ow[d]
         while True:
@@ -50,11 +54,11 @@ class SegmentState:
                     t = opp[bisect_left(opp, hi) - 1] + dur + h
                     if t > s:  # rounding can give t == s: then s is clear (no endless loop)
                         s, moved = t, True
-            if h > 0 and same:
-                hi = s + h
-                j = bisect_right(same, s - h)
+            if f > 0 and same:
+                hi = s + f
+                j = bisect_right(same, s - f)
                 if j < len(same) and same[j] < hi:
-                    t = same[bisect_left(same, hi) - 1] + h
+                    t = same[bisect_left(same, hi) - 1] + f
                     if t > s:
                         s, moved = t, True
             if not moved:
@@ -68,7 +72,7 @@ class SegmentState:
 
     def forget_before(self, now: float) -> None:
         """Forget passages that can no longer conflict with an entry at ``now`` or later."""
-        cut = now - self.duration - self.headway - 1e-6
+        cut = now - self.duration - max(self.headway, self.follow) - 1e-6
         for lst in (*self.all, *self.ow):
             k = bisect_right(lst, cut)
             if k:
@@ -89,7 +93,8 @@ def traffic_sections(port: Port) -> dict[tuple[int, str], tuple[str, ...]]:
 
     def rule(sid: str) -> tuple:
         s = seg[sid]
-        return (s.two_way_max_dwt, s.two_way_max_beam_m, s.headway_h, users[sid])
+        return (s.two_way_max_dwt, s.two_way_max_beam_m, s.headway_h, s.traffic_rule,
+                users[sid])
 
     out: dict[tuple[int, str], tuple[str, ...]] = {}
     for k, r in enumerate(port.routes):
