@@ -28,6 +28,7 @@ what they drew before.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +69,7 @@ class CallPlan:
     window_h: np.ndarray | None = None  # window length (NaN: no service)
     on_window: np.ndarray | None = None  # bool: arrived within its window's tolerance
     services: tuple[ResolvedService, ...] = ServiceList()
+    canal: Any = None  # the canal calls' lock passages (portsim.model.canal.LockPassage)
 
     def __post_init__(self) -> None:
         n = len(self.arrival_h)
@@ -235,8 +237,39 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
                 np.full(n, -1), np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, bool),
             ))
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
+    passage = None
+    if scenario.canal is not None:
+        cols, passage = _through_the_canal(scenario, cols, horizon_h)
     order = np.argsort(cols[0], kind="stable")
-    return CallPlan(*(c[order] for c in cols), services=ServiceList(services))
+    if passage is not None:  # where each canal call ends up in the sorted plan
+        passage.call = np.argsort(order, kind="stable")[passage.call]
+    return CallPlan(*(c[order] for c in cols), services=ServiceList(services), canal=passage)
+
+
+def _through_the_canal(scenario: Scenario, cols: list[np.ndarray], horizon_h: float):
+    """The canal's calls enter the canal at their drawn time and reach the port when the
+    lock hubs let them (:mod:`portsim.model.canal`, a deterministic pass over the drawn
+    entries); calls still in the canal at the end of the run are dropped."""
+    from portsim.config.canal import is_canal_flow
+    from portsim.model.canal import through_locks  # the locks are the canal's model
+
+    canal_flows = np.array([is_canal_flow(f.id) for f in scenario.demand])
+    mine = np.flatnonzero(canal_flows[cols[1]])
+    mine = mine[np.argsort(cols[0][mine], kind="stable")]
+    classes = scenario.port.ship_classes
+    passage = through_locks(scenario.canal, cols[0][mine],  # type: ignore[arg-type]
+                            [classes[c].id for c in cols[2][mine].tolist()])
+    arrival = cols[0].copy()
+    arrival[mine] = passage.mouth_h
+    cols = [arrival, *cols[1:]]
+    keep = np.ones(len(arrival), bool)
+    keep[mine[passage.mouth_h >= horizon_h]] = False
+    inside = passage.mouth_h < horizon_h
+    new_index = np.cumsum(keep) - 1
+    passage.call = new_index[mine[inside]]
+    passage.entry_h, passage.mouth_h = passage.entry_h[inside], passage.mouth_h[inside]
+    passage.wait_h = passage.wait_h[inside]
+    return [c[keep] for c in cols], passage
 
 
 def _service_calls(scenario: Scenario, replication: int, f_idx: int, plan: ServicePlan,

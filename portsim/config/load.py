@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from portsim.config.canal import resolve_canal
 from portsim.config.fit import largest_berth_summary, lines_for, quay_lines
 from portsim.config.landside import (
     check_port_landside,
@@ -585,11 +586,15 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
     if not port.berths:
         raise InputError.single(file, "year", f"no berth is in service in {spec.year}")
     port = resolve_landside(port, spec, file)
+    demand = spec.demand
+    if spec.canal is not None:  # river-sea classes, transfer berths, canal flows, sea leg
+        port, demand = resolve_canal(spec.canal, port, demand, file, spec.rules.berth_ukc_m)
     scenario = Scenario(
         name=spec.name, description=spec.description, file=file, port_file=str(port_path),
-        year=spec.year, port=port, demand=spec.demand, demand_scale=spec.demand_scale,
+        year=spec.year, port=port, demand=demand, demand_scale=spec.demand_scale,
         demand_scale_by_cargo=spec.demand_scale_by_cargo,
         rules=spec.rules, run=spec.run, landside=spec.landside, seasons=spec.seasons,
+        canal=spec.canal,
     )
     problems = (_check_demand(scenario, file) + check_scenario_landside(scenario, file)
                 + check_services(scenario, file))

@@ -294,6 +294,22 @@ def check_marine(port: Any, file: str) -> list[Any]:
     return problems
 
 
+def reversed_segments(port: Any, route: Any) -> list[bool]:
+    """For each segment of ``route`` (in its order, from its anchorage): whether the
+    route sails it from its landward to its seaward end. Followed from the anchorage
+    through the segments' ``ends``; a segment without ends, or one that does not join,
+    counts as sailed as written (seaward to landward)."""
+    seg = {s.id: s for s in port.channel_segments}
+    node = route.anchorage
+    out = []
+    for sid in route.segments:
+        ends = seg[sid].ends if sid in seg else None
+        back = ends is not None and ends[1] == node and ends[0] != node
+        out.append(back)
+        node = None if ends is None else (ends[0] if back else ends[1])
+    return out
+
+
 def channel_graph(port: Any):
     """The channel network as a ``networkx.MultiDiGraph``: waypoints as nodes, segments
     that give their ``ends`` (seaward, landward) as edges keyed by segment id."""
@@ -342,6 +358,10 @@ def check_routes(port: Any, file: str, name: str, routes: list[Any],
         ends = [seg[sid].ends for sid in r.segments]
         if any(e is None for e in ends):
             continue
+        # a route may sail a segment against its (seaward, landward) ends: a canal route
+        # from the canal mouth reaches the sea through the inner channels the other way
+        reverse = reversed_segments(port, r)
+        ends = [(e[1], e[0]) if back else e for e, back in zip(ends, reverse, strict=True)]
         for j in range(1, len(ends)):
             if ends[j - 1][1] != ends[j][0]:  # type: ignore[index]
                 graph = graph if graph is not None else channel_graph(port)

@@ -36,6 +36,19 @@ def one_way(seg: ChannelSegment, ship: ShipClass) -> bool:
     return seg.two_way_max_beam_m is not None and ship.beam_m > seg.two_way_max_beam_m
 
 
+def ship_routes(scenario: Scenario, ship: ShipClass, area: str) -> list[tuple[int, Route]]:
+    """The routes (index in ``port.routes``, route) a ship of ``ship``'s class may take to
+    ``area``: with the Pinglu Canal, river-sea classes come and go by the canal mouth's
+    routes and sea-going ships by the others; without it, every route to the area."""
+    routes = [(k, r) for k, r in enumerate(scenario.port.routes) if r.area == area]
+    canal = scenario.canal
+    if canal is None:
+        return routes
+    river_sea = any(c.id == ship.id for c in canal.classes)
+    mouth = canal.channel.mouth.id
+    return [(k, r) for k, r in routes if (r.anchorage == mouth) == river_sea]
+
+
 def tide_legs(port: Port, route: Route, ship: ShipClass, direction: int, lead_h: float,
               ukc_default: float, lowest: float) -> list[tuple[float, float, float]]:
     """``(need_m, a_h, b_h)`` for every segment of the route where the ship needs the
@@ -103,7 +116,7 @@ def check_passages(scenario: Scenario, file: str) -> list[Problem]:
                 if (ship.id, area) in seen:
                     continue
                 seen.add((ship.id, area))
-                routes = [r for r in port.routes if r.area == area]
+                routes = [r for _, r in ship_routes(scenario, ship, area)]
                 for direction, name in ((INBOUND, "inbound"), (OUTBOUND, "outbound")):
                     why = []
                     for r in routes:

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from portsim.config.base import Record
+from portsim.config.canal import Canal
 from portsim.config.landside import Landside
 from portsim.config.marine import ChannelChanges
 from portsim.config.port import CargoType, Port
@@ -349,6 +350,7 @@ class ScenarioSpec(Record):
     run: RunSettings = RunSettings()
     landside: Landside = Landside()
     seasons: Seasons = Seasons()
+    canal: Canal | None = Field(None, description="the Pinglu Canal (portsim.config.canal)")
 
 
 class Scenario(Record):
@@ -367,6 +369,7 @@ class Scenario(Record):
     run: RunSettings
     landside: Landside = Landside()
     seasons: Seasons = Seasons()
+    canal: Canal | None = None
 
     def volume_scale(self, flow: Flow) -> float:
         """Factor on a flow's annual volume: ``demand_scale`` × its cargo family's factor."""

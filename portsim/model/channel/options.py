@@ -21,14 +21,16 @@ class Option:
     offsets: list[float]  # entry into each route segment (in sailing order), from start
     seg_ids: list[str]
     tide: Windows | None
-    segs: list[tuple[SegmentState, float, bool]]  # segments with a one-way rule in play
+    # sections with a traffic rule in play: (state, entry offset, one-way, the direction
+    # the ship sails the section in — its transit's, or the other for a reversed segment)
+    segs: list[tuple[SegmentState, float, bool, int]]
     pilot: tuple[float, float] | None  # (offset, length)
     tugs: tuple[float, float, int, float] | None  # (offset, length, count, tug-hours)
     weather: bool  # the run has channel closures (the weather check is needed)
     one_way_ids: set[str]  # segments the ship passes one-way
     # per segment of ``segs``, for the hot path: (offset, opposite list to check, reach,
     # same-direction list to check, same-direction separation, state, one-way, own list,
-    # own one-way list)
+    # own one-way list, direction in the section)
     fast: list[tuple] = field(init=False)
     check: list[tuple] = field(init=False)  # (offset, opposite, reach, same, headway)
     book: list[tuple] = field(init=False)  # (offset, list to insert the entry time into)
@@ -38,11 +40,10 @@ class Option:
     hot: tuple = field(init=False)
 
     def __post_init__(self) -> None:
-        d = self.direction
         self.fast = [
             (off, (st.all if ow else st.ow)[1 - d], st.duration + st.headway,
-             (st.all if ow else st.ow)[d], st.follow, st, ow, st.all[d], st.ow[d])
-            for st, off, ow in self.segs
+             (st.all if ow else st.ow)[d], st.follow, st, ow, st.all[d], st.ow[d], d)
+            for st, off, ow, d in self.segs
         ]
         self.check = [f[:5] for f in self.fast]
         # every passage goes into the section's list of its direction, a one-way one

@@ -8,7 +8,8 @@ from bisect import bisect_left, bisect_right, insort
 
 import numpy as np
 
-from portsim.config.passages import INBOUND, OUTBOUND, one_way, tide_legs
+from portsim.config.marine import reversed_segments
+from portsim.config.passages import INBOUND, OUTBOUND, one_way, ship_routes, tide_legs
 from portsim.config.scenario import Scenario
 from portsim.model.channel.options import Option
 from portsim.model.channel.records import ChannelRecords
@@ -109,7 +110,7 @@ class ChannelModel(ChannelRecords):
         ship = port.ship_classes[c]
         pilots, tugs = port.pilots, port.tugs
         lead = pilots.boarding_h if pilots and ship.dwt >= pilots.min_dwt else 0.0
-        routes = [(k, r) for k, r in enumerate(port.routes) if r.area == area] or [(-1, None)]
+        routes = ship_routes(sc, ship, area) or [(-1, None)]
         out: list[Option] = []
         for k, route in routes:
             order = [] if route is None else (
@@ -129,11 +130,16 @@ class ChannelModel(ChannelRecords):
                         continue  # this route can never take the ship (checked at load)
             segs = []
             seen_sections: set[str] = set()
-            for sid, off in zip(order, offsets, strict=True):
+            # the direction the ship sails each segment in: a route from the canal mouth
+            # sails some segments from their landward end (reversed_segments)
+            back = [] if route is None else reversed_segments(port, route)
+            back = back if direction == INBOUND else back[::-1]
+            for sid, off, rev in zip(order, offsets, back, strict=True):
                 sec = "+".join(self.sections[(k, sid)]) if route is not None else ""
                 if sec in self.states and sec not in seen_sections:
                     seen_sections.add(sec)  # the section starts here in sailing order
-                    segs.append((self.states[sec], off, one_way(self.segments[sid], ship)))
+                    segs.append((self.states[sec], off, one_way(self.segments[sid], ship),
+                                 direction ^ rev))
             ow_ids = {sid for sid in order if one_way(self.segments[sid], ship)}
             pilot = None
             if pilots is not None and ship.dwt >= pilots.min_dwt:
@@ -174,7 +180,7 @@ class ChannelModel(ChannelRecords):
         if closed is not None:
             c_starts, c_ends = closed.starts, closed.ends
             n_closed = len(c_starts)
-        tide, segs, d = opt.tide, opt.fast, opt.direction
+        tide, segs = opt.tide, opt.fast
         pilot, tug = opt.pilot, opt.tugs
         pilots, tugs = self.pilots, self.tugs
         span = opt.sail_h
@@ -195,7 +201,7 @@ class ChannelModel(ChannelRecords):
                     if i >= 0:
                         self._book_wait(i, "tide", t, t1)
                     t = t1
-            for off, opp, reach, same, h, state, ow, _, _ in segs:
+            for off, opp, reach, same, h, state, ow, _, _, d in segs:
                 s = t + off
                 # quick test against the latest booked passages (entries are sorted)
                 if not ((opp and opp[-1] > s - reach) or (h and same and same[-1] > s - h)):

@@ -29,7 +29,7 @@ class ChannelRecords:
         sail_o = np.array([o.sail_h for o in opts] or [np.nan])
         route_o = np.array([o.route for o in opts] or [-1])
         bound_o = np.array([o.tide is not None for o in opts] or [False])
-        ow_o = np.array([any(w for _, _, w in o.segs) for o in opts] or [False])
+        ow_o = np.array([any(w for _, _, w, _ in o.segs) for o in opts] or [False])
         for d, name in ((INBOUND, "in"), (OUTBOUND, "out")):
             idx, start = planned[d]
             known = idx >= 0

@@ -1,0 +1,359 @@
+"""The Pinglu Canal (平陆运河) as seen from Qinzhou: its locks, its traffic, the river-sea
+ships it brings and the transfer berths (江海联运换装泊位) that take them.
+
+Model description only — the locks are simulated in :mod:`portsim.model.canal`, the
+river-sea ships in the port by the port and channel models like any other call.
+
+A scenario's ``canal:`` block says
+
+* **locks** — the lock hubs in sailing order from the canal's upstream entrance towards
+  the sea (Madao, Qishi, Qingnian): chamber length × width × sill depth, lock lines,
+  hours per lockage, sailing time to the next hub (the last: to the canal mouth), and
+  maintenance closures of single lines. Ships per lockage follow from the chamber and
+  the ship (:meth:`LockHub.ships_per_lockage`) unless given.
+* **classes** — the river-sea ship classes (5,000 t and smaller), added to the port's
+  ship classes; their draught must fit the canal (``depth_m`` − ``ukc_m``) and their hull
+  every chamber.
+* **traffic** — annual tonnage by cargo and direction (``down``: from the canal to the
+  sea, unloaded at Qinzhou; ``up``: loaded at Qinzhou into the canal), each on one
+  river-sea class with its payload per call. A call unloads its downbound payload and
+  loads its upbound one; calls a year = the larger direction's tonnage / payload.
+* **transfer** — where the river-sea ships work (a scenario switch):
+  ``transfer_berths`` (the plan's dedicated river-sea transfer berths, ``transfer_berths:``
+  as data: count, length, depth, equipment, rates) or ``existing_berths`` (the terminals
+  of the cargo where the ship fits, as the 2035 vision's Longmen berths).
+* **sea leg** — every tonne transferred continues by sea: ``sea_flow`` names the
+  sea-going flow whose annual volume grows by the canal tonnage of that cargo (both
+  directions; containers at ``t_per_teu``), so tonnage is conserved canal → transfer
+  berth → sea ship.
+* **channel** — the canal mouth (an anchorage the river-sea ships arrive at), the canal's
+  approach channel into the port (平陆运河进港航道) and the routes from the mouth to each
+  area, through segments shared with sea-going ships under each segment's traffic rule.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+
+from portsim.config.base import Record, SourcedRecord
+from portsim.config.port import Anchorage, ChannelSegment, Route, ShipClass
+
+Direction = Literal["down", "up"]
+
+
+class LockClosure(Record):
+    """One lock line out of service (maintenance), in days from the run's start."""
+
+    line: int = Field(ge=0, description="lock line index (0 or 1 for a two-line hub)")
+    start_day: NonNegativeFloat
+    days: PositiveFloat
+    note: str | None = None
+
+
+class LockHub(SourcedRecord):
+    """A lock hub (船闸枢纽): ``lines`` parallel lock lines with identical chambers.
+
+    Lockage rule (``lockage_rule``): ``alternating`` — each line levels up and down in
+    turn, one lockage every ``lockage_h`` (entry, closing, filling or emptying, opening,
+    exit), so a line offers a downbound lockage every 2 × ``lockage_h`` whatever the
+    traffic; the lines are staggered evenly. A downbound lockage takes the first
+    ``ships_per_lockage`` ships waiting at its start (first come, first served), which
+    leave the chamber ``lockage_h`` later. So a hub passes at most
+    ``lines × k / (2 T)`` ships an hour in each direction (k / T with two lines).
+    Basis: ship locks work one direction per levelling; alternating service is the
+    normal pattern of a busy two-way lock (Three Gorges, Xijiang locks).
+    """
+
+    id: str
+    name: str
+    chamber_length_m: PositiveFloat
+    chamber_width_m: PositiveFloat
+    sill_depth_m: PositiveFloat
+    lines: PositiveInt = 2
+    lockage_h: PositiveFloat = Field(description="one lockage, entry to exit (T)")
+    ships_per_lockage: PositiveInt | None = Field(
+        None, description="k; default: from the chamber and the ship (rows × abreast)")
+    length_gap_m: NonNegativeFloat = Field(
+        10.0, description="clearance per ship along the chamber (mooring, gates)")
+    beam_gap_m: NonNegativeFloat = Field(1.0, description="clearance per ship across")
+    sail_to_next_h: NonNegativeFloat = Field(
+        description="sailing time to the next hub downstream (the last: to the canal mouth)")
+    lockage_rule: Literal["alternating"] = "alternating"
+    closures: list[LockClosure] = []
+    note: str | None = None
+
+    def ships_per_lockage_for(self, ship: ShipClass) -> int:
+        """k for one class: ships end to end × ships abreast that fit the chamber (0 when
+        the ship does not fit at all); ``ships_per_lockage`` when given."""
+        if ship.loa_m > self.chamber_length_m or ship.beam_m > self.chamber_width_m:
+            return 0
+        if self.ships_per_lockage is not None:
+            return self.ships_per_lockage
+        rows = math.floor(self.chamber_length_m / (ship.loa_m + self.length_gap_m))
+        abreast = math.floor(self.chamber_width_m / (ship.beam_m + self.beam_gap_m))
+        return max(1, rows) * max(1, abreast)
+
+
+class CanalTraffic(SourcedRecord):
+    """Annual tonnage of one cargo in one direction, on one river-sea class."""
+
+    id: str
+    cargo: Literal["container", "dry_bulk", "general"]
+    direction: Direction
+    annual_t: NonNegativeFloat = Field(description="tonnes a year through Qinzhou")
+    ship_class: str
+    payload_t: PositiveFloat = Field(description="tonnes per loaded call")
+    t_per_teu: PositiveFloat | None = Field(
+        None, description="containers: tonnes per TEU (payload and sea leg in TEU)")
+    sea_flow: str | None = Field(
+        None, description="the sea-going flow of the scenario that carries it on by sea")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _teu(self) -> CanalTraffic:
+        if self.cargo == "container" and self.t_per_teu is None:
+            raise ValueError("container traffic needs t_per_teu (tonnes per TEU)")
+        return self
+
+
+class TransferBerths(SourcedRecord):
+    """A group of identical river-sea transfer berths (江海联运换装泊位) of one cargo."""
+
+    terminal: str = Field(description="id of the transfer terminal (created)")
+    name: str
+    cargo: Literal["container", "dry_bulk", "general"]
+    count: PositiveInt
+    quay_length_m: PositiveFloat
+    depth_m: PositiveFloat
+    max_dwt: PositiveFloat
+    cranes: int = Field(0, ge=0, description="quay cranes per berth (containers)")
+    crane_rate: PositiveFloat | None = None
+    loading_rate_t_h: PositiveFloat | None = None
+    design_capacity_teu: NonNegativeFloat = 0.0
+    design_capacity_t: NonNegativeFloat = 0.0
+    note: str | None = None
+
+
+class CanalChannel(Record):
+    """The canal mouth and the river-sea ships' way into the port."""
+
+    mouth: Anchorage
+    segments: list[ChannelSegment] = []
+    routes: list[Route] = Field(min_length=1)
+
+
+class Canal(SourcedRecord):
+    """The Pinglu Canal block of a scenario (see the module docstring)."""
+
+    name: str = "Pinglu Canal (平陆运河)"
+    depth_m: PositiveFloat = Field(description="canal channel depth")
+    ukc_m: NonNegativeFloat = Field(0.5, description="under-keel clearance in the canal")
+    area: str = Field(description="operation area of the transfer terminals")
+    locks: list[LockHub] = Field(min_length=1)
+    classes: list[ShipClass] = Field(min_length=1)
+    traffic: list[CanalTraffic] = Field(min_length=1)
+    transfer: Literal["transfer_berths", "existing_berths"] = "transfer_berths"
+    transfer_berths: list[TransferBerths] = []
+    traffic_scale: PositiveFloat = Field(
+        1.0, description="factor on every traffic tonnage (low / central / high variants)")
+    channel: CanalChannel
+    note: str | None = None
+
+
+CANAL_FLOW_PREFIX = "canal:"
+"""Flows the canal adds to the demand are named ``canal:<cargo>:<ship class>``; the call
+plan sends their calls through the locks (:mod:`portsim.model.canal`)."""
+
+
+def is_canal_flow(flow_id: str) -> bool:
+    return flow_id.startswith(CANAL_FLOW_PREFIX)
+
+
+def canal_flow_id(cargo: str, ship_class: str) -> str:
+    return f"{CANAL_FLOW_PREFIX}{cargo}:{ship_class}"
+
+
+def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: float = 0.0):
+    """The port and demand with the canal in them, or an :class:`InputError` naming the
+    scenario file and the path in its ``canal:`` block.
+
+    Adds the river-sea classes, the canal mouth, the approach channel and its routes, the
+    transfer terminals and berths (``transfer: transfer_berths``), one flow per cargo and
+    river-sea class (its calls = the larger direction's tonnage / payload; each call
+    unloads its downbound and loads its upbound share, so the flow's annual volume is the
+    two directions' tonnage, containers in TEU), and the canal tonnage to each traffic's
+    ``sea_flow`` (the sea leg)."""
+    from portsim.config.marine import check_routes
+    from portsim.config.port import Berth, Terminal
+    from portsim.config.scenario import Flow
+    from portsim.errors import InputError, Problem, unknown
+
+    at = "canal"
+    problems: list[Problem] = []
+    known = {s.id for s in port.ship_classes}
+    for i, ship in enumerate(canal.classes):
+        if ship.id in known:
+            problems.append(Problem(file, f"{at}.classes[{i}].id",
+                                    f"ship class '{ship.id}' is already in the port file"))
+        if ship.draught_m + canal.ukc_m > canal.depth_m + 1e-9:
+            problems.append(Problem(
+                file, f"{at}.classes[{i}].draught_m",
+                f"river-sea class '{ship.id}' draws {ship.draught_m:g} m: too deep for the "
+                f"canal ({canal.depth_m:g} m deep, {canal.ukc_m:g} m under-keel clearance)"))
+        for j, hub in enumerate(canal.locks):
+            if hub.ships_per_lockage_for(ship) == 0:
+                problems.append(Problem(
+                    file, f"{at}.locks[{j}]",
+                    f"lock '{hub.id}' chamber {hub.chamber_length_m:g} m × "
+                    f"{hub.chamber_width_m:g} m is smaller than river-sea class '{ship.id}' "
+                    f"({ship.loa_m:g} m × {ship.beam_m:g} m)"))
+            elif ship.draught_m > hub.sill_depth_m:
+                problems.append(Problem(
+                    file, f"{at}.locks[{j}].sill_depth_m",
+                    f"lock '{hub.id}' sill {hub.sill_depth_m:g} m is shallower than the "
+                    f"draught of river-sea class '{ship.id}' ({ship.draught_m:g} m)"))
+            for k, c in enumerate(hub.closures):
+                if c.line >= hub.lines:
+                    problems.append(Problem(file, f"{at}.locks[{j}].closures[{k}].line",
+                                            f"line {c.line}, but the hub has {hub.lines} "
+                                            f"lines (0-{hub.lines - 1})"))
+    classes = {s.id: s for s in canal.classes}
+    flows = {f.id: f for f in demand}
+    for i, f in enumerate(demand):
+        if is_canal_flow(f.id):
+            problems.append(Problem(file, f"demand[{i}].id", f"flow ids starting "
+                                    f"'{CANAL_FLOW_PREFIX}' are the canal's own"))
+    # transfer terminals and berths
+    terminals, berths = list(port.terminals), list(port.berths)
+    if canal.area not in {a.id for a in port.areas}:
+        problems.append(Problem(file, f"{at}.area",
+                                unknown("area", canal.area, {a.id for a in port.areas})))
+    transfer_terminals: dict[str, list[TransferBerths]] = {}
+    if canal.transfer == "transfer_berths":
+        taken = {t.id for t in terminals}
+        for i, g in enumerate(canal.transfer_berths):
+            if g.terminal in taken:
+                problems.append(Problem(file, f"{at}.transfer_berths[{i}].terminal",
+                                        f"terminal '{g.terminal}' already exists"))
+                continue
+            taken.add(g.terminal)
+            terminals.append(Terminal(id=g.terminal, name=g.name, area=canal.area,
+                                      source=g.source))
+            transfer_terminals.setdefault(g.cargo, []).append(g)
+            for n in range(1, g.count + 1):
+                try:
+                    berths.append(Berth(
+                        id=f"{g.terminal}-{n:02d}", terminal=g.terminal, number=f"{n}",
+                        cargo=[g.cargo], quay_length_m=g.quay_length_m, depth_m=g.depth_m,
+                        max_dwt=g.max_dwt, cranes=g.cranes, crane_rate=g.crane_rate,
+                        loading_rate_t_h=g.loading_rate_t_h,
+                        design_capacity_teu=g.design_capacity_teu,
+                        design_capacity_t=g.design_capacity_t, source=g.source,
+                        provenance=g.provenance))
+                except ValueError as exc:
+                    problems.append(Problem(file, f"{at}.transfer_berths[{i}]", str(exc)))
+                    break
+    # traffic → flows (one per cargo and class) and the sea leg
+    scale = canal.traffic_scale
+    groups: dict[tuple[str, str], dict[str, float]] = {}
+    first: dict[tuple[str, str], CanalTraffic] = {}
+    sea_add: dict[str, float] = {}
+    for i, tr in enumerate(canal.traffic):
+        ship = classes.get(tr.ship_class)
+        if ship is None:
+            problems.append(Problem(file, f"{at}.traffic[{i}].ship_class",
+                                    unknown("river-sea class", tr.ship_class, set(classes))))
+            continue
+        if ship.cargo != tr.cargo:
+            problems.append(Problem(file, f"{at}.traffic[{i}].ship_class",
+                                    f"class '{ship.id}' carries {ship.cargo}, not {tr.cargo}"))
+            continue
+        if tr.annual_t > 0 and not _fits_somewhere(canal, tr, ship, berths, transfer_terminals,
+                                                    berth_ukc_m):
+            where = ("no transfer berth" if canal.transfer == "transfer_berths"
+                     else "no berth")
+            problems.append(Problem(
+                file, f"{at}.traffic[{i}]",
+                f"{tr.annual_t * scale:,.0f} t/yr of {tr.cargo} on '{ship.id}' but {where} "
+                f"of that cargo can take the ship ({ship.dwt:g} t, draught "
+                f"{ship.draught_m:g} m)"))
+            continue
+        key = (tr.cargo, tr.ship_class)
+        g = groups.setdefault(key, {"down": 0.0, "up": 0.0})
+        g[tr.direction] += tr.annual_t * scale
+        first.setdefault(key, tr)
+        if tr.sea_flow is not None:
+            sea = flows.get(tr.sea_flow)
+            if sea is None:
+                problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
+                                        unknown("flow", tr.sea_flow, set(flows))))
+            elif sea.cargo != tr.cargo:
+                problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
+                                        f"flow '{sea.id}' carries {sea.cargo}, not {tr.cargo}"))
+            else:
+                sea_add[sea.id] = sea_add.get(sea.id, 0.0) + tr.annual_t * scale / (
+                    tr.t_per_teu or 1.0)
+    # the canal's channel
+    anchorages = list(port.anchorages)
+    if canal.channel.mouth.id in {a.id for a in anchorages}:
+        problems.append(Problem(file, f"{at}.channel.mouth.id",
+                                f"anchorage '{canal.channel.mouth.id}' already exists"))
+    segments = list(port.channel_segments)
+    seg_ids = {s.id for s in segments}
+    for i, s in enumerate(canal.channel.segments):
+        if s.id in seg_ids:
+            problems.append(Problem(file, f"{at}.channel.segments[{i}].id",
+                                    f"channel segment '{s.id}' already exists"))
+        seg_ids.add(s.id)
+    areas = {a.id for a in port.areas}
+    for i, r in enumerate(canal.channel.routes):
+        if r.anchorage != canal.channel.mouth.id:
+            problems.append(Problem(file, f"{at}.channel.routes[{i}].anchorage",
+                                    f"a canal route starts at the canal mouth "
+                                    f"'{canal.channel.mouth.id}'"))
+        if r.area not in areas:
+            problems.append(Problem(file, f"{at}.channel.routes[{i}].area",
+                                    unknown("area", r.area, areas)))
+    if problems:
+        raise InputError(problems)
+    new_port = port.model_copy(update={
+        "ship_classes": [*port.ship_classes, *canal.classes],
+        "terminals": terminals, "berths": berths,
+        "anchorages": [*anchorages, canal.channel.mouth],
+        "channel_segments": [*segments, *canal.channel.segments],
+        "routes": [*port.routes, *canal.channel.routes]})
+    problems += check_routes(new_port, file, f"{at}.channel.routes", canal.channel.routes)
+    new_demand = [f.model_copy(update={"annual_volume": f.annual_volume + sea_add[f.id]})
+                  if f.id in sea_add else f for f in demand]
+    for (cargo, cid), g in groups.items():
+        tr = first[(cargo, cid)]
+        total_t = g["down"] + g["up"]
+        if total_t <= 0:
+            continue
+        calls = max(g["down"], g["up"]) / tr.payload_t
+        unit = tr.t_per_teu or 1.0
+        terms = ([t.terminal for t in transfer_terminals.get(cargo, [])]
+                 if canal.transfer == "transfer_berths" else None)
+        new_demand.append(Flow(
+            id=canal_flow_id(cargo, cid), cargo=cargo, annual_volume=total_t / unit,
+            source=tr.source, terminals=terms,
+            classes=[{"ship_class": cid, "share": 1.0,
+                      "per_call": {"dist": "fixed", "mean": total_t / unit / calls}}],
+            arrivals={"liner_share": 0.0, "erlang_k": 1}))
+    if problems:
+        raise InputError(problems)
+    return new_port, new_demand
+
+
+def _fits_somewhere(canal: Canal, tr: CanalTraffic, ship: ShipClass, berths: list,
+                    transfer_terminals: dict[str, list[TransferBerths]],
+                    berth_ukc_m: float) -> bool:
+    """Whether some berth for the traffic can take its ship (DWT class and depth)."""
+    if canal.transfer == "transfer_berths":
+        own = {g.terminal for g in transfer_terminals.get(tr.cargo, [])}
+        berths = [b for b in berths if b.terminal in own]
+    return any(tr.cargo in b.cargo and b.max_dwt >= ship.dwt
+               and b.depth_m >= ship.draught_m + berth_ukc_m for b in berths)
