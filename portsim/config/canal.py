@@ -22,10 +22,11 @@ A scenario's ``canal:`` block says
   ``transfer_berths`` (the plan's dedicated river-sea transfer berths, ``transfer_berths:``
   as data: count, length, depth, equipment, rates) or ``existing_berths`` (the terminals
   of the cargo where the ship fits, as the 2035 vision's Longmen berths).
-* **sea leg** — every tonne transferred continues by sea: ``sea_flow`` names the
-  sea-going flow whose annual volume grows by the canal tonnage of that cargo (both
-  directions; containers at ``t_per_teu``), so tonnage is conserved canal → transfer
-  berth → sea ship.
+* **sea leg** (switch ``sea_leg``: ``added`` or ``none``) — the transferred tonnage
+  continues by sea: ``sea_flow`` names the sea-going flow whose annual volume grows by
+  the canal tonnage × ``sea_share`` (both directions; containers at ``t_per_teu``; the
+  rest of the tonnage is Qinzhou's own industry or goes by land), so tonnage is
+  conserved canal → transfer berth → sea ship.
 * **channel** — the canal mouth (an anchorage the river-sea ships arrive at), the canal's
   approach channel into the port (平陆运河进港航道) and the routes from the mouth to each
   area, through segments shared with sea-going ships under each segment's traffic rule.
@@ -110,6 +111,9 @@ class CanalTraffic(SourcedRecord):
         None, description="containers: tonnes per TEU (payload and sea leg in TEU)")
     sea_flow: str | None = Field(
         None, description="the sea-going flow of the scenario that carries it on by sea")
+    sea_share: float = Field(
+        1.0, ge=0.0, le=1.0, description="share of the tonnage that continues by sea (the "
+        "rest is Qinzhou's own industry or goes by land)")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -124,6 +128,8 @@ class TransferBerths(SourcedRecord):
 
     terminal: str = Field(description="id of the transfer terminal (created)")
     name: str
+    area: str = Field(description="operation area of the terminal (a route from the canal "
+                      "mouth must reach it)")
     cargo: Literal["container", "dry_bulk", "general"]
     count: PositiveInt
     quay_length_m: PositiveFloat
@@ -151,7 +157,6 @@ class Canal(SourcedRecord):
     name: str = "Pinglu Canal (平陆运河)"
     depth_m: PositiveFloat = Field(description="canal channel depth")
     ukc_m: NonNegativeFloat = Field(0.5, description="under-keel clearance in the canal")
-    area: str = Field(description="operation area of the transfer terminals")
     locks: list[LockHub] = Field(min_length=1)
     classes: list[ShipClass] = Field(min_length=1)
     traffic: list[CanalTraffic] = Field(min_length=1)
@@ -159,6 +164,10 @@ class Canal(SourcedRecord):
     transfer_berths: list[TransferBerths] = []
     traffic_scale: PositiveFloat = Field(
         1.0, description="factor on every traffic tonnage (low / central / high variants)")
+    sea_leg: Literal["added", "none"] = Field(
+        "added", description="added: the transferred tonnage (× sea_share) joins each "
+        "traffic's sea_flow; none: the sea-going flows are left as they are (isolates the "
+        "river-sea ships' own effect on channels, pilots and berths)")
     channel: CanalChannel
     note: str | None = None
 
@@ -228,19 +237,20 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
                                     f"'{CANAL_FLOW_PREFIX}' are the canal's own"))
     # transfer terminals and berths
     terminals, berths = list(port.terminals), list(port.berths)
-    if canal.area not in {a.id for a in port.areas}:
-        problems.append(Problem(file, f"{at}.area",
-                                unknown("area", canal.area, {a.id for a in port.areas})))
     transfer_terminals: dict[str, list[TransferBerths]] = {}
     if canal.transfer == "transfer_berths":
         taken = {t.id for t in terminals}
         for i, g in enumerate(canal.transfer_berths):
+            if g.area not in {a.id for a in port.areas}:
+                problems.append(Problem(file, f"{at}.transfer_berths[{i}].area",
+                                        unknown("area", g.area, {a.id for a in port.areas})))
+                continue
             if g.terminal in taken:
                 problems.append(Problem(file, f"{at}.transfer_berths[{i}].terminal",
                                         f"terminal '{g.terminal}' already exists"))
                 continue
             taken.add(g.terminal)
-            terminals.append(Terminal(id=g.terminal, name=g.name, area=canal.area,
+            terminals.append(Terminal(id=g.terminal, name=g.name, area=g.area,
                                       source=g.source))
             transfer_terminals.setdefault(g.cargo, []).append(g)
             for n in range(1, g.count + 1):
@@ -285,7 +295,7 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
         g = groups.setdefault(key, {"down": 0.0, "up": 0.0})
         g[tr.direction] += tr.annual_t * scale
         first.setdefault(key, tr)
-        if tr.sea_flow is not None:
+        if tr.sea_flow is not None and canal.sea_leg == "added":
             sea = flows.get(tr.sea_flow)
             if sea is None:
                 problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
@@ -294,8 +304,8 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
                 problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
                                         f"flow '{sea.id}' carries {sea.cargo}, not {tr.cargo}"))
             else:
-                sea_add[sea.id] = sea_add.get(sea.id, 0.0) + tr.annual_t * scale / (
-                    tr.t_per_teu or 1.0)
+                sea_add[sea.id] = sea_add.get(sea.id, 0.0) + tr.annual_t * scale * (
+                    tr.sea_share / (tr.t_per_teu or 1.0))
     # the canal's channel
     anchorages = list(port.anchorages)
     if canal.channel.mouth.id in {a.id for a in anchorages}:
