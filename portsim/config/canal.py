@@ -169,6 +169,10 @@ class Canal(SourcedRecord):
         "traffic's sea_flow; none: the sea-going flows are left as they are (isolates the "
         "river-sea ships' own effect on channels, pilots and berths)")
     channel: CanalChannel
+    lock_utilisation_limit: float = Field(
+        0.7, gt=0.0, le=1.0, description="planning limit on the share of a hub's downbound "
+        "lockage capacity used (assumption: the 0.5-0.7 planning band of berths; locks "
+        "queue as they fill, the Three Gorges peer passed its design load within years)")
     note: str | None = None
 
 

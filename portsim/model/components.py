@@ -320,5 +320,46 @@ GATE = register(Component(
 ))
 
 
-__all__ = ["GATE", "RAIL", "REGISTRY", "YARD", "Column", "Component", "Kpi", "LimitSpec",
+# ============================================================ canal (Pinglu Canal lock hubs)
+
+
+def _has_canal(sc: Scenario) -> bool:
+    return sc.canal is not None
+
+
+CANAL = register(Component(
+    name="canal", label="canal lock hub", id_column="hub", present=_has_canal,
+    tables=(
+        TableSpec("locks", ("hub",), "per lock hub of the Pinglu Canal, downbound "
+                  "(portsim.model.canal)", (
+                      C("hub", "", "lock hub id"), C("lines", "lines", "lock lines"),
+                      C("lockage_h", "h", "one lockage, entry to exit"),
+                      C("lockages", "lockages", "downbound lockages in the window"),
+                      C("ships", "ships", "ships locked downbound in the window"),
+                      C("mean_fill", "1", "mean share of the chamber filled per lockage"),
+                      C("ships_per_h", "ships/h", "ships locked an hour"),
+                      C("slot_utilisation", "1", "chambers filled / downbound lockage "
+                        "slots open (lines × window / 2 T, less maintenance)"),
+                  )),
+        TableSpec("lockages", ("hub", "start_h"), "one row per downbound lockage", (
+            C("hub", "", "lock hub id"), C("line", "", "lock line"),
+            C("start_h", "h", "start of the lockage"), C("ships", "ships", "ships locked"),
+            C("fill", "1", "share of the chamber filled"),
+        )),
+        TableSpec("canal_calls", ("call",), "one row per canal call that reached the port", (
+            C("call", "", "call index (as in calls)"),
+            C("canal_entry_h", "h", "arrival at the first lock hub"),
+            C("lock_wait_h", "h", "hours waiting for lockages, all hubs"),
+            C("canal_mouth_h", "h", "arrival at the canal mouth (= arrival_h of the call)"),
+        )),
+    ),
+    kpis=(Kpi("slot_utilisation", "locks", "slot_utilisation", "1", "lock slot utilisation"),
+          Kpi("ships_per_h", "locks", "ships_per_h", "ships/h", "ships locked an hour")),
+    limits=(LimitSpec("slot_utilisation", "locks", "hub",
+                      lambda sc: sc.canal.lock_utilisation_limit if sc.canal else 0.7,
+                      "canal.lock_utilisation_limit"),),
+))
+
+
+__all__ = ["CANAL", "GATE", "RAIL", "REGISTRY", "YARD", "Column", "Component", "Kpi", "LimitSpec",
            "PlotSpec", "TableSpec", "WaitCause", "components_in", "register"]
