@@ -7,6 +7,7 @@ segment) and on the shipped ``scenarios/pinglu-2027.yaml``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,50 @@ def test_the_canal_leaves_the_sea_going_calls_drawn_as_before(tmp_path):
     assert b.canal is None and a.canal is not None
     np.testing.assert_array_equal(a.arrival_h[sea], b.arrival_h)
     np.testing.assert_array_equal(a.volume[sea], b.volume)
+
+
+def _write_canal_scenario(tmp_path: Path, canal: dict, days: float = 60) -> str:
+    canal_scenario(tmp_path, canal, days)  # writes port.yaml (and checks it loads)
+    data = {"name": "canal", "port": "port.yaml",
+            "demand": [{"id": "box", "cargo": "container", "annual_volume": 200_000,
+                        "terminals": ["T"],
+                        "classes": [{"ship_class": "S", "share": 1,
+                                     "per_call": {"dist": "fixed", "mean": 1000}}]}],
+            "canal": canal, "run": {"horizon_days": days, "warmup_days": 5, "seed": 3}}
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def test_transfer_berth_search_finds_the_fewest_that_hold_the_criterion(tmp_path):
+    from portsim.experiments.canal import offered_berths, search
+
+    # 9 Mt / 3,000 t = 3,000 calls a year of (900k + 150k) / 3,000 = 350 TEU = 200 moves
+    # at 2 QCs x 25 x 0.9 = 45 moves/h: 4.44 h handling + 0.5 h unberthing (+ 1 h
+    # berthing, if counted) a call: 3,000 x 4.94-5.94 h / 8,760 h = 1.69-2.03 berths' work
+    block = canal_block(traffic=[{**canal_block()["traffic"][0], "annual_t": 9_000_000}])
+    path = _write_canal_scenario(tmp_path, block, days=90)
+    load = offered_berths(path)["PL"]
+    assert 1.69 * 0.9 < load < 2.03 * 1.1  # +- 10 %: the calls drawn in 90 days
+    (res,) = search(path, replications=2)
+    n = res.needed
+    assert n is not None and n >= math.ceil(load)
+    assert np.mean(res.tried[n]) <= res.limit == 0.1
+    assert np.mean(res.tried[n - 1]) > res.limit  # one fewer fails (paired seeds)
+
+
+def test_what_binds_names_the_one_way_river_mouth(tmp_path):
+    from portsim.experiments.canal import what_binds
+
+    # the river one ship at a time: 1,000 calls x 2 transits x 1 h hold it ~23 % of the
+    # time; everything else is far from its limit except that one-way section
+    block = canal_block()
+    block["channel"]["segments"][0]["traffic_rule"] = "one_at_a_time"
+    path = _write_canal_scenario(tmp_path, block, days=60)
+    table = what_binds(path)
+    assert table["stress"].is_monotonic_decreasing
+    river = table.set_index("id").loc["RIVER"]
+    assert river["component"] == "canal segment"
+    assert 0.15 < river["value"] < 0.35
+    hub = table.set_index("id").loc["H1"]
+    assert hub["kpi"] == "slot utilisation" and hub["value"] < river["value"]
