@@ -213,3 +213,18 @@ def test_what_binds_names_the_one_way_river_mouth(tmp_path):
     assert 0.15 < river["value"] < 0.35
     hub = table.set_index("id").loc["H1"]
     assert hub["kpi"] == "slot utilisation" and hub["value"] < river["value"]
+
+
+def test_existing_berths_option_sends_river_sea_ships_to_the_cargo_terminals(tmp_path):
+    # transfer: existing_berths — no transfer terminal is built; the river-sea calls go
+    # to the port's container terminal T (where the 110 m ship fits) by the canal route
+    sc = canal_scenario(tmp_path, canal_block(transfer="existing_berths"), days=20)
+    assert "PL" not in {t.id for t in sc.port.terminals}
+    flows = {f.id: f for f in sc.demand}
+    assert flows["canal:container:RS-C5k"].terminals is None
+    res = simulate(sc, 0)
+    calls = res.calls
+    river = calls["flow"].astype(str).map(is_canal_flow).to_numpy()
+    assert river.sum() > 0 and set(calls.loc[river, "terminal"].astype(str)) == {"T"}
+    routes = res.tables["channel_calls"]["route_in"].astype(object).fillna("-").to_numpy()
+    assert set(routes[river]) - {"-"} == {"canal-A"}

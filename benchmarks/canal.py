@@ -1,0 +1,80 @@
+"""Benchmark: what the Pinglu Canal costs in a simulated port-year.
+
+Run: ``python benchmarks/canal.py [--repeat N] [--horizon-days D]``.
+
+Times one full port-year (call plan with the lock hubs, SimPy model, result tables, as
+:func:`portsim.simulate.simulate` does it) of the port without the canal
+(``scenarios/plan-2025.yaml``) and with it (``scenarios/pinglu-2030.yaml``: the same
+port, ~5,800 more river-sea calls a year plus the sea leg's extra sea-going calls),
+alternating the two so that both see the same machine load; CPU time of this process,
+median over ``--repeat`` rounds. The target: the canal adds cost in proportion to its
+calls — calls simulated per CPU second with the canal not lower than without (5 %
+tolerance for the machine's noise). The locks' own pass (``through_locks``) is timed
+separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from portsim.config import load_scenario  # noqa: E402
+from portsim.config.canal import is_canal_flow  # noqa: E402
+from portsim.demand import plan_calls  # noqa: E402
+from portsim.model.canal import through_locks  # noqa: E402
+from portsim.simulate import simulate  # noqa: E402
+
+TOLERANCE = 0.95
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--horizon-days", type=float, default=None)
+    ap.add_argument("--without", default=str(ROOT / "scenarios" / "plan-2025.yaml"))
+    ap.add_argument("--with", dest="with_", default=str(ROOT / "scenarios" / "pinglu-2030.yaml"))
+    args = ap.parse_args(argv)
+    scenarios = {}
+    for name, path in (("without canal", args.without), ("with canal", args.with_)):
+        sc = load_scenario(path)
+        if args.horizon_days is not None:
+            sc = sc.with_run(horizon_days=args.horizon_days)
+        scenarios[name] = sc
+    times: dict[str, list[float]] = {k: [] for k in scenarios}
+    calls: dict[str, int] = {}
+    for _ in range(args.repeat):
+        for name, sc in scenarios.items():
+            t0 = time.process_time()
+            res = simulate(sc, 0)
+            times[name].append(time.process_time() - t0)
+            calls[name] = len(res.calls)
+    sc = scenarios["with canal"]
+    plan = plan_calls(sc, 0)
+    river = [c for c, f in enumerate(sc.demand) if is_canal_flow(f.id)]
+    mine = [i for i, f in enumerate(plan.flow.tolist()) if f in river]
+    entries = plan.canal.entry_h
+    classes = [sc.port.ship_classes[plan.ship_class[i]].id for i in mine]
+    t0 = time.process_time()
+    for _ in range(5):
+        through_locks(sc.canal, entries, classes)  # type: ignore[arg-type]
+    locks_s = (time.process_time() - t0) / 5
+    rate = {}
+    print(f"{'variant':<14} {'calls':>8} {'CPU s (median)':>15} {'calls/s':>9}")
+    for name in scenarios:
+        med = statistics.median(times[name])
+        rate[name] = calls[name] / med
+        print(f"{name:<14} {calls[name]:>8,} {med:>15.2f} {rate[name]:>9,.0f}")
+    ratio = rate["with canal"] / rate["without canal"]
+    print(f"calls/s with / without the canal: {ratio:.2f} (target >= {TOLERANCE:g}); "
+          f"the locks' pass: {locks_s * 1000:.1f} ms for {len(mine):,} canal calls")
+    return 0 if ratio >= TOLERANCE else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
