@@ -228,3 +228,32 @@ def test_existing_berths_option_sends_river_sea_ships_to_the_cargo_terminals(tmp
     assert river.sum() > 0 and set(calls.loc[river, "terminal"].astype(str)) == {"T"}
     routes = res.tables["channel_calls"]["route_in"].astype(object).fillna("-").to_numpy()
     assert set(routes[river]) - {"-"} == {"canal-A"}
+
+
+@pytest.mark.parametrize("name,switched", [
+    ("pinglu-2027-low", {"traffic_scale": 0.6 * 0.7}),
+    ("pinglu-2027-high", {"traffic_scale": 0.6 * 1.3}),
+    ("pinglu-2030-low", {"traffic_scale": 0.805 * 0.7}),
+    ("pinglu-2030-high", {"traffic_scale": 0.805 * 1.3}),
+    ("pinglu-2035-low", {"traffic_scale": 1.146 * 0.7}),
+    ("pinglu-2035-high", {"traffic_scale": 1.146 * 1.3}),
+    ("pinglu-2030-no-sea-leg", {"sea_leg": "none"}),
+    ("pinglu-2030-one-way-mouth", {"channel": "PL-QJ one_at_a_time"}),
+])
+def test_pinglu_variants_switch_only_what_they_name(name, switched):
+    year = name.split("-")[1]
+    central = load_scenario(REPO / "scenarios" / f"pinglu-{year}.yaml")
+    variant = load_scenario(REPO / "scenarios" / "pinglu" / f"{name}.yaml")
+    a, b = central.canal.model_dump(), variant.canal.model_dump()
+    changed = {k for k in a if a[k] != b[k]}
+    assert changed == set(switched)
+    if "traffic_scale" in switched:
+        assert b["traffic_scale"] == pytest.approx(switched["traffic_scale"], abs=1e-4)
+    if "channel" in switched:
+        rules = {s["id"]: (s["traffic_rule"], {**s, "traffic_rule": "-", "source": "-"})
+                 for s in b["channel"]["segments"]}
+        before = {s["id"]: (s["traffic_rule"], {**s, "traffic_rule": "-", "source": "-"})
+                  for s in a["channel"]["segments"]}
+        assert [k for k in rules if rules[k] != before[k]] == ["PL-QJ"]
+        assert rules["PL-QJ"][0] == "one_at_a_time" and rules["PL-QJ"][1] == before["PL-QJ"][1]
+    assert variant.port.berths == central.port.berths
