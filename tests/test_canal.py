@@ -257,3 +257,13 @@ def test_pinglu_variants_switch_only_what_they_name(name, switched):
         assert [k for k in rules if rules[k] != before[k]] == ["PL-QJ"]
         assert rules["PL-QJ"][0] == "one_at_a_time" and rules["PL-QJ"][1] == before["PL-QJ"][1]
     assert variant.port.berths == central.port.berths
+
+
+def test_berth_counts_can_be_set_through_extends():
+    from portsim.experiments.canal import with_berth_counts
+
+    sc = with_berth_counts(str(REPO / "scenarios" / "pinglu" / "pinglu-2030-low.yaml"),
+                           {0: 2, 1: 3})
+    assert [g.count for g in sc.canal.transfer_berths] == [2, 3, 4]
+    assert sum(b.terminal == "PL-TB" for b in sc.port.berths) == 3
+    assert sc.canal.traffic_scale == pytest.approx(0.5635)

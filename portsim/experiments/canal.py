@@ -88,11 +88,20 @@ class GroupResult:
                 "one_fewer_waiting_factor": f_mean}
 
 
+def with_berth_counts(path: str, counts: dict[int, int]):
+    """The scenario at ``path`` with ``canal.transfer_berths[i].count`` set to
+    ``counts[i]`` (also when the canal block is inherited through ``extends``)."""
+    from portsim.config.load import apply_changes, read_yaml, resolve_extends, scenario_from_dict
+
+    data = resolve_extends(read_yaml(path), path)
+    changes = {f"canal.transfer_berths[{i}].count": n for i, n in counts.items()}
+    return scenario_from_dict(apply_changes(data, changes, str(path)), path)
+
+
 def _waiting_factors(path: str, counts: dict[int, int], replications: int,
                      horizon_days: float | None) -> dict[str, list[float]]:
     """Waiting factor of each transfer terminal's calls, per replication."""
-    changes = {f"canal.transfer_berths[{i}].count": n for i, n in counts.items()}
-    sc = load_scenario(path, changes)
+    sc = with_berth_counts(path, counts)
     if horizon_days is not None:
         sc = sc.with_run(horizon_days=horizon_days)
     groups = sc.canal.transfer_berths if sc.canal else []
