@@ -25,7 +25,31 @@ def _lock(**changes) -> list[dict]:
     return [canal_block()["locks"][0] | changes]
 
 
+def _shallow_river(depth: float) -> dict:
+    channel = canal_block()["channel"]
+    channel["segments"] = [{**channel["segments"][0], "bottom_depth_m": depth, "ukc_m": 0.5}]
+    return channel
+
+
+TIDE = {"mean_level_m": 0.3, "source": "assumption: test",
+        "constituents": [{"name": "T24", "amplitude_m": 0.2, "speed_deg_h": 15.0}]}
+
+
+def _tide_port() -> dict:
+    p = corpus.base_port()
+    p["tide"] = TIDE
+    return p
+
+
 CASES = [
+    corpus.run_case("canal-class-too-deep-for-its-route",
+                    _scenario(channel=_shallow_river(5.0)),
+                    ["scenario.yaml", "canal.channel.routes[0]", "'RS-C5k'", "too deep",
+                     "'RIVER'"]),
+    corpus.run_case("canal-class-too-deep-for-its-route-even-at-high-water",
+                    _scenario(channel=_shallow_river(5.0)),
+                    ["scenario.yaml", "canal.classes[0]", "'RS-C5k'", "never sail inbound",
+                     "'RIVER'"], _tide_port()),
     corpus.run_case("canal-class-too-deep", _scenario(classes=_class(draught_m=6.5)),
                     ["scenario.yaml", "canal.classes[0].draught_m", "too deep for the canal",
                      "6.5 m"]),

@@ -189,7 +189,8 @@ def canal_flow_id(cargo: str, ship_class: str) -> str:
     return f"{CANAL_FLOW_PREFIX}{cargo}:{ship_class}"
 
 
-def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: float = 0.0):
+def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: float = 0.0,
+                  channel_ukc_m: float = 0.0):
     """The port and demand with the canal in them, or an :class:`InputError` naming the
     scenario file and the path in its ``canal:`` block.
 
@@ -340,6 +341,8 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
         "channel_segments": [*segments, *canal.channel.segments],
         "routes": [*port.routes, *canal.channel.routes]})
     problems += check_routes(new_port, file, f"{at}.channel.routes", canal.channel.routes)
+    if new_port.tide is None:  # with a tide, the scenario's passage check finds the windows
+        problems += _too_deep(canal, new_port, file, channel_ukc_m)
     new_demand = [f.model_copy(update={"annual_volume": f.annual_volume + sea_add[f.id]})
                   if f.id in sea_add else f for f in demand]
     for (cargo, cid), g in groups.items():
@@ -360,6 +363,35 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
     if problems:
         raise InputError(problems)
     return new_port, new_demand
+
+
+def _too_deep(canal: Canal, port, file: str, channel_ukc_m: float) -> list:
+    """Without a tide, a river-sea class must fit every segment of the canal routes it
+    may take at chart datum (draught + the segment's UKC <= its bottom depth)."""
+    from portsim.errors import Problem
+
+    seg = {s.id: s for s in port.channel_segments}
+    problems = []
+    cargo_in_area = {(g.cargo, g.area) for g in canal.transfer_berths}
+    for i, route in enumerate(canal.channel.routes):
+        for ship in canal.classes:
+            if canal.transfer == "transfer_berths" and (ship.cargo, route.area) not in \
+                    cargo_in_area:
+                continue  # the class never takes this route
+            for sid in route.segments:
+                s = seg.get(sid)
+                if s is None or s.bottom_depth_m is None:
+                    continue
+                ukc = s.ukc_m if s.ukc_m is not None else channel_ukc_m
+                if ship.draught_m + ukc > s.bottom_depth_m + 1e-9:
+                    problems.append(Problem(
+                        file, f"canal.channel.routes[{i}]",
+                        f"river-sea class '{ship.id}' (draught {ship.draught_m:g} m + UKC "
+                        f"{ukc:g} m) is too deep for segment '{sid}' ({s.bottom_depth_m:g} m "
+                        f"below chart datum, and the port has no tide) on its route to area "
+                        f"'{route.area}'"))
+                    break
+    return problems
 
 
 def _fits_somewhere(canal: Canal, tr: CanalTraffic, ship: ShipClass, berths: list,

@@ -588,7 +588,8 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
     port = resolve_landside(port, spec, file)
     demand = spec.demand
     if spec.canal is not None:  # river-sea classes, transfer berths, canal flows, sea leg
-        port, demand = resolve_canal(spec.canal, port, demand, file, spec.rules.berth_ukc_m)
+        port, demand = resolve_canal(spec.canal, port, demand, file, spec.rules.berth_ukc_m,
+                                     spec.rules.channel_ukc_m)
     scenario = Scenario(
         name=spec.name, description=spec.description, file=file, port_file=str(port_path),
         year=spec.year, port=port, demand=demand, demand_scale=spec.demand_scale,

@@ -8,6 +8,7 @@ same rules while it plans transits; the tidal windows come from the model-free
 
 from __future__ import annotations
 
+from portsim.config.canal import CANAL_FLOW_PREFIX
 from portsim.config.port import ChannelSegment, Port, Route, ShipClass
 from portsim.config.scenario import Scenario
 from portsim.errors import Problem
@@ -104,6 +105,9 @@ def check_passages(scenario: Scenario, file: str) -> list[Problem]:
                 continue
             ship = port.ship_class(fc.ship_class)
             at = f"demand[{i}].classes[{j}].ship_class"
+            if flow.id.startswith(CANAL_FLOW_PREFIX):  # a flow the canal block made
+                at = next(f"canal.classes[{k}]" for k, c in enumerate(scenario.canal.classes)
+                          if c.id == fc.ship_class)
             if port.tugs is not None:
                 need = port.tugs.for_ship(ship.id, ship.dwt)
                 if need > port.tugs.count:
