@@ -267,3 +267,16 @@ def test_berth_counts_can_be_set_through_extends():
     assert [g.count for g in sc.canal.transfer_berths] == [2, 3, 4]
     assert sum(b.terminal == "PL-TB" for b in sc.port.berths) == 3
     assert sc.canal.traffic_scale == pytest.approx(0.5635)
+
+
+def test_the_canal_component_declares_the_tables_a_run_makes(tmp_path):
+    from portsim.model.components import CANAL, components_in
+
+    sc = canal_scenario(tmp_path, days=10)
+    assert CANAL in components_in(sc)
+    res = simulate(sc, 0)
+    for spec in CANAL.tables:
+        assert list(res.tables[spec.name].columns) == spec.expected_columns(set())
+    for lim in CANAL.limits:
+        assert lim.kpi in res.tables[lim.table] and lim.id_column in res.tables[lim.table]
+        assert lim.limit(sc) == sc.canal.lock_utilisation_limit
