@@ -53,6 +53,20 @@ from portsim.streams import gamma_multiplier, stream
 HOURS_PER_YEAR = 8760.0
 
 
+class NoCanal:
+    """The ``canal`` of a call plan without the Pinglu Canal: falsy, and selecting calls
+    with a mask (as a per-terminal sub-plan does) keeps it so."""
+
+    def __getitem__(self, key: Any) -> NoCanal:
+        return self
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NO_CANAL = NoCanal()
+
+
 @dataclass(frozen=True)
 class CallPlan:
     """All calls of one replication, sorted by arrival time (hours from start)."""
@@ -69,7 +83,8 @@ class CallPlan:
     window_h: np.ndarray | None = None  # window length (NaN: no service)
     on_window: np.ndarray | None = None  # bool: arrived within its window's tolerance
     services: tuple[ResolvedService, ...] = ServiceList()
-    canal: Any = None  # the canal calls' lock passages (portsim.model.canal.LockPassage)
+    # the canal calls' lock passages (portsim.model.canal.LockPassage); falsy without
+    canal: Any = None
 
     def __post_init__(self) -> None:
         n = len(self.arrival_h)
@@ -78,6 +93,8 @@ class CallPlan:
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
+        if self.canal is None:
+            object.__setattr__(self, "canal", NO_CANAL)
         if not isinstance(self.services, ServiceList):
             object.__setattr__(self, "services", ServiceList(self.services))
 

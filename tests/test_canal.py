@@ -163,7 +163,13 @@ def test_the_canal_leaves_the_sea_going_calls_drawn_as_before(tmp_path):
         "canal": None, "demand": [f for f in with_canal.demand if not is_canal_flow(f.id)]})
     a, b = plan_calls(with_canal, 0), plan_calls(without, 0)
     sea = a.flow == 0
-    assert b.canal is None and a.canal is not None
+    assert not b.canal and a.canal
+    # a per-terminal sub-plan keeps the canal calls' passages, renumbered
+    keep = a.flow != 0
+    sub = a.canal[keep]
+    assert sorted(sub.call.tolist()) == list(range(int(keep.sum())))
+    np.testing.assert_array_equal(a.arrival_h[keep][sub.call], sub.mouth_h)
+    assert not b.canal[keep[: len(b.arrival_h)]]
     np.testing.assert_array_equal(a.arrival_h[sea], b.arrival_h)
     np.testing.assert_array_equal(a.volume[sea], b.volume)
 

@@ -48,6 +48,14 @@ class LockPassage:
     # (hub, line, start_h, ships, fill)
     hubs: list[LockHub] = field(default_factory=list)
 
+    def __getitem__(self, keep: np.ndarray) -> LockPassage:
+        """The passages of the calls a sub-plan keeps (``keep``: a mask over the plan's
+        calls), renumbered as in the sub-plan; the lockages stay whole."""
+        kept = keep[self.call]
+        new_index = np.cumsum(keep) - 1
+        return LockPassage(new_index[self.call[kept]], self.entry_h[kept], self.mouth_h[kept],
+                           self.wait_h[kept], self.lockages, self.hubs)
+
     def tables(self, start_h: float, end_h: float) -> dict[str, pd.DataFrame]:
         """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
         ships, mean fill, ships an hour, utilisation of the downbound lockage slots of

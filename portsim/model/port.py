@@ -427,7 +427,7 @@ class PortModel:
                 out.update(self.rail.tables(start))
             out.update(gate_tables(self.scenario, self.yards, start))
         out["quay_cranes"] = self.crane_table()
-        if self.plan.canal is not None:  # the Pinglu Canal's lock hubs (model/canal.py)
+        if self.plan.canal:  # the Pinglu Canal's lock hubs (model/canal.py)
             out.update(self.plan.canal.tables(self.scenario.run.warmup_days * 24.0, self.end_h))
         return out
 
