@@ -67,9 +67,10 @@ from portsim.config.port import ShipClass
 from portsim.model.cranes import CranePool
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Placement:
-    """Where a ship lies and with what it is worked."""
+    """Where a ship lies and with what it is worked (compared by identity: a ship's
+    placement is removed from lists by itself, never by an equal-looking one)."""
 
     line: int
     state: LineState
