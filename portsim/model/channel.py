@@ -670,6 +670,19 @@ class ChannelModel:
                 out.setdefault(sid, []).append((o, o.offsets[o.seg_ids.index(sid)]))
         return out
 
+    def dry_run(self, i: int, t: float, direction: int = INBOUND) -> tuple[float, float]:
+        """Without booking or recording anything: the earliest start >= ``t`` of call
+        ``i``'s transit that every check allows given what is booked now, on the route
+        that gets the ship through soonest, and that route's sailing hours (start
+        ``inf``: no start left in the run). For plans made ahead of time (just-in-time
+        call-in, :mod:`portsim.model.passage_plan`)."""
+        best, sail = math.inf, 0.0
+        for o in self.opts[direction][i]:
+            start = self._earliest(o, t, -1)
+            if start + o.sail_h < best + sail - EPS or best == math.inf:
+                best, sail = start, o.sail_h
+        return best, sail
+
 
 def _by_option(idx: np.ndarray, start: np.ndarray) -> dict[int, np.ndarray]:
     """The finite start times of the planned transits, by option index."""
