@@ -251,7 +251,7 @@ class Rules(Record):
         "it arrives as the ship alongside is planned to leave",
     )
     call_in_lead: Literal["sailing", "planned_passage"] = Field(
-        "sailing",
+        "planned_passage",
         description="just in time: the lead with which the next ship is called — its sailing "
         "time only (tide, one-way and pilot waits then fall after the berth frees), or its "
         "planned passage, the VTS's dry run of tide window, one-way rule, pilots and tugs "
