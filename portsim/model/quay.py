@@ -287,10 +287,15 @@ class TerminalQuay:
     def _place(self, ship: ShipClass) -> Placement | None:
         need = ship.loa_m + self.clearance_m
         container = ship.cargo == "container"
+        pools = self.crane_pools
         best: tuple[float, LineState, float] | None = None
         for state, runs in self._usable(ship):
-            if container and not self._cranes_ok(state, ship):
-                continue
+            if container:  # _cranes_ok, inlined (the allocator's hot path)
+                if pools is None:
+                    if state.cranes_free < 1:
+                        continue
+                elif not (self._deferring or pools[state.index].can_start(ship.id)):
+                    continue
             for run in runs:
                 spot = state.free_gap(run, need)
                 if spot is None:
