@@ -90,9 +90,13 @@ def test_saturation_throughput_of_an_md1_berth(tmp_path):
 @pytest.mark.slow
 def test_plan_2025_at_container_demand_x13_is_saturated():
     # The issue: at container demand x 1.3 (10.4 M TEU) a container terminal's queue grows
-    # all year (with the operated port: BBICT, which takes most feeder services), and the
-    # answer names it.
-    sc = load_scenario(REPO / "scenarios" / "plan-2025.yaml")
+    # (with the operated port: DLS-MP, some 50 ships in two years), and the answer names
+    # it. x 1.3 is just above the saturation throughput (x 1.26 +- 0.03), where one year
+    # of three replications is too short a look: the trend's p-value (0.0013 with the
+    # sailing call-in lead, 0.0071 with the planned passage) straddles the 0.05 / 22
+    # terminals it must beat. Two years (p ~ 0.001, growth ~ 50 ships at DLS-MP, ~125
+    # for the port under either lead) settle it.
+    sc = load_scenario(REPO / "scenarios" / "plan-2025.yaml", {"run.horizon_days": 730})
     sc = sc.model_copy(update={"demand_scale_by_cargo": {"container": 1.3}})
     v = judge(replicate(sc, 3))
     assert v.status == "saturated"
