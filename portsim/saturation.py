@@ -21,6 +21,25 @@ backlog reaches the end of the year). The check, per terminal and for the whole 
 4. **material** — and the mean growth is at least :data:`MIN_GROWTH_SHIPS` ships over
    the window (a trend too small to matter to a planner is not saturation).
 
+**Seasons.** With seasonal demand (``seasons.profile: seasonal``) the queue follows the
+calendar: a one-year window that ends in the December peak shows a rising trend in a
+port that is in a perfectly periodic steady state. There the check compares like with
+like in the calendar: when the window holds at least two years, steps 1–2 become
+
+1'. **calendar batch means** — each of the window's last two years is split into
+    :data:`CALENDAR_BATCHES` equal parts (the same calendar days in both years), with the
+    time-average queue in each;
+2'. **year-on-year rise** — d_k = (second year's mean − first year's) for each part k:
+    a periodic steady state has E[d_k] = 0 whatever the season does, a queue that grows
+    by G ships a year has d_k ≈ G in every part. The growth over the window is the mean
+    of d_k × the window in years; its standard error sd(d) / √K, inflated for the lag-1
+    autocorrelation of d as in the trend test, with K − 1 degrees of freedom;
+
+and steps 3–4 are unchanged. A seasonal run whose window is shorter than two years is
+judged by the trend test, which then reads a late-year peak as growth: such a run
+should be given a two-year horizon (``run.horizon_days: 730``). With flat demand the
+check is the trend test, as before.
+
 The terminal is **SATURATED** when its test rejects and the growth is material. A queue
 still filling up from an empty port at the start of the window looks like growth: the
 warm-up must be long enough for the busiest terminal (a caveat for ρ close to 1).
@@ -42,9 +61,10 @@ from scipy import stats
 
 from portsim.results import RunResult
 
-__all__ = ["BATCHES", "FALSE_ALARM", "MIN_GROWTH_SHIPS", "SaturationThroughput",
-           "Stationarity", "queue_batch_means", "queue_growth", "saturation_throughput",
-           "stationarity", "stationarity_table"]
+__all__ = ["BATCHES", "CALENDAR_BATCHES", "FALSE_ALARM", "MIN_GROWTH_SHIPS",
+           "SaturationThroughput", "Stationarity", "calendar_growth", "queue_batch_means",
+           "queue_growth", "saturation_throughput", "seasonal_window", "stationarity",
+           "stationarity_table"]
 
 BATCHES = 10
 """Batches the measurement window is split into."""
@@ -52,6 +72,10 @@ FALSE_ALARM = 0.05
 """One-sided false-alarm rate of the test for a growing queue (per terminal checked)."""
 MIN_GROWTH_SHIPS = 1.0
 """Least growth of the anchorage queue over the window, in ships, called saturation."""
+CALENDAR_BATCHES = 12
+"""Parts of each calendar year compared year on year by the seasonal check."""
+YEAR_H = 365 * 24.0
+"""A calendar year of the run (the seasons' 365-day year)."""
 PORT = "port"
 
 
@@ -90,6 +114,13 @@ def queue_batch_means(arrival_h: np.ndarray, called_h: np.ndarray, start_h: floa
     return overlap.sum(axis=0) / np.diff(edges)
 
 
+def _lag1(resid: np.ndarray) -> float:
+    """Lag-1 autocorrelation of residuals, clipped to [0, 0.9]."""
+    denom = float((resid * resid).sum())
+    r = float((resid[1:] * resid[:-1]).sum() / denom) if denom > 0 else 0.0
+    return min(max(r, 0.0), 0.9)
+
+
 def _fit(means: np.ndarray) -> tuple[float, float]:
     """Rise over the window of the least-squares line through the batch means and the
     standard error of that rise, inflated for the lag-1 autocorrelation ``r`` of the
@@ -98,10 +129,7 @@ def _fit(means: np.ndarray) -> tuple[float, float]:
     k = len(means)
     x = (np.arange(k) + 0.5) / k  # batch midpoints as a share of the window
     fit = stats.linregress(x, means)
-    resid = means - (fit.intercept + fit.slope * x)
-    denom = float((resid * resid).sum())
-    r = float((resid[1:] * resid[:-1]).sum() / denom) if denom > 0 else 0.0
-    r = min(max(r, 0.0), 0.9)
+    r = _lag1(means - (fit.intercept + fit.slope * x))
     return float(fit.slope), float(fit.stderr) * float(np.sqrt((1 + r) / (1 - r)))
 
 
@@ -110,6 +138,30 @@ def queue_growth(arrival_h: np.ndarray, called_h: np.ndarray, start_h: float,
     """Fitted rise of the anchorage queue over the window (ships) and its standard error,
     from one replication."""
     return _fit(queue_batch_means(arrival_h, called_h, start_h, end_h, batches))
+
+
+def calendar_growth(arrival_h: np.ndarray, called_h: np.ndarray, start_h: float,
+                    end_h: float, batches: int = CALENDAR_BATCHES) -> tuple[float, float]:
+    """Growth of the anchorage queue over the window (ships) and its standard error from
+    one replication of a seasonal run, year on year (steps 1'–2' of the module
+    docstring): the window's last two years, each in ``batches`` calendar parts."""
+    if end_h - start_h < 2 * YEAR_H - 1e-6:
+        raise ValueError("the calendar comparison needs a window of two years or more")
+    first = queue_batch_means(arrival_h, called_h, end_h - 2 * YEAR_H, end_h - YEAR_H,
+                              batches)
+    second = queue_batch_means(arrival_h, called_h, end_h - YEAR_H, end_h, batches)
+    d = second - first
+    r = _lag1(d - d.mean())
+    years = (end_h - start_h) / YEAR_H
+    se = float(d.std(ddof=1)) / np.sqrt(len(d)) * float(np.sqrt((1 + r) / (1 - r)))
+    return float(d.mean()) * years, se * years
+
+
+def seasonal_window(run: RunResult) -> bool:
+    """Whether a run is judged year on year: seasonal demand and a window of two years
+    or more."""
+    start, end = _window(run)
+    return (not run.scenario.seasons.flat) and end - start >= 2 * YEAR_H - 1e-6
 
 
 def _p_grows(mean: float, se: float, df: int) -> float:
@@ -123,11 +175,14 @@ def _p_grows(mean: float, se: float, df: int) -> float:
 def stationarity(id: str, growths: list[tuple[float, float]],
                  false_alarm: float = FALSE_ALARM,
                  min_growth: float = MIN_GROWTH_SHIPS,
-                 batches: int = BATCHES) -> Stationarity:
+                 batches: int = BATCHES, df: int | None = None) -> Stationarity:
     """Judge one terminal from the (growth, standard error) of each replication: each
     replication's one-sided t-test of its trend, pooled by Stouffer's method (the sum of
     their normal scores over √n), at ``false_alarm``; saturated when it rejects and the
-    mean growth is at least ``min_growth`` ships."""
+    mean growth is at least ``min_growth`` ships. ``df``: degrees of freedom of each
+    test (default ``batches − 2``, the trend's; the calendar comparison's is K − 1)."""
+    if df is None:
+        df = batches - 2
     g = np.array([x for x, _ in growths], dtype=float)
     n = len(g)
     if n == 0:
@@ -135,7 +190,7 @@ def stationarity(id: str, growths: list[tuple[float, float]],
     mean = float(g.mean())
     half = (float(stats.t.ppf(0.975, n - 1) * g.std(ddof=1) / np.sqrt(n)) if n >= 2
             else np.nan)
-    p_each = np.array([_p_grows(x, se, batches - 2) for x, se in growths])
+    p_each = np.array([_p_grows(x, se, df) for x, se in growths])
     z = np.clip(stats.norm.isf(p_each), -38.0, 38.0)
     p = float(stats.norm.sf(z.sum() / np.sqrt(n)))
     return Stationarity(id, mean, half, p, n, bool(p < false_alarm and mean >= min_growth),
@@ -153,18 +208,27 @@ def stationarity_table(runs: Iterable[RunResult], batches: int = BATCHES,
     columns id, growth (ships over the window), growth_ci95, growth_min, growth_max (of
     one replication), p_value, replications, saturated. Each of the ``m`` checks runs
     at ``false_alarm / m`` (Bonferroni), so that a stationary port is called saturated
-    with probability at most ``false_alarm``."""
+    with probability at most ``false_alarm``. Seasonal runs of two years or more are
+    judged year on year (:func:`calendar_growth`; ``batches`` is then
+    :data:`CALENDAR_BATCHES`)."""
+    runs = list(runs)
+    calendar = bool(runs) and all(seasonal_window(run) for run in runs)
+    if calendar:
+        growth, df = calendar_growth, CALENDAR_BATCHES - 1
+        batches = CALENDAR_BATCHES
+    else:
+        growth, df = queue_growth, batches - 2
     per: dict[str, list[tuple[float, float]]] = {}
     for run in runs:
         start, end = _window(run)
         calls = run.calls
         arrival, called = calls["arrival_h"].to_numpy(), calls["called_h"].to_numpy()
-        per.setdefault(PORT, []).append(queue_growth(arrival, called, start, end, batches))
+        per.setdefault(PORT, []).append(growth(arrival, called, start, end, batches))
         for name, idx in calls.groupby("terminal", observed=True).indices.items():
             per.setdefault(str(name), []).append(
-                queue_growth(arrival[idx], called[idx], start, end, batches))
+                growth(arrival[idx], called[idx], start, end, batches))
     each = false_alarm / max(len(per), 1)
-    rows = [stationarity(k, v, each, batches=batches) for k, v in per.items()]
+    rows = [stationarity(k, v, each, batches=batches, df=df) for k, v in per.items()]
     return pd.DataFrame({
         "id": [r.id for r in rows], "growth": [r.growth for r in rows],
         "growth_ci95": [r.ci95 for r in rows], "growth_min": [r.growth_min for r in rows],

@@ -282,9 +282,31 @@ class QuayWeek:
 # ----------------------------------------------------------------- the services
 
 
+RESOLVED_KEPT = 8
+"""How many scenarios' resolved services :func:`resolve_services` keeps (only a matter of
+speed: a kept list is what generating it again would give)."""
+_resolved: dict[str, dict[str, ServicePlan]] = {}
+
+
 def resolve_services(scenario: Scenario) -> dict[str, ServicePlan]:
     """The services of every container flow that has ``services`` (generated or pinned),
-    packed on their terminals' quays; flow id → :class:`ServicePlan`."""
+    packed on their terminals' quays; flow id → :class:`ServicePlan`.
+
+    The list depends on the scenario only (never on the replication), so it is worked out
+    once per scenario and kept, keyed by the scenario's full content (a frozen record, so
+    equal content gives the same list): the replications of a run, and a worker's
+    successive tasks on one scenario, then share it. Callers must not change it."""
+    key = scenario.model_dump_json()
+    plans = _resolved.get(key)
+    if plans is None:
+        plans = _resolve(scenario)
+        if len(_resolved) >= RESOLVED_KEPT:
+            del _resolved[next(iter(_resolved))]  # the oldest
+        _resolved[key] = plans
+    return plans
+
+
+def _resolve(scenario: Scenario) -> dict[str, ServicePlan]:
     plans: dict[str, ServicePlan] = {}
     generated = [f for f in scenario.demand if isinstance(f.services, ServiceGeneration)]
     for i, flow in enumerate(scenario.demand):

@@ -109,3 +109,22 @@ def test_priority_windows_let_a_tramp_use_free_quay(tmp_path):
     log = PortModel(sc, _windowed([0.0, 150.0, 168.0], [(0, 0.0, 40.0), None,
                                                          (0, 168.0, 40.0)], svc)).run()
     assert log.called_h == pytest.approx([0.0, 150.0, 181.5])
+
+
+def test_the_service_list_is_worked_out_once_per_scenario_content():
+    # the services (and so the berth windows) depend on the scenario only: the same
+    # content gives the list already worked out, a change of demand a list of its own,
+    # equal to working it out afresh
+    from portsim.config import load_scenario
+    from portsim.services import _resolve, resolve_services
+    from tests.conftest import REPO
+
+    sc = load_scenario(REPO / "scenarios" / "plan-2025.yaml")
+    first = resolve_services(sc)
+    assert resolve_services(sc.model_copy()) is first
+    assert first == _resolve(sc)
+    more = sc.model_copy(update={"demand_scale_by_cargo": {"container": 1.3}})
+    scaled = resolve_services(more)
+    assert scaled is not first and scaled == _resolve(more)
+    assert sum(len(p.services) for p in scaled.values()) > sum(
+        len(p.services) for p in first.values())

@@ -104,3 +104,84 @@ def test_just_in_time_conserves_ships(tmp_path):
     for line in b["quay_line"].unique():
         on = b[b["quay_line"] == line]
         assert (on["berthed_h"].to_numpy()[1:] >= on["unberthed_h"].to_numpy()[:-1] - 1e-9).all()
+
+
+# ----------------------------------------------------------------- call-in lead
+# A tide-bound ship (draught 15 m over a 13 m channel: 2.5 m of tide needed) on the test
+# channel's diurnal tide: a 1-h passage may start only in [HW - 4, HW + 3], i.e. in
+# [20, 27], [44, 51], [68, 75] … h (tests/test_channel.py works these windows out). It
+# leaves light (draught out 12 m: no tide outbound). One berth; 1750 TEU = 1000 moves at
+# 40 moves/h = 30 h of work; alongside 1 + 30 + 0.5 = 31.5 h. The terminal looks 4 h
+# ahead for a follower (its look-ahead is longest sailing + 3 ETB-error SDs; the ETB
+# error is set to 0 so that the case is exact, the look-ahead to 4 h by hand).
+
+
+def _lead_run(tmp_path, lead, arrivals):
+    from tests.test_channel import BIG, DIURNAL, plan, scenario, seg
+
+    light_out = {**BIG, "draught_out_m": 12.0}
+    sc = scenario(tmp_path, segments=[seg(bottom_depth_m=13.0)], tide=DIURNAL,
+                  classes=[light_out], berths=[berth("B1", cranes=2, depth=20,
+                                                     max_dwt=200_000)],
+                  rules={"call_in": "just_in_time", "etb_error_h": 0.0,
+                         "call_in_lead": lead})
+    p = plan(arrivals)
+    model = PortModel(sc, p)
+    model.quays[0].just_in_time.lead_h = 4.0
+    log = model.run()
+    res = summarise(sc, 0, p, log, model.in_system())
+    idle = (log.berthed_h[1] + 1.0) - log.handled_h[0]  # between the two ships' work
+    return log, res.calls, idle
+
+
+
+def test_planned_passage_with_no_marine_waits_is_the_sailing_lead(tmp_path):
+    # the first hand case with call_in_lead: planned_passage: the passage at F - P is
+    # clear, so the ship weighs anchor then and the berth idles for unberthing + berthing
+    sc = _scenario(tmp_path, [berth("B1", cranes=2)], port_extra=CHANNEL,
+                   rules={"call_in": "just_in_time", "etb_error_h": 0.0,
+                          "call_in_lead": "planned_passage"})
+    plan = _plan([0.0, 0.5])
+    log = PortModel(sc, plan).run()
+    assert log.called_h[1] == pytest.approx(31.5)
+    assert log.berthed_h[1] == pytest.approx(32.5)
+    assert (log.berthed_h[1] + 1.0) - log.handled_h[0] == pytest.approx(0.5 + 1.0)
+
+
+def test_planned_passage_takes_the_last_high_water_before_the_berth_frees(tmp_path):
+    # ship 0 arrives at 21 (window open): sails 21-22, works 23-53, leaves the berth at
+    # F = 53.5. The follower (waiting since 21.5) is called at F - 4 = 49.5.
+    #  sailing: it weighs anchor at F - 1 = 52.5, past the window that closed at 51,
+    #    waits for the next one (68) and berths at 69: the berth stands empty 69 - 53.5 =
+    #    15.5 h; between the two ships' work 0.5 + 15.5 + 1 = 17 h.
+    #  planned passage: F - 1 is shut; the last clear start before it is 51 (arrives 52,
+    #    1.5 h early) and the first after it 68 (arrives 69, 15.5 h late): it starts at
+    #    51, waits 1.5 h off the berth (quay wait) and berths at 53.5 as the berth frees.
+    log, calls, idle = _lead_run(tmp_path, "sailing", [21.0, 21.5])
+    assert log.unberthed_h[0] == pytest.approx(53.5, abs=1e-8)
+    assert log.called_h[1] == pytest.approx(52.5, abs=1e-8)
+    assert log.berthed_h[1] == pytest.approx(69.0, abs=1e-8)
+    assert calls["reserved_h"].iloc[1] == pytest.approx(15.5, abs=1e-8)
+    assert idle == pytest.approx(0.5 + 15.5 + 1.0, abs=1e-8)
+    log, calls, idle = _lead_run(tmp_path, "planned_passage", [21.0, 21.5])
+    assert log.unberthed_h[0] == pytest.approx(53.5, abs=1e-8)
+    assert log.called_h[1] == pytest.approx(51.0, abs=1e-6)
+    assert log.waits["quay"][1] == pytest.approx(1.5, abs=1e-6)
+    assert log.waits["tide"][1] == pytest.approx(0.0, abs=1e-9)
+    assert log.berthed_h[1] == pytest.approx(53.5, abs=1e-8)
+    assert calls["reserved_h"].iloc[1] == pytest.approx(0.0, abs=1e-8)
+    assert idle == pytest.approx(0.5 + 1.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("lead", ["sailing", "planned_passage"])
+def test_the_tide_residual_is_kept_when_no_passage_meets_the_berth(tmp_path, lead):
+    # ship 0 arrives at 1 (window [-4, 3] open): berths 2, leaves the berth at F = 33.5.
+    # The follower is called at F - 4 = 29.5, after the window [20, 27] closed: no start
+    # from 29.5 arrives by F, the next window opens at 44 (arrives X = 45). Both leads:
+    # the berth stands empty X - F = 11.5 h; between the two ships' work 0.5 + 11.5 + 1.
+    log, calls, idle = _lead_run(tmp_path, lead, [1.0, 1.5])
+    assert log.unberthed_h[0] == pytest.approx(33.5, abs=1e-8)
+    assert log.berthed_h[1] == pytest.approx(45.0, abs=1e-8)
+    assert log.waits["tide"][1] == pytest.approx(44.0 - 32.5, abs=1e-8)
+    assert calls["reserved_h"].iloc[1] == pytest.approx(45.0 - 33.5, abs=1e-8)
+    assert idle == pytest.approx(0.5 + 11.5 + 1.0, abs=1e-8)

@@ -251,6 +251,13 @@ class Rules(Record):
         "(it then holds the berth during its approach), or just in time — sailing so that "
         "it arrives as the ship alongside is planned to leave",
     )
+    call_in_lead: Literal["sailing", "planned_passage"] = Field(
+        "planned_passage",
+        description="just in time: the lead with which the next ship is called — its sailing "
+        "time only (tide, one-way and pilot waits then fall after the berth frees), or its "
+        "planned passage, the VTS's dry run of tide window, one-way rule, pilots and tugs "
+        "as booked (see portsim.model.passage_plan)",
+    )
     berth_windows: Literal["protected", "priority"] = Field(
         "priority",
         description="services' berth windows: other ships keep clear of the windows of "

@@ -39,8 +39,9 @@ crane-hours: the rate of the slowest berth section under the ship, efficiency =
 simultaneity × twin-lift, the handling factor = the call's mean-one random factor ×
 24 / working hours a day (as in ``fixed`` mode). With k(t) cranes the work is done when
 ∫k dt = W, so berth time follows from the QC-hours the ship actually gets. The finish
-time is recomputed whenever k changes: one pending timeout per ship, and a version
-counter turns the superseded ones into no-ops (no polling, no hourly events). A ship
+time is recomputed whenever k changes: the ship waits on one timeout at its planned
+finish, moved to a new timeout when k changes (the superseded one fires with nobody
+waiting: no polling, no hourly events). A ship
 whose discharge meets a slowed yard (the yard's hour-by-hour path, see
 :mod:`portsim.model.yard`) keeps the QCs it has at berthing until it finishes: it
 neither lends nor gains.
@@ -212,7 +213,6 @@ class CranePool:
         job.work_left = crane_hours
         job.since = self.env.now
         job.working = True
-        job.done = self.env.event()
         self._schedule(job)
         self._changed()
         return job
@@ -265,15 +265,16 @@ class CranePool:
         job.since = now
 
     def _schedule(self, job: CraneJob) -> None:
+        """Plan the ship's finish: ``job.done`` becomes a timeout at the new finish, and a
+        ship already waiting for its superseded finish is moved to it (the old timeout
+        fires with nobody waiting: one event per change of split, none more)."""
         job.version += 1
-        version = job.version
         due = self.env.timeout(max(job.work_left, 0.0) / job.cranes)
-        due.callbacks.append(lambda _: self._due(job, version))  # type: ignore[union-attr]
-
-    @staticmethod
-    def _due(job: CraneJob, version: int) -> None:
-        if version == job.version and job.working and job.done is not None:
-            job.done.succeed()
+        old = job.done
+        if old is not None and old.callbacks:
+            due.callbacks.extend(old.callbacks)  # type: ignore[union-attr]
+            old.callbacks.clear()
+        job.done = due
 
     def _changed(self) -> None:
         if self.state is not None:

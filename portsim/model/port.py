@@ -26,6 +26,7 @@ from portsim.demand import CallPlan
 from portsim.model import channel
 from portsim.model.cranes import CranePool
 from portsim.model.gate import gate_tables
+from portsim.model.passage_plan import PassagePlan
 from portsim.model.quay import BerthWindows, JustInTime, Placement, TerminalQuay, Window
 from portsim.model.rail import Rail
 from portsim.model.yard import Yards
@@ -163,6 +164,10 @@ class PortModel:
                 return transit[terminal[i]]
 
             longest = max(transit, default=0.0)
+        if ch is not None and rules.call_in_lead == "planned_passage":
+            plan = PassagePlan(ch)  # the VTS's planned passage (tide, one-way, pilots)
+            return JustInTime(sail_h, errors.tolist(), longest + 3.0 * sd,
+                              plan.start_for)
         return JustInTime(sail_h, errors.tolist(), longest + 3.0 * sd)
 
     def _berth_windows(self) -> None:

@@ -10,9 +10,13 @@ freed quay does not block a later ship that does (overtaking), as at a real port
 **Just-in-time call-in** (``call_in: just_in_time``). A liner terminal does not wait for a
 berth to free before calling the next ship: once the ship alongside has a planned
 finish, the terminal picks the next ship that will fit the space it frees (in the queue's
-order) and orders its pilot so that it arrives as the berth frees — the ship weighs
-anchor at *planned free − its sailing time* (± an ETB error), so its approach and the
-marine waits the VTS plan meets then happen while the previous ship is still working.
+order) and orders its pilot so that it arrives as the berth frees — with
+``call_in_lead: sailing`` the ship weighs anchor at *planned free − its sailing time*
+(± an ETB error), so its approach happens while the previous ship is still working, but
+the tide, one-way and pilot waits it meets fall after the berth frees; with
+``planned_passage`` it weighs anchor at the start the VTS's passage plan gives it (the
+waits the plan foresees spent at anchorage before the berth frees; the rule and its
+basis in :mod:`portsim.model.passage_plan`).
 The called ship's quay space is booked at once (overlapping the ship it follows); it
 berths when it is alongside *and* the ship it follows has left (a late departure is
 its ``quay`` wait), and the berth stands empty only for the residual mismatch
@@ -67,9 +71,10 @@ from portsim.config.port import ShipClass
 from portsim.model.cranes import CranePool
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Placement:
-    """Where a ship lies and with what it is worked."""
+    """Where a ship lies and with what it is worked (compared by identity: a ship's
+    placement is removed from lists by itself, never by an equal-looking one)."""
 
     line: int
     state: LineState
@@ -208,12 +213,16 @@ class BerthWindows:
 @dataclass(slots=True)
 class JustInTime:
     """What the terminal needs to call ships in ahead: each call's sailing hours from
-    the anchorage to the berth, its ETB error (hours, drawn beforehand) and the longest
-    lead any call needs."""
+    the anchorage to the berth, its ETB error (hours, drawn beforehand), the longest
+    lead any call needs and, with ``call_in_lead: planned_passage``, the passage plan."""
 
     sail_h: Callable[[int], float]
     etb_error_h: list[float]
     lead_h: float
+    planned_start: Callable[[int, float, float], float] | None = None
+    """``call_in_lead: planned_passage``: (call, now, berth free at) → when the call should
+    start its passage (:class:`portsim.model.passage_plan.PassagePlan`); ``None``: at
+    free − sailing hours."""
 
 
 class TerminalQuay:
@@ -278,10 +287,15 @@ class TerminalQuay:
     def _place(self, ship: ShipClass) -> Placement | None:
         need = ship.loa_m + self.clearance_m
         container = ship.cargo == "container"
+        pools = self.crane_pools
         best: tuple[float, LineState, float] | None = None
         for state, runs in self._usable(ship):
-            if container and not self._cranes_ok(state, ship):
-                continue
+            if container:  # _cranes_ok, inlined (the allocator's hot path)
+                if pools is None:
+                    if state.cranes_free < 1:
+                        continue
+                elif not (self._deferring or pools[state.index].can_start(ship.id)):
+                    continue
             for run in runs:
                 spot = state.free_gap(run, need)
                 if spot is None:
@@ -519,8 +533,12 @@ class TerminalQuay:
                 if follows.followers is None:
                     follows.followers = []
                 follows.followers.append(placement)
-                placement.ready_h = max(now, follows.free_plan - jit.sail_h(w.call)
-                                        + jit.etb_error_h[w.call])
+                if jit.planned_start is None:  # call_in_lead: sailing
+                    placement.ready_h = max(now, follows.free_plan - jit.sail_h(w.call)
+                                            + jit.etb_error_h[w.call])
+                else:  # planned_passage: the start the VTS plan gives it
+                    placement.ready_h = max(now, jit.planned_start(w.call, now, follows.free_plan)
+                                            + jit.etb_error_h[w.call])
         w.event.succeed(placement)
 
     # -- just-in-time call-in ----------------------------------------------------

@@ -327,6 +327,19 @@ class ChannelModel(ChannelRecords):
         """Hours call ``i``'s transit takes once started (its fastest route's)."""
         return min(o.sail_h for o in self.opts[direction][i])
 
+    def dry_run(self, i: int, t: float, direction: int = INBOUND) -> tuple[float, float]:
+        """Without booking or recording anything: the earliest start >= ``t`` of call
+        ``i``'s transit that every check allows given what is booked now, on the route
+        that gets the ship through soonest, and that route's sailing hours (start
+        ``inf``: no start left in the run). For plans made ahead of time (just-in-time
+        call-in, :mod:`portsim.model.passage_plan`)."""
+        best, sail = math.inf, 0.0
+        for o in self.opts[direction][i]:
+            start = self._earliest(o, t, -1)
+            if start + o.sail_h < best + sail - EPS or best == math.inf:
+                best, sail = start, o.sail_h
+        return best, sail
+
     def option(self, direction: int, start: np.ndarray | None = None) -> np.ndarray:
         """The option index of every call's transit in ``direction`` (-1: not planned);
         ``start``: the planned starts in that direction as an array, if at hand."""
