@@ -224,7 +224,7 @@ class YardPolicy(SourcedRecord):
 Scope = Literal["qinzhou_port", "bbg_port", "corridor"]
 TrainRule = Literal["timetable", "demand"]
 DepartureRule = Literal["when_full", "at_slot"]
-LateTrainRule = Literal["roll", "delay_ship"]
+LateTrainRule = Literal["roll", "delay_ship", "roll_to_next_call"]
 
 
 class SeaRail(SourcedRecord):
@@ -252,8 +252,13 @@ class SeaRail(SourcedRecord):
     is ready, up to a trainload (none ready: no train). Rail export boxes are then tied
     to the ship that loads them and must be in the yard ``cutoff_h`` before it starts
     work; ``late_train`` says what a late train does: ``roll`` — its boxes miss the ship
-    and roll to a later call of the terminal (counted, the ship sails on time);
-    ``delay_ship`` — the ship waits alongside for them (wait cause ``rail``).
+    and roll to a later call of the terminal (counted only, the ship sails on time);
+    ``delay_ship`` — the ship waits alongside for them (wait cause ``rail``);
+    ``roll_to_next_call`` — the boxes of the late trains miss the ship (it sails on time
+    with the boxes that are in) and are booked on the next call of the *same liner
+    service* at the terminal: they stay in the yard until that call starts work and leave
+    on it (rolling on again if still not in by its cut-off; a call of no service, or the
+    last of its service in the run, leaves them in the yard), table ``rail_rolls``.
     """
 
     source: str = "assumption"
@@ -289,8 +294,10 @@ class SeaRail(SourcedRecord):
                           "export receiving 12-24 h before operations)")
     late_train: LateTrainRule = Field(
         "roll", description="with trains 'demand': boxes of a train in after the cut-off "
-                            "roll to a later call ('roll') or the ship waits for them "
-                            "('delay_ship', wait cause 'rail')")
+                            "roll to a later call, counted only ('roll'), the ship waits "
+                            "for them ('delay_ship', wait cause 'rail'), or they are "
+                            "booked on the next call of the same service and leave the "
+                            "yard on it ('roll_to_next_call')")
 
     @model_validator(mode="after")
     def _scope_share(self) -> SeaRail:

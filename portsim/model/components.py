@@ -65,6 +65,8 @@ class TableSpec:
     key: tuple[str, ...]
     description: str
     columns: tuple[Column, ...]
+    only_when: str = ""
+    """A condition under which the table exists (else: whenever the component is)."""
     file: str | None = ""
     """What ``portsim run`` writes it to: a ``.csv`` or ``.parquet`` file name ("": the
     table's name + ``.csv``; None: not written, e.g. hourly series)."""
@@ -75,6 +77,10 @@ class TableSpec:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def present(self, conditions: set[str]) -> bool:
+        """Whether the table exists when ``conditions`` hold."""
+        return not self.only_when or self.only_when in conditions
 
     def expected_columns(self, conditions: set[str]) -> list[str]:
         """The columns present when ``conditions`` hold (see :attr:`Column.only_when`)."""
@@ -356,10 +362,14 @@ def _has_rail(sc: Scenario) -> bool:
 
 
 DEMAND = "trains: demand"
+ROLL = "late_train: roll_to_next_call"
 
 
 def _rail_conditions(sc: Scenario) -> set[str]:
-    return {DEMAND} if sc.landside.sea_rail.trains == "demand" else set()
+    sr = sc.landside.sea_rail
+    if sr.trains != "demand":
+        return set()
+    return {DEMAND, ROLL} if sr.late_train == "roll_to_next_call" else {DEMAND}
 
 
 TRAINS_SERVED_SHARE = 0.97
@@ -421,6 +431,21 @@ RAIL = register(Component(
               "(whole run)", DEMAND),
             C("rail_export_rolled_teu", "TEU", "rail exports rolled to a later call (whole "
               "run)", DEMAND),
+            C("rail_export_rolled_loaded_teu", "TEU", "of them loaded on a later call of "
+              "their service (whole run)", ROLL),
+            C("rail_export_rolled_open_teu", "TEU", "of them not loaded by the end: no later "
+              "call of the service in the run, or their train did not run", ROLL),
+        )),
+        TableSpec("rail_rolls", ("rail_terminal", "call", "train"), "one row per roll: the "
+                  "share of a call's rail exports one late train brought", only_when=ROLL,
+                  columns=(
+            C("rail_terminal", "", "rail terminal id"),
+            C("call", "", "the call the boxes missed (index in the calls table)"),
+            C("next_call", "", "the next call of its service they roll to (-1: none)"),
+            C("train", "", "the inbound train bringing them (-1: it did not run)"),
+            C("teu", "TEU", "TEU rolled"),
+            C("at_h", "h", "when the call they missed started work"),
+            C("loaded_h", "h", "when the next call loaded them (NaN: rolled on, or not)"),
         )),
         TableSpec("trains", ("rail_terminal", "train"), "one row per train (or slot)",
                   file="trains.parquet", columns=(
