@@ -198,3 +198,53 @@ def test_the_toy_components_limit_is_a_limit_record(tmp_path, monkeypatch):
     assert l1.value == pytest.approx(0.75) and l1.stress == pytest.approx(1.5)
     assert l1.reason == "above limit" and l1.basis == "toy limit 50 %"
     assert not records[("lock", "L2")].over
+
+
+# ------------------------------------------------------------------ sourced or assumed
+
+
+def test_inputs_are_told_apart_as_sourced_derived_or_assumed(repo):
+    """A sizing figure whose source is a key of the port file's sources is *sourced*, one
+    written 'derived: …' *derived*, anything else *assumed*; the shipped port file's yards
+    and gates are assumed (quay-length rules), not derived from declared capacity."""
+    from portsim.config import load_scenario
+    from portsim.config.landside import Yard
+    from portsim.model.components import input_provenance, provenance_words, source_kind
+
+    sc = load_scenario(repo / "scenarios" / "plan-2025.yaml")
+    known = set(sc.port.sources)
+    assert source_kind("msn-2019-03", known) == "sourced"
+    assert source_kind("JTJ 211-99", known) == "sourced"
+    assert source_kind("derived: 24 h / 4", known) == "derived"
+    assert source_kind("assumption: 850 m", known) == "assumed"
+    assert source_kind("a guess", known) == "assumed"
+    yard = Yard.model_validate({
+        "id": "Y1", "terminal": "T", "source": "assumption: test",
+        "ground_slots": {"value": 100, "source": "msn-2019-03"},
+        "stacking_height": {"value": 4, "source": "derived: 2 x 2"}})
+    probe = Component(name="probe", label="probe", id_column="yard", present=lambda s: True,
+                      inputs=lambda s: {"Y1": yard},
+                      input_fields=("ground_slots", "stacking_height", "usable_share"))
+    kinds = input_provenance(probe, sc, "Y1")
+    assert kinds == {"sourced": ["ground_slots"], "derived": ["stacking_height"],
+                     "assumed": ["usable_share"]}
+    assert provenance_words(kinds) == ("sourced: ground_slots; derived: stacking_height; "
+                                       "assumed: usable_share")
+    assert input_provenance(REGISTRY["yard"], sc, "Y-BBICT")["assumed"] == [
+        "ground_slots", "stacking_height", "usable_share"]
+    assert input_provenance(REGISTRY["gate"], sc, "G-AUTO")["assumed"] == ["lanes",
+                                                                           "service_min"]
+
+
+def test_the_answer_says_which_figures_are_assumed():
+    from portsim.verdict import landside_sentence
+
+    land = pd.DataFrame([
+        ("rail", "RT-PORT", "track_occupancy", 0.85, 0.70, True, "",
+         "derived: shunting_h; assumed: tracks"),
+        ("yard", "Y-AUTO", "utilisation", 0.49, 0.80, False, "", "assumed: ground_slots"),
+    ], columns=["component", "id", "kpi", "value", "limit", "over", "over_because", "inputs"])
+    assert landside_sentence(land) == (
+        "landside over limits: RT-PORT track occupancy 85% vs 70% [derived: shunting_h; "
+        "assumed: tracks]; landside within limits, most stressed: Y-AUTO yard utilisation "
+        "49% vs 80% [assumed: ground_slots]")
