@@ -422,7 +422,9 @@ def rail_target_sentence(reps: Replications) -> str | None:
             f"served vs {sr.trains_here:,.0f} timetabled")
     if sr.target_teu_here:
         text += f"; {teu:,.0f} rail TEU/yr vs {sr.target_teu_here:,.0f} target"
-    return text
+    from portsim.config.landside import scope_check
+
+    return text + f" ({scope_check(sr)})"
 
 
 def _nz(x: float) -> float:

@@ -157,3 +157,20 @@ def test_design_code_sizing_is_a_check_beside_the_port_file(repo):
         for f in ("ground_slots", "lanes", "tracks", "share"):
             if hasattr(rec, f):
                 assert "design capacity" not in rec.source_of(f), (rec.id, f)
+
+
+def test_the_sea_rail_target_is_read_against_its_scopes_public_figure():
+    """Scope is a stated parameter with the facts file's figures: a port-side target of
+    14,000 trains is 14,000 / (24 x 365) = 1.60 x the ~24 trains a day of 钦州港东站 and
+    more than the whole corridor's >10,000 trains of 2025 (facts §5.3), which the check
+    says; a corridor-scope target of 4,607 trains is 0.46 x the corridor's 10,000."""
+    from portsim.config.landside import SeaRail, scope_check
+
+    port_side = scope_check(SeaRail(trains_per_year=14_000, target_teu=700_000))
+    assert "target 14,000 trains = 1.60 x that" in port_side
+    assert "check the scope" in port_side and "gmw-2025-02" in port_side
+    corridor = scope_check(SeaRail(scope="corridor", port_share=0.4, trains_per_year=4607,
+                                   target_teu=650_000))
+    assert "target 4,607 trains = 0.46 x that" in corridor
+    assert "target 650,000 TEU = 0.50 x that" in corridor
+    assert "check the scope" not in corridor

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
@@ -331,6 +332,52 @@ class SeaRail(SourcedRecord):
     @property
     def train_length_m(self) -> float:
         return self.wagons_per_train * self.wagon_length_m + self.loco_length_m
+
+
+@dataclass(frozen=True)
+class ScopeFigure:
+    """The latest public figure of one sea-rail statistical scope (facts file §5.3, §6)."""
+
+    year: int
+    trains: float | None  # trains a year (到发: arrivals and departures), None: not found
+    teu: float | None  # TEU a year, None: not found
+    what: str
+    source: str
+
+
+SCOPE_FIGURES: dict[str, ScopeFigure] = {
+    "corridor": ScopeFigure(
+        2025, 10_000, 1_300_000,
+        "Western Land-Sea Corridor sea-rail trains, railway side: >10,000 trains, >130万 TEU "
+        "to 29 Nov", "facts §5.3 (163.com 2025-12-31; Xinhua 2025-11-30)"),
+    "bbg_port": ScopeFigure(
+        2025, None, 500_000, "BBG port-side sea-rail container volume >50万 TEU",
+        "facts §5.3 (163.com 2025-12-31)"),
+    "qinzhou_port": ScopeFigure(
+        2025, 24 * 365, None,
+        "~24 sea-rail trains arriving or departing a day at 钦州港东站 (Jan 2025)",
+        "facts §6 (gmw-2025-02)"),
+}
+"""What each ``sea_rail.scope`` counted in its latest year (a planner compares the
+scenario's target with it; nothing in the model reads it)."""
+
+
+def scope_check(sea_rail: SeaRail) -> str:
+    """The scenario's sea-rail target against its scope's latest public figure (and, for
+    a port-side scope, against the whole corridor's, which it cannot exceed)."""
+    fig = SCOPE_FIGURES[sea_rail.scope]
+    parts = [f"scope {sea_rail.scope}: {fig.what} in {fig.year} ({fig.source})"]
+    if fig.trains and sea_rail.trains_per_year:
+        parts.append(f"target {sea_rail.trains_per_year:,.0f} trains = "
+                     f"{sea_rail.trains_per_year / fig.trains:.2f} x that")
+    if fig.teu and sea_rail.target_teu:
+        parts.append(f"target {sea_rail.target_teu:,.0f} TEU = "
+                     f"{sea_rail.target_teu / fig.teu:.2f} x that")
+    corridor = SCOPE_FIGURES["corridor"]
+    if sea_rail.scope != "corridor" and sea_rail.trains_per_year > (corridor.trains or 0):
+        parts.append(f"more trains than the whole corridor's >{corridor.trains:,.0f} of "
+                     f"{corridor.year}: check the scope")
+    return "; ".join(parts)
 
 
 DEFAULT_PROFILE: tuple[float, ...] = (
