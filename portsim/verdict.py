@@ -352,6 +352,7 @@ def _landside_rows(reps: Replications, by: list[str]) -> list[dict]:
     sc = reps.scenario
     rows = []
     for comp in components_in(sc):
+        inputs_of: dict[str, str] = {}  # per instance, the same in every replication
         for spec in comp.limits:
             frame = reps.table(spec.table)
             if not len(frame):
@@ -359,7 +360,10 @@ def _landside_rows(reps: Replications, by: list[str]) -> list[dict]:
             keys = [*by, spec.id_column]
             mean = frame.groupby(keys, sort=False).mean(numeric_only=True).reset_index()
             for r in mean.to_dict("records"):
-                inputs = provenance_words(input_provenance(comp, sc, str(r[spec.id_column])))
+                id_ = str(r[spec.id_column])
+                if id_ not in inputs_of:
+                    inputs_of[id_] = provenance_words(input_provenance(comp, sc, id_))
+                inputs = inputs_of[id_]
                 record, because = spec.judge(comp.name, r, sc, inputs)
                 rows.append({**{k: r[k] for k in by}, "component": record.component,
                              "id": record.id, "kpi": record.kpi, "value": record.value,
