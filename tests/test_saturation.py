@@ -81,10 +81,12 @@ def test_saturation_throughput_of_an_md1_berth(tmp_path):
 def test_plan_2025_at_container_demand_x13_is_saturated():
     # The issue: at container demand x 1.3 (10.4 M TEU) a container terminal's queue grows
     # all year (with the operated port: BBICT, which takes most feeder services), and the
-    # answer names it.
+    # answer names it. Five replications: with the yards sized from quay length (issue
+    # 14) BBICT's queue grows in every replication but by 3 to 130 ships, and three are
+    # too few for the pooled test at 5 % / (number of checks) (p 0.004; five: 3e-5).
     sc = load_scenario(REPO / "scenarios" / "plan-2025.yaml")
     sc = sc.model_copy(update={"demand_scale_by_cargo": {"container": 1.3}})
-    v = judge(replicate(sc, 3))
+    v = judge(replicate(sc, 5))
     assert v.status == "saturated"
     box = {b.terminal for b in sc.port.berths if "container" in b.cargo}
     assert v.saturated and set(v.saturated) <= box
