@@ -163,7 +163,9 @@ def demand_vs_delivered(flows: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-#: Colours and labels of the waiting causes (``wait_<cause>_h`` columns of the calls table).
+#: Colours and labels of the waiting causes (``wait_<cause>_h`` columns of the calls table)
+#: of the marine side; the landside components' causes are declared in the component
+#: registry (:func:`cause_styles`).
 CAUSES = {
     "berth": ("#884ea0", "berth (at anchorage)"),
     "channel": ("#2e86c1", "channel (one-way traffic)"),
@@ -171,18 +173,28 @@ CAUSES = {
     "pilot": ("#f5b041", "pilot"),
     "tug": ("#dc7633", "tugs"),
     "weather": ("#7f8c8d", "weather closure"),
-    "yard": ("#c0392b", "yard full"),
-    "gate": ("#a04000", "gate"),
-    "rail": ("#5d6d7e", "rail"),
 }
+
+
+def cause_styles() -> dict[str, tuple[str, str]]:
+    """:data:`CAUSES`, then the wait causes of the registered components
+    (:data:`portsim.model.components.REGISTRY`, their ``colour`` and ``label``)."""
+    from portsim.model.components import REGISTRY
+
+    styles = dict(CAUSES)
+    for comp in REGISTRY.values():
+        for cause in comp.wait_causes:
+            styles.setdefault(cause.name, (cause.colour, cause.label or cause.name))
+    return styles
 
 
 def wait_causes(calls: pd.DataFrame) -> list[str]:
     """The waiting causes present in a calls table: ``wait_<cause>_h`` columns, berth first."""
     found = [c[5:-2] for c in calls.columns
              if c.startswith("wait_") and c.endswith("_h") and c != "wait_total_h"]
-    return sorted(found, key=lambda c: (c != "berth", list(CAUSES).index(c)
-                                        if c in CAUSES else len(CAUSES), c))
+    order = list(cause_styles())
+    return sorted(found, key=lambda c: (c != "berth", order.index(c)
+                                        if c in order else len(order), c))
 
 
 def waits_by_cause(calls: pd.DataFrame, title: str) -> Figure:
@@ -204,8 +216,9 @@ def waits_by_cause(calls: pd.DataFrame, title: str) -> Figure:
     y = np.arange(len(means))
     left = np.zeros(len(means))
     other = plt.get_cmap("tab10")
+    styles = cause_styles()
     for i, cause in enumerate(means.columns):
-        colour, label = CAUSES.get(cause, (other(i % 10), cause))
+        colour, label = styles.get(cause, (other(i % 10), cause))
         ax.barh(y, means[cause], left=left, color=colour, label=label, height=0.7)
         left += means[cause].to_numpy()
     ax.set_yticks(y, [str(t) for t in means.index], fontsize=8)
@@ -323,7 +336,8 @@ def comparison(table: pd.DataFrame, base: str, title: str) -> Figure:
     """Paired differences against the base scenario (mean ± 95 % CI over replications,
     common random numbers): mean wait per call by cause (left) and throughput (right)."""
     others = [s for s in dict.fromkeys(table["scenario"]) if s != base] or [base]
-    causes = [c for c in ("total", *CAUSES) if f"mean_wait_{c}_h" in set(table["kpi"])]
+    styles = cause_styles()
+    causes = [c for c in ("total", *styles) if f"mean_wait_{c}_h" in set(table["kpi"])]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 0.45 * len(causes) * len(others) + 2.2),
                                   gridspec_kw={"width_ratios": [3, 1.3]})
     height = 0.8 / len(others)
@@ -340,7 +354,7 @@ def comparison(table: pd.DataFrame, base: str, title: str) -> Figure:
         ax2.barh(k, teu / 1e3, xerr=np.nan_to_num(teu_ci / 1e3), color=colours(k % 10),
                  capsize=3)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, ["total" if c == "total" else CAUSES[c][1] for c in causes], fontsize=8)
+    ax.set_yticks(y, ["total" if c == "total" else styles[c][1] for c in causes], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(f"change in mean wait per call vs '{base}' (h), ± 95 % paired CI")
     ax.legend(fontsize=8, loc="best")

@@ -563,6 +563,8 @@ def _capacity_text(r: pd.Series) -> str:
 
 def render_preview(pv: Preview) -> str:
     """The preview table and its one-line verdict, as ``portsim preview`` prints them."""
+    from portsim.landside_sizing import sizing_lines
+
     sc = pv.scenario
     t = pv.terminals.copy()
     if t.empty:
@@ -589,6 +591,7 @@ def render_preview(pv: Preview) -> str:
             "jts": ("JTS 165 capacity", ""), "demand_over_capacity": ("demand/cap", ".2f"),
             "judgement": ("judgement", "")}),
         "",
+        *sizing_lines(sc),  # the landside's design-code sizing, a check (not an input)
         pv.verdict,
     ]
     return "\n".join(lines)

@@ -377,39 +377,62 @@ def component_names(reps) -> list[str]:
     return names
 
 
+def _landside_section(landside) -> Section:
+    """The registered components against their planning limits: the heading names each
+    component and its KPI from the registry's labels (:data:`portsim.model.components.
+    REGISTRY`); the ``inputs`` column says which sizing figures are sourced or assumed."""
+    from portsim.model.components import REGISTRY
+
+    present = [c for c in REGISTRY.values() if c.name in set(landside["component"])]
+    judged = ", ".join(f"{c.label}: {c.kpi(s.kpi).label} vs {s.limit_source}"
+                       for c in present for s in c.limits)
+    return Section("Landside").add(
+        text(f"Landside components, most stressed first, each against its planning limit "
+             f"({judged}); shaded rows are over the limit. Inputs: which of the figures "
+             "that size each one are sourced (a key of the port file's sources), derived "
+             "from other figures, or assumed."),
+        table(landside.sort_values("stress", ascending=False), {
+            "component": ("component", ""), "id": ("id", ""), "kpi": ("KPI", ""),
+            "value": ("value", ".3g"), "limit": ("limit", ".3g"),
+            "stress": ("stress", ".2f"), "judgement": ("judgement", ""),
+            "inputs": ("inputs", "")},
+            row_class=lambda r: "bad" if bool(r.get("over")) else ""))
+
+
 def _component_figures(reps) -> list[str]:
-    """Figures of the component models (channel, yard, rail …) whose plot functions and
-    tables are present; a plot that fails is reported, not fatal."""
+    """Figures of the component models: the channel's (:data:`COMPONENT_PLOTS`), then the
+    plots every registered component declares (:data:`portsim.model.components.
+    REGISTRY`) whose table is present; a plot that fails is reported, not fatal."""
     from portsim import plots
+    from portsim.model.components import components_in
 
     out = []
     first = reps.runs[0]
-    for fn_name, table_name, caption, call in COMPONENT_PLOTS:
-        fn = getattr(plots, fn_name, None)
-        if fn is None or (table_name and table_name not in first.tables):
+    drawings = [(caption, table_name, lambda fn=fn_name, call=call: call(
+                    getattr(plots, fn), reps))
+                for fn_name, table_name, caption, call in COMPONENT_PLOTS
+                if hasattr(plots, fn_name)]
+    drawings += [(p.caption, p.table, lambda p=p: p.draw(first, reps.scenario.name))
+                 for comp in components_in(reps.scenario) for p in comp.plots]
+    for caption, table_name, draw in drawings:
+        if table_name and table_name not in first.tables:
             continue
         try:
-            out.append(figure(call(fn, reps), caption))
+            out.append(figure(draw(), caption))
         except Exception as exc:  # a component plot must not cost the whole report
             out.append(text(f"{caption}: could not be drawn ({type(exc).__name__}: {exc})"))
     return out
 
 
-#: (plot function in :mod:`portsim.plots`, component table it needs, caption, call).
+#: (plot function in :mod:`portsim.plots`, component table it needs, caption, call) of the
+#: components not (yet) in :data:`portsim.model.components.REGISTRY`; the registered
+#: ones (yard, rail, gate …) declare their plots there.
 COMPONENT_PLOTS: list[tuple[str, str | None, str, Callable[[Any, Any], Any]]] = [
     ("channel_diagram", "channel_calls",
      "Channel time–distance diagram: each transit from the sea end to the berth end "
      "(inbound rising, outbound falling; red: one-way ships), the tide above it and "
      "weather closures in grey (first replication, 4 days after warm-up).",
      lambda fn, reps: fn(reps.runs[0])),
-    ("yard_occupancy", "yard_hourly",
-     "Container yard stock over time as a share of each yard's slots × tiers, against "
-     "the planning band (green) and the working capacity (red dashes; first replication).",
-     lambda fn, reps: fn(reps.runs[0], f"{reps.scenario.name}: yard occupancy")),
-    ("rail_tracks", "trains",
-     "Sea-rail terminals: loading tracks in use (daily mean) against the tracks there are, "
-     "and trains served per day (first replication).",
-     lambda fn, reps: fn(reps.runs[0], f"{reps.scenario.name}: rail tracks")),
 ]
 
 
@@ -484,15 +507,7 @@ def run_report(reps, verdict=None, *, text_output: str | None = None,
                 ci=False, row_class=lambda r: "bad" if bool(r.get("saturated")) else "")))
     landside = getattr(verdict, "landside", None)
     if landside is not None and len(landside):
-        sections.append(Section("Landside").add(
-            text("Yards, sea-rail terminals and gates, most stressed first: each against "
-                 "its planning limit (yard utilisation vs band top, rail track occupancy, "
-                 "gate truck wait); shaded rows are over the limit."),
-            table(landside.sort_values("stress", ascending=False), {
-                "component": ("component", ""), "id": ("id", ""), "kpi": ("KPI", ""),
-                "value": ("value", ".3g"), "limit": ("limit", ".3g"),
-                "stress": ("stress", ".2f"), "judgement": ("judgement", "")},
-                row_class=lambda r: "bad" if bool(r.get("over")) else "")))
+        sections.append(_landside_section(landside))
     if getattr(verdict, "limits", None):
         sections.append(Section("Limit records", anchor="limits").add(
             text("Every judged thing once: the KPI that gives its stress, its value and "

@@ -296,22 +296,36 @@ def criteria_sentence(criteria: pd.DataFrame) -> str:
 
 
 def landside_table(reps: Replications) -> pd.DataFrame | None:
-    """Yards, rail terminals and gates judged against their planning limits (mean over
-    replications; ``stress`` = KPI / limit, above 1 is over; ``over_because`` names a
-    second criterion that puts the component over, if any):
+    """The landside components of the registry (:data:`portsim.model.components.REGISTRY`:
+    yards, rail terminals, gates and any component registered later) judged against
+    their planning limits, on the mean over replications; most stressed first. One row
+    per instance and limit: ``component``, ``id``, ``kpi``, ``value``, ``limit``,
+    ``stress`` (= value / limit, above 1 is over), ``over``, ``over_because`` (the
+    second criterion that puts it over, if any), ``judgement`` (the record's reason),
+    ``basis`` (where the limit comes from) and ``inputs`` (which of the figures sizing
+    the instance are sourced, derived or assumed —
+    :func:`portsim.model.components.input_provenance`). Each component's rule is its
+    :class:`~portsim.model.components.LimitSpec` (:meth:`~portsim.model.components.
+    LimitSpec.judge`); today:
 
     * a **yard**: mean stock / physical stack (utilisation) against the top of the planning
       band (60–80 % in Chinese practice, facts §7.3), and over too when full in more than
       1 % of hours; yard waits of ships are reported;
     * a **rail terminal**: loading-track occupancy against ``track_occupancy_limit``, and
-      over too when it serves under 97 % of its timetabled trains; the trains and rail TEU
-      it delivers against the timetable / target share;
+      over too when it serves under 97 % of its timetabled trains;
     * a **gate**: the mean truck wait against ``gate.wait_limit_h``.
+
+    None when the run has none of the components' tables.
     """
-    if not any("yard" in r.tables for r in reps.runs):
+    rows = _landside_rows(reps, [])
+    if not rows:
         return None
-    out = pd.DataFrame(_landside_rows(reps, []))
+    out = pd.DataFrame(rows, columns=[*LANDSIDE_COLUMNS])
     return out.sort_values("stress", ascending=False, kind="stable").reset_index(drop=True)
+
+
+LANDSIDE_COLUMNS = ("component", "id", "kpi", "value", "limit", "stress", "over",
+                    "over_because", "judgement", "basis", "inputs")
 
 
 def landside_limits(land: pd.DataFrame) -> list[Limit]:
@@ -330,86 +344,65 @@ def landside_stress_by_replication(reps: Replications) -> pd.DataFrame:
 
 
 def _landside_rows(reps: Replications, by: list[str]) -> list[dict]:
-    """The landside judgement rows, of the mean over replications (``by`` empty) or per
-    replication (``by=["replication"]``)."""
-    land = reps.scenario.landside
-    lo, hi = land.yard.utilisation_band
+    """The landside judgement rows of every registered component whose table the runs
+    made, of the mean over replications (``by`` empty) or per replication
+    (``by=["replication"]``)."""
+    from portsim.model.components import components_in, input_provenance, provenance_words
+
+    sc = reps.scenario
     rows = []
-    yard = reps.table("yard").groupby([*by, "yard", "terminal"], sort=False).mean(
-        numeric_only=True).reset_index()
-    for r in yard.itertuples():
-        judge = ("above band" if r.utilisation > hi else
-                 "below band (spare capacity)" if r.utilisation < lo else "in band")
-        if r.share_h_full > 0.01:
-            judge += f"; full {r.share_h_full:.0%} of hours"
-        if r.yard_wait_h_total > 0:
-            judge += f"; ships waited {r.yard_wait_h_mean:.2f} h/call for yard space"
-        rows.append({**_keys(r, by), "component": "yard", "id": r.yard, "kpi": "utilisation",
-                     "value": r.utilisation, "limit": hi, "stress": r.utilisation / hi,
-                     "over": bool(r.utilisation > hi or r.share_h_full > 0.01),
-                     "over_because": (f"full {r.share_h_full:.0%} of hours"
-                                      if r.share_h_full > 0.01 else ""),
-                     "judgement": judge,
-                     "basis": "landside.yard.utilisation_band (Chinese practice 60-80 %, "
-                              "facts §7.3); full > 1 % of hours"})
-    if any("rail" in r.tables for r in reps.runs):
-        rail = reps.table("rail").groupby([*by, "rail_terminal"], sort=False).mean(
-            numeric_only=True).reset_index()
-        limit = land.sea_rail.track_occupancy_limit
-        for r in rail.itertuples():
-            served = r.trains_served_per_year / r.trains_scheduled_per_year \
-                if r.trains_scheduled_per_year else np.nan
-            judge = (f"{r.trains_served_per_year:,.0f} of {r.trains_scheduled_per_year:,.0f} "
-                     f"timetabled trains/yr served ({served:.0%}); {r.teu_per_year:,.0f} TEU/yr;"
-                     f" mean track wait {r.mean_track_wait_h:.1f} h")
-            rows.append({**_keys(r, by), "component": "rail", "id": r.rail_terminal,
-                         "kpi": "track_occupancy",
-                         "value": r.track_occupancy, "limit": limit,
-                         "stress": r.track_occupancy / limit,
-                         "over": bool(r.track_occupancy > limit or served < SHORTFALL_SHARE),
-                         "over_because": (f"{served:.0%} of timetabled trains served"
-                                          if served < SHORTFALL_SHARE else ""),
-                         "judgement": judge,
-                         "basis": "landside.sea_rail.track_occupancy_limit; < 97 % of "
-                                  "timetabled trains served"})
-    if any("gate" in r.tables for r in reps.runs):
-        gate = reps.table("gate").groupby([*by, "gate"], sort=False).mean(
-            numeric_only=True).reset_index()
-        limit = land.gate.wait_limit_h
-        for r in gate.itertuples():
-            rows.append({**_keys(r, by), "component": "gate", "id": r.gate, "kpi": "mean_wait_h",
-                         "value": r.mean_wait_h, "limit": limit,
-                         "stress": r.mean_wait_h / limit, "over": bool(r.mean_wait_h > limit),
-                         "over_because": "",
-                         "judgement": f"peak {r.peak_trucks_per_h:.0f} trucks/h on "
-                                      f"{r.lanes:.0f} lanes; p95 wait {r.p95_wait_h:.2f} h",
-                         "basis": "landside.gate.wait_limit_h"})
+    for comp in components_in(sc):
+        inputs_of: dict[str, str] = {}  # per instance, the same in every replication
+        for spec in comp.limits:
+            frame = reps.table(spec.table)
+            if not len(frame):
+                continue
+            keys = [*by, spec.id_column]
+            mean = frame.groupby(keys, sort=False).mean(numeric_only=True).reset_index()
+            for r in mean.to_dict("records"):
+                id_ = str(r[spec.id_column])
+                if id_ not in inputs_of:
+                    inputs_of[id_] = provenance_words(input_provenance(comp, sc, id_))
+                inputs = inputs_of[id_]
+                record, because = spec.judge(comp.name, r, sc, inputs)
+                rows.append({**{k: r[k] for k in by}, "component": record.component,
+                             "id": record.id, "kpi": record.kpi, "value": record.value,
+                             "limit": record.limit, "stress": record.stress,
+                             "over": record.over, "over_because": because,
+                             "judgement": record.reason, "basis": record.basis,
+                             "inputs": inputs})
     return rows
-
-
-def _keys(row, by: list[str]) -> dict:
-    """The grouping keys of a row of :func:`_landside_rows` (the replication, if any)."""
-    return {k: getattr(row, k) for k in by}
 
 
 def landside_sentence(land: pd.DataFrame) -> str:
     """One clause for the answer: every landside component over its limit (most stressed
-    first), then, for each kind (yard, rail, gate) with none over, its most stressed one.
-    A component over on its second criterion (a yard full at times, a rail terminal serving
-    too few of its trains) says so in brackets."""
-    units = {"utilisation": "yard utilisation", "track_occupancy": "track occupancy",
-             "mean_wait_h": "mean truck wait"}
+    first), then, for each kind (yard, rail, gate … in registry order) with none over,
+    its most stressed one. A component over on its second criterion (a yard full at
+    times, a rail terminal serving too few of its trains) says so in brackets, and which
+    of the figures sizing it are sourced, derived or assumed in square brackets (the
+    ``inputs`` column, when there); the KPI's label and format are the registry's
+    (:class:`portsim.model.components.Kpi`)."""
+    from portsim.model.components import REGISTRY
+
+    def kpi_of(r: pd.Series):
+        comp = REGISTRY.get(r["component"])
+        return next((k for k in comp.kpis if k.name == r["kpi"]), None) if comp else None
 
     def say(r: pd.Series) -> str:
-        fmt = ".2f" if r["kpi"] == "mean_wait_h" else ".0%"
-        text = (f"{r['id']} {units[r['kpi']]} {format(r['value'], fmt)} vs "
-                f"{format(r['limit'], fmt)}")
+        kpi = kpi_of(r)
+        label = kpi.label if kpi else r["kpi"]
+        value, limit = ((kpi.format(r["value"]), kpi.format(r["limit"])) if kpi else
+                        (f"{r['value']:.3g}", f"{r['limit']:.3g}"))
+        text = f"{r['id']} {label} {value} vs {limit}"
         if r["over_because"]:  # over on a second criterion: say which
             text += f" ({r['over_because']})"
+        if r.get("inputs"):  # which of its sizing figures are sourced, which assumed
+            text += f" [{r['inputs']}]"
         return text
 
     over = land[land["over"]]
-    within = [g.iloc[0] for comp in ("yard", "rail", "gate")
+    kinds = [*REGISTRY, *(k for k in dict.fromkeys(land["component"]) if k not in REGISTRY)]
+    within = [g.iloc[0] for comp in kinds
               if comp not in set(over["component"])
               and len(g := land[land["component"] == comp])]
     parts = []
@@ -433,7 +426,9 @@ def rail_target_sentence(reps: Replications) -> str | None:
             f"served vs {sr.trains_here:,.0f} timetabled")
     if sr.target_teu_here:
         text += f"; {teu:,.0f} rail TEU/yr vs {sr.target_teu_here:,.0f} target"
-    return text
+    from portsim.config.landside import scope_check
+
+    return text + f" ({scope_check(sr)})"
 
 
 def _nz(x: float) -> float:

@@ -4,6 +4,7 @@ written (``portsim run``)."""
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 
@@ -128,3 +129,48 @@ def test_trains_from_demand_run_end_to_end(tmp_path, capsys):
         assert code == 0, capsys.readouterr().err
         assert (out / "rail.csv").exists() and (out / "yard.csv").exists()
 
+
+
+def test_design_code_sizing_is_a_check_beside_the_port_file(repo):
+    """The landside is not sized from the berths' declared capacity any more; the design
+    code's sizing is shown beside it (portsim preview). By hand, plan-2025: Y-BBICT's
+    berths declare 3.2 M TEU -> JTJ 211 N_s = 3,200,000 x 4.5 x 1.25 / (360 x 4 x 0.65)
+    = 19,230.8 ground slots (the old input), against 17,750 in the port file (1,420 m of
+    quay x 500 m2 / 40 m2); the rail terminals' 900,000 TEU / 50 / 365 / 4 = 12.33 tracks,
+    x 0.27 at RT-PORT = 3.33; G-MP: 1.1 M TEU x ((1 - 0.1) x 0.82 + 0.1) / 1.75 trucks/TEU
+    / 8760 x (6.5 / (98.5 / 24)) / (0.7 x 60 / 2.5) = 5.7 -> 6 lanes."""
+    from portsim.config import load_scenario
+    from portsim.landside_sizing import design_code_sizing, sizing_lines
+
+    sc = load_scenario(repo / "scenarios" / "plan-2025.yaml")
+    t = design_code_sizing(sc).set_index("id")
+    assert t.loc["Y-BBICT", "design_code"] == pytest.approx(
+        3_200_000 * 4.5 * 1.25 / (360 * 4 * 0.65))
+    assert t.loc["Y-BBICT", "port_file"] == 17_750 == 1420 * 500 // 40
+    assert t.loc["RT-PORT", "design_code"] == pytest.approx(900_000 / 50 / 365 / 4 * 0.27)
+    visits = ((1 - 0.1) * 0.82 + 0.1) / 1.75
+    assert t.loc["G-MP", "design_code"] == math.ceil(
+        1_100_000 * visits / 8760 * 6.5 / (98.5 / 24) / (0.7 * 60 / 2.5)) == 6
+    assert "Landside sizing check" in sizing_lines(sc)[0]
+    # and no landside figure of the shipped port file is derived from the declared capacity
+    for rec in [*sc.port.yards, *sc.port.gates, *sc.port.rail_terminals]:
+        for f in ("ground_slots", "lanes", "tracks", "share"):
+            if hasattr(rec, f):
+                assert "design capacity" not in rec.source_of(f), (rec.id, f)
+
+
+def test_the_sea_rail_target_is_read_against_its_scopes_public_figure():
+    """Scope is a stated parameter with the facts file's figures: a port-side target of
+    14,000 trains is 14,000 / (24 x 365) = 1.60 x the ~24 trains a day of 钦州港东站 and
+    more than the whole corridor's >10,000 trains of 2025 (facts §5.3), which the check
+    says; a corridor-scope target of 4,607 trains is 0.46 x the corridor's 10,000."""
+    from portsim.config.landside import SeaRail, scope_check
+
+    port_side = scope_check(SeaRail(trains_per_year=14_000, target_teu=700_000))
+    assert "target 14,000 trains = 1.60 x that" in port_side
+    assert "check the scope" in port_side and "gmw-2025-02" in port_side
+    corridor = scope_check(SeaRail(scope="corridor", port_share=0.4, trains_per_year=4607,
+                                   target_teu=650_000))
+    assert "target 4,607 trains = 0.46 x that" in corridor
+    assert "target 650,000 TEU = 0.50 x that" in corridor
+    assert "check the scope" not in corridor

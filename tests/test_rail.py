@@ -201,7 +201,8 @@ def test_at_slot_trains_leave_with_what_is_there(tmp_path):
     assert slot.tables["rail"].iloc[0]["teu_out_per_year"] == pytest.approx(teu_full, rel=0.02)
 
 
-def _late_train_case(tmp_path, late_train: str):
+def _late_train_case(tmp_path, late_train: str, arrivals: tuple[float, ...] = (100.0,),
+                     days: float = 10):
     """One ship arriving at 100 h with 200 TEU, half discharged, half loaded; all full
     boxes by rail (no empties), so it loads exactly 100 TEU of rail exports = 2 trains of
     50. Rail dwell fixed 1 day, so its boxes are due at 100 - 24 = 76 h; hourly slots at
@@ -221,14 +222,17 @@ def _late_train_case(tmp_path, late_train: str):
                      "late_train": late_train},
     }, rules={"teu_factor": 1.0, "berthing_h": 0, "unberthing_h": 0, "handling_cv": 0,
               "include_channel_transit": False},
-        run={"horizon_days": 10, "warmup_days": 0})
-    plan = CallPlan(arrival_h=np.array([100.0]), flow=np.zeros(1, int),
-                    ship_class=np.zeros(1, int), terminal=np.zeros(1, int),
-                    volume=np.array([200.0]), handling_factor=np.ones(1),
-                    liner=np.zeros(1, bool))
+        run={"horizon_days": days, "warmup_days": 0})
+    n = len(arrivals)
+    plan = CallPlan(arrival_h=np.array(arrivals), flow=np.zeros(n, int),
+                    ship_class=np.zeros(n, int), terminal=np.zeros(n, int),
+                    volume=np.full(n, 200.0), handling_factor=np.ones(n),
+                    liner=np.ones(n, bool), service=np.zeros(n, int))  # one weekly service
     model = PortModel(sc, plan, 0)
     log = model.run()
-    return log, summarise(sc, 0, plan, log, model.in_system(), model.tables())
+    res = summarise(sc, 0, plan, log, model.in_system(), model.tables())
+    res.yards = model.yards
+    return log, res
 
 
 def test_a_late_train_delays_its_ship_by_the_computed_time(tmp_path):
@@ -247,3 +251,58 @@ def test_a_late_train_delays_its_ship_by_the_computed_time(tmp_path):
     assert rail["rail_export_rolled_teu"] == 100
     assert rail["calls_rail_late"] == 1
     assert res.tables["rail"].iloc[0]["rail_export_rolled_teu"] == 0
+
+
+def test_late_boxes_roll_to_the_next_call_of_the_service(tmp_path):
+    """``late_train: roll_to_next_call``, by hand. Two calls of one weekly service, at 100 h
+    and 268 h, each loading 100 TEU of rail exports (2 trains of 50; the case of
+    :func:`_late_train_case`). Call 0's trains are unloaded at 118.5 and 119.5 h (boxes in
+    at int(): hours 118 and 119), after its start of work at 100 h: the ship sails on time
+    and its 100 TEU roll to call 1. Their planned departure (rail dwell 24 h: hours 142,
+    143) is cancelled; they are in by call 1's cut-off (119.5 + 12 = 131.5 <= 268) and leave
+    on it at hour 268. Call 1's own trains (slots 242.5 and 243.5 + 40 h: unloaded at 286.5
+    and 287.5 h) are late for it too and roll on, but the service has no later call in the
+    run: they stay in the yard to the end (hours 286, 287: +50 each)."""
+    from portsim.model.yard import REXP
+
+    log, res = _late_train_case(tmp_path / "n", "roll_to_next_call", (100.0, 268.0), days=15)
+    assert log.berthed_h[0] == 100.0 and log.berthed_h[1] == 268.0  # nobody waits
+    assert "wait_rail_h" not in res.calls
+    rolls = res.tables["rail_rolls"]
+    assert rolls["call"].tolist() == [0, 0, 1, 1]
+    assert rolls["next_call"].tolist() == [1, 1, -1, -1]
+    assert rolls["teu"].tolist() == [50, 50, 50, 50]
+    assert rolls["loaded_h"].iloc[:2].tolist() == [268.0, 268.0]
+    assert rolls["loaded_h"].iloc[2:].isna().all()
+    rail = res.tables["rail"].iloc[0]
+    assert (rail["rail_export_rolled_teu"], rail["rail_export_rolled_loaded_teu"],
+            rail["rail_export_rolled_open_teu"], rail["calls_rail_late"]) == (200, 100, 100, 2)
+    # the rail exports in the yard, hour by hour: 50 from 118, 100 from 119 until call 1
+    # loads them at 268, then call 1's own from 286 and 287 to the end
+    stock = res.yards.flow_stock()[0, REXP]
+    expected = np.zeros(len(stock), int)
+    expected[118:268] = 50
+    expected[119:268] = 100
+    expected[286:] = 50
+    expected[287:] = 100
+    assert stock.tolist() == expected.tolist()
+    # box conservation with the rolled boxes: the ledger balances TEU by TEU
+    led = res.tables["yard_ledger"].iloc[0]
+    ins = led[["in_ship", "in_truck", "in_rail"]].sum()
+    outs = led[["out_ship", "out_truck", "out_rail"]].sum()
+    assert ins - outs == led["stock_end"] == res.yards.stock()[0, -1]
+    assert led["in_rail"] == 200  # four inbound trains of 50 TEU
+    # what the ships took from rail: the 100 rolled TEU on call 1, nothing on call 0
+    fout = res.yards.fout[0, REXP, :res.yards.H]
+    assert fout.sum() == 100 and fout[268] == 100
+
+
+def test_rolled_boxes_keep_the_ship_on_time_where_delay_ship_holds_it(tmp_path):
+    """The same two calls: with ``delay_ship`` call 0 waits 31.5 h (see above) and call 1
+    its own late trains; rolling, neither waits and call 0 works exactly as under ``roll``."""
+    log_d, delay = _late_train_case(tmp_path / "d", "delay_ship", (100.0, 268.0), days=15)
+    log_r, _ = _late_train_case(tmp_path / "r", "roll", (100.0, 268.0), days=15)
+    log_n, _ = _late_train_case(tmp_path / "n", "roll_to_next_call", (100.0, 268.0), days=15)
+    assert delay.calls["wait_rail_h"].iloc[0] == pytest.approx(31.5)
+    assert log_n.handled_h[0] == log_r.handled_h[0]
+    assert log_d.handled_h[0] - log_n.handled_h[0] == pytest.approx(31.5)

@@ -96,9 +96,11 @@ def test_plan_2025_at_container_demand_x13_is_saturated():
     # sailing call-in lead, 0.0071 with the planned passage) straddles the 0.05 / 22
     # terminals it must beat. Two years (p ~ 0.001, growth ~ 50 ships at DLS-MP, ~125
     # for the port under either lead) settle it.
+    # Five replications: with the yards sized from quay length (issue 14) the growth
+    # varies widely between replications (3 to 130 ships at BBICT in one year).
     sc = load_scenario(REPO / "scenarios" / "plan-2025.yaml", {"run.horizon_days": 730})
     sc = sc.model_copy(update={"demand_scale_by_cargo": {"container": 1.3}})
-    v = judge(replicate(sc, 3))
+    v = judge(replicate(sc, 5))
     assert v.status == "saturated"
     box = {b.terminal for b in sc.port.berths if "container" in b.cargo}
     assert v.saturated and set(v.saturated) <= box

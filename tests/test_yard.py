@@ -41,10 +41,17 @@ def landside_port(*, slots: int = 4000, height: float = 4, usable: float = 0.8, 
 def landside_scenario(tmp_path, port: dict | None = None, *, teu: float = 600_000,
                       landside: dict | None = None, run: dict | None = None,
                       rules: dict | None = None):
+    return make_scenario(tmp_path, port or landside_port(), landside_scenario_dict(
+        teu=teu, landside=landside, run=run, rules=rules))
+
+
+def landside_scenario_dict(*, teu: float = 600_000, landside: dict | None = None,
+                           run: dict | None = None, rules: dict | None = None) -> dict:
+    """The scenario of :func:`landside_scenario` as a dict (without its port file)."""
     land = {"modal_split": {"T": {"truck": 0.7, "rail": 0.1, "transshipment": 0.2}},
             "sea_rail": {"trains_per_year": 1500, "teu_per_train": 50}}
     land.update(landside or {})
-    return make_scenario(tmp_path, port or landside_port(), {
+    return {
         "name": "landside",
         "demand": [{"id": "box", "cargo": "container", "annual_volume": teu,
                     "classes": [{"ship_class": "S", "share": 1,
@@ -52,7 +59,7 @@ def landside_scenario(tmp_path, port: dict | None = None, *, teu: float = 600_00
         "landside": land,
         "rules": rules or {},
         "run": {"horizon_days": 200, "warmup_days": 20, "seed": 3, **(run or {})},
-    })
+    }
 
 
 def _run(sc):

@@ -151,40 +151,47 @@ def render_run(reps, verdict) -> str:
 
 
 def write_landside(reps, verdict, tmp: Path) -> None:
-    """Yard, rail and gate tables (all replications) and plots (first replication)."""
+    """The landside judgement (``landside.csv``), then for every registered component
+    (:data:`portsim.model.components.REGISTRY`) the tables it declares with a file name
+    (all replications) and its plots (first replication)."""
     from portsim import plots
+    from portsim.model.components import components_in
 
-    if verdict.landside is None:
-        return
-    name = reps.scenario.name
-    verdict.landside.to_csv(tmp / "landside.csv", index=False)
-    for table, file in (("yard", "yard.csv"), ("yard_flows", "yard_flows.csv"),
-                        ("yard_ledger", "yard_ledger.csv"), ("rail", "rail.csv"),
-                        ("gate", "gate.csv")):
-        frame = reps.table(table)
-        if len(frame):
-            frame.to_csv(tmp / file, index=False)
-    trains = reps.table("trains")
-    if len(trains):
-        trains.to_parquet(tmp / "trains.parquet", index=False)
+    if verdict.landside is not None:
+        verdict.landside.to_csv(tmp / "landside.csv", index=False)
     first = reps.runs[0]
-    plots.save(plots.yard_occupancy(first, f"{name}: yard stock"), tmp / "yard_occupancy.png")
-    if "trains" in first.tables and len(first.tables["trains"]):
-        plots.save(plots.rail_tracks(first, f"{name}: sea-rail tracks"), tmp / "rail_tracks.png")
+    for comp in components_in(reps.scenario):
+        for spec in comp.tables:
+            frame = reps.table(spec.name)
+            file = spec.file_name
+            if file is None or not len(frame):
+                continue
+            if file.endswith(".parquet"):
+                frame.to_parquet(tmp / file, index=False)
+            else:
+                frame.to_csv(tmp / file, index=False)
+        for plot in comp.plots:
+            if plot.table in first.tables and len(first.tables[plot.table]):
+                plots.save(plot.draw(first, reps.scenario.name), tmp / plot.file)
 
 
 def landside_section(verdict) -> list[str]:
-    """Yards, rail terminals and gates against their planning limits (when modelled)."""
+    """The registered components against their planning limits (when modelled): one
+    line per component KPI and limit in the heading, from the registry's labels."""
     from portsim.cli import fmt_table
+    from portsim.model.components import REGISTRY
 
     if verdict.landside is None or not len(verdict.landside):
         return []
+    present = set(verdict.landside["component"])
+    judged = "; ".join(f"{comp.kpi(spec.kpi).label} vs {spec.limit_source}"
+                       for comp in REGISTRY.values() if comp.name in present
+                       for spec in comp.limits)
     return [
-        "Landside, most stressed first (yard utilisation vs band top; rail track occupancy "
-        "vs limit; gate mean truck wait vs limit)",
+        f"Landside, most stressed first ({judged})",
         fmt_table(verdict.landside, {
             "component": ("component", ""), "id": ("id", ""), "kpi": ("kpi", ""),
             "value": ("value", ".3f"), "limit": ("limit", ".2f"), "stress": ("stress", ".2f"),
-            "judgement": ("judgement", "")}),
+            "judgement": ("judgement", ""), "inputs": ("inputs", "")}),
         "",
     ]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
@@ -224,7 +225,7 @@ class YardPolicy(SourcedRecord):
 Scope = Literal["qinzhou_port", "bbg_port", "corridor"]
 TrainRule = Literal["timetable", "demand"]
 DepartureRule = Literal["when_full", "at_slot"]
-LateTrainRule = Literal["roll", "delay_ship"]
+LateTrainRule = Literal["roll", "delay_ship", "roll_to_next_call"]
 
 
 class SeaRail(SourcedRecord):
@@ -252,8 +253,13 @@ class SeaRail(SourcedRecord):
     is ready, up to a trainload (none ready: no train). Rail export boxes are then tied
     to the ship that loads them and must be in the yard ``cutoff_h`` before it starts
     work; ``late_train`` says what a late train does: ``roll`` — its boxes miss the ship
-    and roll to a later call of the terminal (counted, the ship sails on time);
-    ``delay_ship`` — the ship waits alongside for them (wait cause ``rail``).
+    and roll to a later call of the terminal (counted only, the ship sails on time);
+    ``delay_ship`` — the ship waits alongside for them (wait cause ``rail``);
+    ``roll_to_next_call`` — the boxes of the late trains miss the ship (it sails on time
+    with the boxes that are in) and are booked on the next call of the *same liner
+    service* at the terminal: they stay in the yard until that call starts work and leave
+    on it (rolling on again if still not in by its cut-off; a call of no service, or the
+    last of its service in the run, leaves them in the yard), table ``rail_rolls``.
     """
 
     source: str = "assumption"
@@ -289,8 +295,10 @@ class SeaRail(SourcedRecord):
                           "export receiving 12-24 h before operations)")
     late_train: LateTrainRule = Field(
         "roll", description="with trains 'demand': boxes of a train in after the cut-off "
-                            "roll to a later call ('roll') or the ship waits for them "
-                            "('delay_ship', wait cause 'rail')")
+                            "roll to a later call, counted only ('roll'), the ship waits "
+                            "for them ('delay_ship', wait cause 'rail'), or they are "
+                            "booked on the next call of the same service and leave the "
+                            "yard on it ('roll_to_next_call')")
 
     @model_validator(mode="after")
     def _scope_share(self) -> SeaRail:
@@ -324,6 +332,52 @@ class SeaRail(SourcedRecord):
     @property
     def train_length_m(self) -> float:
         return self.wagons_per_train * self.wagon_length_m + self.loco_length_m
+
+
+@dataclass(frozen=True)
+class ScopeFigure:
+    """The latest public figure of one sea-rail statistical scope (facts file §5.3, §6)."""
+
+    year: int
+    trains: float | None  # trains a year (到发: arrivals and departures), None: not found
+    teu: float | None  # TEU a year, None: not found
+    what: str
+    source: str
+
+
+SCOPE_FIGURES: dict[str, ScopeFigure] = {
+    "corridor": ScopeFigure(
+        2025, 10_000, 1_300_000,
+        "Western Land-Sea Corridor sea-rail trains, railway side: >10,000 trains, >130万 TEU "
+        "to 29 Nov", "facts §5.3 (163.com 2025-12-31; Xinhua 2025-11-30)"),
+    "bbg_port": ScopeFigure(
+        2025, None, 500_000, "BBG port-side sea-rail container volume >50万 TEU",
+        "facts §5.3 (163.com 2025-12-31)"),
+    "qinzhou_port": ScopeFigure(
+        2025, 24 * 365, None,
+        "~24 sea-rail trains arriving or departing a day at 钦州港东站 (Jan 2025)",
+        "facts §6 (gmw-2025-02)"),
+}
+"""What each ``sea_rail.scope`` counted in its latest year (a planner compares the
+scenario's target with it; nothing in the model reads it)."""
+
+
+def scope_check(sea_rail: SeaRail) -> str:
+    """The scenario's sea-rail target against its scope's latest public figure (and, for
+    a port-side scope, against the whole corridor's, which it cannot exceed)."""
+    fig = SCOPE_FIGURES[sea_rail.scope]
+    parts = [f"scope {sea_rail.scope}: {fig.what} in {fig.year} ({fig.source})"]
+    if fig.trains and sea_rail.trains_per_year:
+        parts.append(f"target {sea_rail.trains_per_year:,.0f} trains = "
+                     f"{sea_rail.trains_per_year / fig.trains:.2f} x that")
+    if fig.teu and sea_rail.target_teu:
+        parts.append(f"target {sea_rail.target_teu:,.0f} TEU = "
+                     f"{sea_rail.target_teu / fig.teu:.2f} x that")
+    corridor = SCOPE_FIGURES["corridor"]
+    if sea_rail.scope != "corridor" and sea_rail.trains_per_year > (corridor.trains or 0):
+        parts.append(f"more trains than the whole corridor's >{corridor.trains:,.0f} of "
+                     f"{corridor.year}: check the scope")
+    return "; ".join(parts)
 
 
 DEFAULT_PROFILE: tuple[float, ...] = (

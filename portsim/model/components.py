@@ -9,10 +9,21 @@ canal lock or a transfer terminal) is described by one :class:`Component` record
 * ``kpis`` — its port KPIs: one figure per component instance (a yard, a rail
   terminal …), read from one of its tables (:class:`Kpi`);
 * ``limits`` — what it is judged against: the KPI, where the limit comes from in the
-  scenario, and the second criterion that also puts it over (:class:`LimitSpec`, the
-  precursor of the verdict's ``Limit`` record);
+  scenario, and the second criterion that also puts it over (:class:`LimitSpec`); each
+  instance is judged into the verdict's one limit record, :class:`portsim.limits.Limit`
+  (:meth:`LimitSpec.judge`);
 * ``plots`` — the figures drawn from its tables (:class:`PlotSpec`: a function of
-  :mod:`portsim.plots`, the table it needs, a caption and a file name).
+  :mod:`portsim.plots` or any ``function(run, title)``, the table it needs, a caption and
+  a file name);
+* ``inputs`` — the port-file records of its instances and the fields that size them, so
+  that the verdict can say which figures are sourced and which assumed
+  (:func:`input_provenance`).
+
+Readers: :mod:`portsim.verdict` (the landside table, its limit records and the answer's
+landside clause), :mod:`portsim.report` (the landside section and the component plots),
+:mod:`portsim.plots` (the wait-cause labels) and :mod:`portsim.commands.run` (the tables
+and plots written, the landside lines printed) read :data:`REGISTRY`; none of them names
+a component.
 
 :data:`REGISTRY` holds them by name, in the order a report shows them;
 :func:`components_in` says which a scenario has. The registry only *describes*:
@@ -20,16 +31,20 @@ nothing here simulates, and the per-call hot path of :class:`~portsim.model.port
 PortModel` keeps its explicit slots. A test (``tests/test_components.py``) checks the
 descriptions against the tables a run really makes, column by column.
 
-Adding a component is one module: its model, and a :func:`register` call with its
-record.
+Adding a component is one module: its model (which adds its tables to
+``RunResult.tables``), and a :func:`register` call with its record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from portsim.config.base import SourcedRecord
 from portsim.config.scenario import Scenario
+from portsim.limits import Limit
 
 
 @dataclass(frozen=True)
@@ -50,9 +65,22 @@ class TableSpec:
     key: tuple[str, ...]
     description: str
     columns: tuple[Column, ...]
+    only_when: str = ""
+    """A condition under which the table exists (else: whenever the component is)."""
+    file: str | None = ""
+    """What ``portsim run`` writes it to: a ``.csv`` or ``.parquet`` file name ("": the
+    table's name + ``.csv``; None: not written, e.g. hourly series)."""
+
+    @property
+    def file_name(self) -> str | None:
+        return f"{self.name}.csv" if self.file == "" else self.file
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def present(self, conditions: set[str]) -> bool:
+        """Whether the table exists when ``conditions`` hold."""
+        return not self.only_when or self.only_when in conditions
 
     def expected_columns(self, conditions: set[str]) -> list[str]:
         """The columns present when ``conditions`` hold (see :attr:`Column.only_when`)."""
@@ -66,6 +94,9 @@ class WaitCause:
     name: str
     description: str
     registered_when: str  # when the column exists in every replication
+    label: str = ""
+    """Short label for plot legends ("" : the name)."""
+    colour: str = "#5d6d7e"
 
 
 @dataclass(frozen=True)
@@ -78,11 +109,24 @@ class Kpi:
     unit: str
     label: str
 
+    def format(self, value: float) -> str:
+        """The value as the answer writes it: shares as percentages, else 2 decimals."""
+        return format(value, ".0%" if self.unit == "1" else ".2f")
+
+
+Row = Mapping[str, Any]
+
 
 @dataclass(frozen=True)
 class LimitSpec:
     """A planning limit: ``kpi`` of each instance against ``limit(scenario)``; over when
-    above it, or when the ``also_over`` criterion holds."""
+    above it, or when the ``also_over`` criterion holds.
+
+    ``second(row)`` gives the words of the second criterion when it holds for an
+    instance's row (mean over replications, or one replication) and "" otherwise;
+    ``band_low(scenario)``, when given, is the bottom of a planning band (below it:
+    spare capacity); ``detail(row)`` adds the figures a planner reads beside the KPI;
+    ``basis`` is where the limit comes from, in words."""
 
     kpi: str
     table: str
@@ -90,16 +134,57 @@ class LimitSpec:
     limit: Callable[[Scenario], float]
     limit_source: str  # where the limit comes from (scenario path or code)
     also_over: str = ""
+    second: Callable[[Row], str] | None = None
+    band_low: Callable[[Scenario], float] | None = None
+    detail: Callable[[Row], str] | None = None
+    basis: str = ""
+
+    def judge(self, component: str, row: Row, scenario: Scenario,
+              inputs: str = "") -> tuple[Limit, str]:
+        """One instance's row judged into the verdict's limit record, with the words of
+        the second criterion ("" when it does not hold). Rule: stress = value / limit;
+        over when the value is above the limit or the second criterion holds; the reason
+        says where the value lies (above band / limit, in band, below band: spare
+        capacity), the second criterion and the detail; ``inputs`` (which sizing figures
+        are sourced and which assumed) goes into the record's basis."""
+        value = float(row[self.kpi])
+        limit = float(self.limit(scenario))
+        low = self.band_low(scenario) if self.band_low else None
+        because = self.second(row) if self.second else ""
+        words = []
+        if value > limit:
+            words.append("above band" if low is not None else "above limit")
+        elif low is not None:
+            words.append("below band (spare capacity)" if value < low else "in band")
+        words += [w for w in (because, self.detail(row) if self.detail else "") if w]
+        stress = value / limit if limit else math.inf
+        basis = "; ".join(b for b in (self.basis or self.limit_source, inputs) if b)
+        record = Limit(component, str(row[self.id_column]), self.kpi, value, limit,
+                       float(stress), bool(value > limit or because), "; ".join(words),
+                       None, basis)
+        return record, because
 
 
 @dataclass(frozen=True)
 class PlotSpec:
-    """A figure: ``function(run, title)`` of :mod:`portsim.plots` drawn from ``table``."""
+    """A figure: ``function(run, title)`` — a name in :mod:`portsim.plots` or a callable —
+    drawn from ``table`` of the first replication; ``title`` is appended to the
+    scenario's name."""
 
-    function: str
+    function: str | Callable[[Any, str], Any]
     table: str
     caption: str
     file: str
+    title: str = ""
+
+    def draw(self, run: Any, scenario_name: str) -> Any:
+        """The figure for one replication's result."""
+        fn = self.function
+        if isinstance(fn, str):
+            from portsim import plots
+
+            fn = getattr(plots, fn)
+        return fn(run, f"{scenario_name}: {self.title or self.table}")
 
 
 @dataclass(frozen=True)
@@ -117,9 +202,16 @@ class Component:
     limits: tuple[LimitSpec, ...] = ()
     plots: tuple[PlotSpec, ...] = ()
     conditions: Callable[[Scenario], set[str]] = field(default=lambda sc: set())
+    inputs: Callable[[Scenario], Mapping[str, SourcedRecord]] | None = None
+    """The port-file record of each instance (by id), for :func:`input_provenance`."""
+    input_fields: tuple[str, ...] = ()
+    """The fields of those records that size the instance (its capacity inputs)."""
 
     def table(self, name: str) -> TableSpec:
         return next(t for t in self.tables if t.name == name)
+
+    def kpi(self, name: str) -> Kpi:
+        return next(k for k in self.kpis if k.name == name)
 
 
 REGISTRY: dict[str, Component] = {}
@@ -136,11 +228,57 @@ def components_in(scenario: Scenario) -> list[Component]:
     return [c for c in REGISTRY.values() if c.present(scenario)]
 
 
+KINDS = ("sourced", "derived", "assumed")
+
+
+def source_kind(source: str, known: set[str] | frozenset[str]) -> str:
+    """How a figure is backed: ``sourced`` (a key of the port file's ``sources:``, or a
+    design code), ``derived`` (``derived: …`` — computed from other figures; the words
+    say from what) or ``assumed`` (``assumption: …`` or anything else)."""
+    s = source.strip()
+    if s in known or s.startswith(("JTS", "JTJ")):
+        return "sourced"
+    return "derived" if s.startswith("derived") else "assumed"
+
+
+def input_provenance(component: Component, scenario: Scenario, id_: str) -> dict[str, list[str]]:
+    """The sizing fields of one instance by how they are backed (:func:`source_kind`):
+    ``{"sourced": [...], "derived": [...], "assumed": [...]}`` (empty without inputs)."""
+    out: dict[str, list[str]] = {k: [] for k in KINDS}
+    records = component.inputs(scenario) if component.inputs else {}
+    record = records.get(id_)
+    if record is None:
+        return out
+    known = set(scenario.port.sources)
+    for f in component.input_fields:
+        out[source_kind(record.source_of(f), known)].append(f)
+    return out
+
+
+def provenance_words(kinds: Mapping[str, list[str]]) -> str:
+    """``sourced: a, b; assumed: c`` (kinds with no field left out)."""
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in kinds.items() if v)
+
+
 # ============================================================ yard
 
 
 def _has_yards(sc: Scenario) -> bool:
     return bool(sc.port.yards)
+
+
+FULL_HOURS_LIMIT = 0.01
+"""A yard full in more than this share of hours is over (discharge stops when full)."""
+
+
+def _yard_full(r: Row) -> str:
+    return f"full {r['share_h_full']:.0%} of hours" if r["share_h_full"] > FULL_HOURS_LIMIT \
+        else ""
+
+
+def _yard_waits(r: Row) -> str:
+    return (f"ships waited {r['yard_wait_h_mean']:.2f} h/call for yard space"
+            if r["yard_wait_h_total"] > 0 else "")
 
 
 C = Column
@@ -150,7 +288,7 @@ YARD = register(Component(
     name="yard", label="container yard", id_column="yard", present=_has_yards,
     wait_causes=(WaitCause(
         "yard", "hours a ship's discharge was slowed or stopped by a congested or full yard",
-        "the port file has yards"),),
+        "the port file has yards", label="yard full", colour="#c0392b"),),
     tables=(
         TableSpec("yard", ("yard",), "KPIs per yard", (
             C("yard", "", "yard id"), C("terminal", "", "container terminal"),
@@ -180,7 +318,8 @@ YARD = register(Component(
             C("mean_stock_teu", "TEU", "mean stock of the flow"),
             C("mean_dwell_days", "d", "Little's law: mean stock / entry rate"),
         )),
-        TableSpec("yard_hourly", ("yard", "hour"), "stock per yard and hour", (
+        TableSpec("yard_hourly", ("yard", "hour"), "stock per yard and hour", file=None,
+                  columns=(
             C("yard", "", "yard id"), C("hour", "h", "hour from the start of the run"),
             C("teu", "TEU", "stock"), C("rail_waiting_teu", "TEU", "rail boxes waiting"),
         )),
@@ -199,11 +338,17 @@ YARD = register(Component(
     limits=(LimitSpec("utilisation", "yard", "yard",
                       lambda sc: sc.landside.yard.utilisation_band[1],
                       "landside.yard.utilisation_band (top)",
-                      also_over="share_h_full > 0.01 (full in more than 1 % of hours)"),),
+                      also_over="share_h_full > 0.01 (full in more than 1 % of hours)",
+                      second=_yard_full, band_low=lambda sc: sc.landside.yard.utilisation_band[0],
+                      detail=_yard_waits,
+                      basis="landside.yard.utilisation_band (Chinese practice 60-80 %, "
+                            "facts §7.3); full > 1 % of hours"),),
     plots=(PlotSpec("yard_occupancy", "yard_hourly",
                     "Container yard stock over time as a share of each yard's slots × tiers, "
-                    "against the planning band and the working capacity (first replication).",
-                    "yard_occupancy.png"),),
+                    "against the planning band (green) and the working capacity (red dashes; "
+                    "first replication).", "yard_occupancy.png", title="yard stock"),),
+    inputs=lambda sc: {y.id: y for y in sc.port.yards},
+    input_fields=("ground_slots", "stacking_height", "usable_share"),
 ))
 
 
@@ -217,17 +362,43 @@ def _has_rail(sc: Scenario) -> bool:
 
 
 DEMAND = "trains: demand"
+ROLL = "late_train: roll_to_next_call"
 
 
 def _rail_conditions(sc: Scenario) -> set[str]:
-    return {DEMAND} if sc.landside.sea_rail.trains == "demand" else set()
+    sr = sc.landside.sea_rail
+    if sr.trains != "demand":
+        return set()
+    return {DEMAND, ROLL} if sr.late_train == "roll_to_next_call" else {DEMAND}
+
+
+TRAINS_SERVED_SHARE = 0.97
+"""A rail terminal serving fewer than this share of its timetabled trains is over."""
+
+
+def _served_share(r: Row) -> float:
+    scheduled = r["trains_scheduled_per_year"]
+    return r["trains_served_per_year"] / scheduled if scheduled else math.nan
+
+
+def _rail_short(r: Row) -> str:
+    served = _served_share(r)
+    return f"{served:.0%} of timetabled trains served" if served < TRAINS_SERVED_SHARE else ""
+
+
+def _rail_detail(r: Row) -> str:
+    return (f"{r['trains_served_per_year']:,.0f} of {r['trains_scheduled_per_year']:,.0f} "
+            f"timetabled trains/yr served ({_served_share(r):.0%}); {r['teu_per_year']:,.0f} "
+            f"TEU/yr; mean track wait {r['mean_track_wait_h']:.1f} h")
+
 
 RAIL = register(Component(
     name="rail", label="sea-rail terminal", id_column="rail_terminal", present=_has_rail,
     conditions=_rail_conditions,
     wait_causes=(WaitCause(
         "rail", "hours a ship waited alongside for rail export boxes that missed its cut-off",
-        "sea_rail.trains is 'demand' and late_train is 'delay_ship'"),),
+        "sea_rail.trains is 'demand' and late_train is 'delay_ship'", label="rail",
+        colour="#5d6d7e"),),
     tables=(
         TableSpec("rail", ("rail_terminal",), "KPIs per rail terminal", (
             C("rail_terminal", "", "rail terminal id"), C("name", "", "name"),
@@ -260,8 +431,24 @@ RAIL = register(Component(
               "(whole run)", DEMAND),
             C("rail_export_rolled_teu", "TEU", "rail exports rolled to a later call (whole "
               "run)", DEMAND),
+            C("rail_export_rolled_loaded_teu", "TEU", "of them loaded on a later call of "
+              "their service (whole run)", ROLL),
+            C("rail_export_rolled_open_teu", "TEU", "of them not loaded by the end: no later "
+              "call of the service in the run, or their train did not run", ROLL),
         )),
-        TableSpec("trains", ("rail_terminal", "train"), "one row per train (or slot)", (
+        TableSpec("rail_rolls", ("rail_terminal", "call", "train"), "one row per roll: the "
+                  "share of a call's rail exports one late train brought", only_when=ROLL,
+                  columns=(
+            C("rail_terminal", "", "rail terminal id"),
+            C("call", "", "the call the boxes missed (index in the calls table)"),
+            C("next_call", "", "the next call of its service they roll to (-1: none)"),
+            C("train", "", "the inbound train bringing them (-1: it did not run)"),
+            C("teu", "TEU", "TEU rolled"),
+            C("at_h", "h", "when the call they missed started work"),
+            C("loaded_h", "h", "when the next call loaded them (NaN: rolled on, or not)"),
+        )),
+        TableSpec("trains", ("rail_terminal", "train"), "one row per train (or slot)",
+                  file="trains.parquet", columns=(
             C("rail_terminal", "", "rail terminal id"), C("train", "", "train number"),
             C("direction", "", "inbound (to the port) or outbound"),
             C("scheduled_h", "h", "timetabled time or slot"),
@@ -278,10 +465,17 @@ RAIL = register(Component(
     limits=(LimitSpec("track_occupancy", "rail", "rail_terminal",
                       lambda sc: sc.landside.sea_rail.track_occupancy_limit,
                       "landside.sea_rail.track_occupancy_limit",
-                      also_over="trains_served_per_year < 97 % of trains_scheduled_per_year"),),
+                      also_over="trains_served_per_year < 97 % of trains_scheduled_per_year",
+                      second=_rail_short, detail=_rail_detail,
+                      basis="landside.sea_rail.track_occupancy_limit; < 97 % of "
+                            "timetabled trains served"),),
     plots=(PlotSpec("rail_tracks", "trains",
-                    "Sea-rail terminals: loading tracks in use (daily mean) and trains served "
-                    "per day (first replication).", "rail_tracks.png"),),
+                    "Sea-rail terminals: loading tracks in use (daily mean) against the "
+                    "tracks there are, and trains served per day (first replication).",
+                    "rail_tracks.png", title="sea-rail tracks"),),
+    inputs=lambda sc: {t.id: t for t in sc.port.rail_terminals},
+    input_fields=("tracks", "track_length_m", "cranes", "crane_rate", "shunting_h",
+                  "slots_per_day"),
 ))
 
 
@@ -290,6 +484,11 @@ RAIL = register(Component(
 
 def _has_gates(sc: Scenario) -> bool:
     return bool(sc.port.yards) and bool(sc.port.gates)
+
+
+def _gate_detail(r: Row) -> str:
+    return (f"peak {r['peak_trucks_per_h']:.0f} trucks/h on {r['lanes']:.0f} lanes; "
+            f"p95 wait {r['p95_wait_h']:.2f} h")
 
 
 GATE = register(Component(
@@ -307,16 +506,18 @@ GATE = register(Component(
             C("peak_utilisation", "1", "highest hourly arrivals / capacity"),
             C("share_h_over_capacity", "1", "share of hours with arrivals above capacity"),
         )),
-        TableSpec("gate_hourly", ("gate", "hour"), "per gate and hour", (
+        TableSpec("gate_hourly", ("gate", "hour"), "per gate and hour", file=None, columns=(
             C("gate", "", "gate id"), C("hour", "h", "hour from the start of the run"),
             C("trucks", "trucks/h", "arrivals"), C("utilisation", "1", "arrivals / capacity"),
             C("backlog", "trucks", "trucks left over at the end of the hour"),
             C("queue", "trucks", "mean trucks queuing"), C("wait_h", "h", "mean wait"),
         )),
     ),
-    kpis=(Kpi("mean_wait_h", "gate", "mean_wait_h", "h", "truck wait"),),
+    kpis=(Kpi("mean_wait_h", "gate", "mean_wait_h", "h", "mean truck wait"),),
     limits=(LimitSpec("mean_wait_h", "gate", "gate", lambda sc: sc.landside.gate.wait_limit_h,
-                      "landside.gate.wait_limit_h"),),
+                      "landside.gate.wait_limit_h", detail=_gate_detail),),
+    inputs=lambda sc: {g.id: g for g in sc.port.gates},
+    input_fields=("lanes", "service_min"),
 ))
 
 
@@ -362,4 +563,5 @@ CANAL = register(Component(
 
 
 __all__ = ["CANAL", "GATE", "RAIL", "REGISTRY", "YARD", "Column", "Component", "Kpi", "LimitSpec",
-           "PlotSpec", "TableSpec", "WaitCause", "components_in", "register"]
+           "PlotSpec", "TableSpec", "WaitCause", "components_in", "input_provenance",
+           "provenance_words", "register", "source_kind"]

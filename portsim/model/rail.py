@@ -40,6 +40,18 @@ an inbound train unloads into one of the served yards, taken in weighted turns s
 each gets trains in proportion to its expected rail exports, and its boxes leave for their
 ships after a rail dwell.
 
+Late trains (trains from demand). A call's rail exports are due in the yard
+``cutoff_h`` before it starts work; when a train bringing them is not in by then,
+``late_train`` decides: ``roll`` — the boxes miss the ship and are counted (the yard keeps
+their aggregate rail dwell); ``delay_ship`` — the ship waits alongside (its ``rail``
+wait); ``roll_to_next_call`` — the ship sails on time with the boxes that are in and the
+late ones (each train's share of the call's TEU) are booked on the next call of the same
+liner service at the terminal (:class:`RolledExports`): their planned departure from the
+yard is cancelled and they leave when that call starts work, if their train is in by its
+cut-off, else they roll on again. Basis: a terminal closes export receiving at the
+cut-off and a box that misses it is rolled to the service's next sailing (same
+destination); a tramp call has no next sailing, so its rolled boxes stay in the yard.
+
 Trains need no SimPy events: whenever a yard's clock moves to a new hour, the trains
 whose events are due are dealt with in time order (:meth:`Rail.catch_up`). The
 multi-track queue is a heap of track-free times per rail terminal (FCFS on ready time,
@@ -107,10 +119,14 @@ class Rail:
         self._in_train_yard: list[list[int]] = []
         # demand: call -> (rail terminal, trains bringing its rail exports, their TEU)
         self.export_train: dict[int, tuple[int, tuple[int, ...], int]] = {}
+        self.export_share: dict[int, tuple[int, ...]] = {}  # call -> its TEU on each train
         self.cutoff_h = sr.cutoff_h
         self.holds_ships = sr.late_train == "delay_ship"
         self.rolled_teu = [0] * len(self.terminals)
         self.late_calls = [0] * len(self.terminals)
+        # roll_to_next_call: each call's TEU per train, and the rolled boxes' bookings
+        self.rolls = (RolledExports(self, yards)
+                      if self.demand and sr.late_train == "roll_to_next_call" else None)
         for ti, (r, share) in enumerate(zip(self.terminals, w, strict=True)):
             per_year = sr.trains_here * share
             if self.demand:
@@ -244,12 +260,16 @@ class Rail:
         cum = np.cumsum(teu)
         first_train = (cum - teu) // self.need
         last_train = (cum - 1) // self.need
-        for i, n, j0, j1 in zip(calls.tolist(), teu.tolist(), first_train.tolist(),
-                                last_train.tolist(), strict=True):
+        for i, n, j0, j1, c in zip(calls.tolist(), teu.tolist(), first_train.tolist(),
+                                   last_train.tolist(), cum.tolist(), strict=True):
             ks = tuple(-1 if slot_of_train[j] < 0
                        else int(position[len(slots) + rank[slot_of_train[j]]])
                        for j in range(j0, j1 + 1))
             self.export_train[i] = (ti, ks, int(n))
+            if self.spec.late_train == "roll_to_next_call":  # TEU of the call on each train
+                self.export_share[i] = tuple(min(c, (j + 1) * self.need)
+                                             - max(c - n, j * self.need)
+                                             for j in range(j0, j1 + 1))
         return inbound[order], sched[order]
 
     def track_h(self, ti: int, teu: float) -> float:
@@ -366,7 +386,11 @@ class Rail:
         waited for first) and the hours are returned as its ``rail`` wait; with ``roll``
         the boxes roll to a later call of the terminal (counted) and the ship starts now.
         Boxes whose train does not run (no slot left) roll in either case. A generator
-        (it may wait); returns the hours waited."""
+        (it may wait); returns the hours waited. With ``roll_to_next_call``, see
+        :meth:`RolledExports.at_work`."""
+        if self.rolls is not None:
+            self.rolls.at_work(i, env.now)  # (never waits)
+            return 0.0
         got = self.export_train.get(i)
         if got is None:
             return 0.0
@@ -411,6 +435,8 @@ class Rail:
         handling, its boxes into its yard at the end (see ``_in_yard``)."""
         done = self._track(ti, k, t, self.need)
         self.yards.rail_in(self._in_yard[ti][k], int(done), self.need, self._src[ti], k)
+        if self.rolls is not None:
+            self.rolls.unloaded(ti, k)
 
     def _load(self, ti: int, k: int, now: float, full_only: bool) -> bool:
         """Reserve an outbound train's boxes at time ``now`` if a trainload is ready (or
@@ -552,5 +578,119 @@ class Rail:
                     "calls_rail_late": self.late_calls[ti],
                     "rail_export_rolled_teu": self.rolled_teu[ti],
                 })
+            if self.rolls is not None:
+                rows[-1].update(self.rolls.summary(ti))
         trains = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        return {"trains": trains, "rail": pd.DataFrame(rows)}
+        out = {"trains": trains, "rail": pd.DataFrame(rows)}
+        if self.rolls is not None:
+            out["rail_rolls"] = self.rolls.table()
+        return out
+
+
+class RolledExports:
+    """Rail exports rolled to the next call of the same liner service
+    (``sea_rail.late_train: roll_to_next_call``; the rule is in the module docstring).
+
+    At a call's start of work (:meth:`at_work`): first the boxes rolled onto it earlier
+    are loaded (their departure from the yard booked at this hour) when their train
+    was unloaded ``cutoff_h`` before, else rolled on; then its own rail exports are
+    checked train by train — a train not in by the cut-off (or not running) rolls its
+    share of the call's TEU. A rolled box's planned departure (the rail dwell after its
+    train's unloading, :meth:`~portsim.model.yard.Yards.rail_in`) is cancelled as soon as
+    the train has unloaded (:meth:`unloaded`); boxes of a train that never runs never
+    reach the yard and are only recorded. Every roll is a row of :meth:`table`."""
+
+    def __init__(self, rail: Rail, yards: Yards):
+        self.rail, self.yards = rail, yards
+        # next call of the same service at the same yard (plan index; calls in arrival order)
+        self.next_call: dict[int, int] = {}
+        last: dict[tuple[int, int], int] = {}
+        for i, svc, y in zip(yards.rows.tolist(), yards.service_row.tolist(),
+                             yards._yard_row.tolist(), strict=True):
+            if svc >= 0:
+                prev = last.get((svc, y))
+                if prev is not None:
+                    self.next_call[prev] = i
+                last[(svc, y)] = i
+        self.waiting: dict[int, list[tuple[int, int, int, int]]] = {}  # call -> (ti, k, TEU, roll)
+        self.to_cancel: dict[tuple[int, int], int] = {}  # train not yet unloaded -> TEU
+        self.left: dict[tuple[int, int], list[int]] = {}  # train -> TEU per batch still planned
+        # one record per roll: rail terminal, call, next call, train, TEU, hour, loaded hour
+        self.records: list[list] = []
+
+    def at_work(self, i: int, now: float) -> None:
+        """Call ``i`` starts work at ``now``: load the boxes rolled onto it, roll its own
+        late rail exports."""
+        rail = self.rail
+        waiting = self.waiting.pop(i, None)
+        got = rail.export_train.get(i)
+        if waiting is None and got is None:
+            return
+        rail.catch_up(now)  # trains arrived by now: their unloading is known
+        cutoff = rail.cutoff_h
+        for ti, k, n, rec in waiting or ():
+            done = rail.done_h[ti][k]
+            if done + cutoff <= now:  # (NaN: not unloaded, compares False)
+                self.yards.load_rolled(rail._in_yard[ti][k], int(now), n)
+                self.records[rec][6] = now
+            else:
+                self._roll(ti, k, n, i, now)
+        if got is None:
+            return
+        ti, ks, _ = got
+        late = [(k, n) for k, n in zip(ks, rail.export_share[i], strict=True)
+                if not (k >= 0 and rail.done_h[ti][k] + cutoff <= now)]
+        if not late:
+            return
+        rail.late_calls[ti] += 1
+        for k, n in late:
+            rail.rolled_teu[ti] += n
+            if k >= 0:
+                if math.isnan(rail.done_h[ti][k]):
+                    key = (ti, k)
+                    self.to_cancel[key] = self.to_cancel.get(key, 0) + n
+                else:
+                    self._cancel(ti, k, n)
+            self._roll(ti, k, n, i, now)
+
+    def _roll(self, ti: int, k: int, n: int, i: int, now: float) -> None:
+        """``n`` TEU of train ``k`` miss call ``i``: to its service's next call."""
+        nxt = self.next_call.get(i, -1)
+        self.records.append([self.rail.terminals[ti].id, i, nxt, k, n, now, math.nan])
+        if nxt >= 0 and k >= 0:
+            self.waiting.setdefault(nxt, []).append((ti, k, n, len(self.records) - 1))
+
+    def unloaded(self, ti: int, k: int) -> None:
+        """Inbound train ``k`` has unloaded: cancel the departures of its rolled boxes."""
+        n = self.to_cancel.pop((ti, k), 0)
+        if n:
+            self._cancel(ti, k, n)
+
+    def _cancel(self, ti: int, k: int, n: int) -> None:
+        """``n`` TEU of unloaded train ``k`` stay in the yard: their planned departures
+        (the train's batches, first batches first) are cancelled."""
+        rail, yards = self.rail, self.yards
+        y = rail._in_yard[ti][k]
+        h = min(int(rail.done_h[ti][k]), yards._last_in)  # the hour rail_in booked
+        offs, cnts = yards.rail_in_departures(rail._src[ti], k)
+        left = self.left.setdefault((ti, k), list(cnts))
+        for b, o in enumerate(offs):
+            m = min(n, left[b])
+            if m:
+                yards.roll_rail_exports(y, h + o, m)
+                left[b] -= m
+                n -= m
+            if not n:
+                break
+
+    def summary(self, ti: int) -> dict[str, float]:
+        """Rolled TEU of rail terminal ``ti`` loaded on a later call and not (whole run)."""
+        tid = self.rail.terminals[ti].id
+        loaded = sum(r[4] for r in self.records if r[0] == tid and not math.isnan(r[6]))
+        return {"rail_export_rolled_loaded_teu": loaded,
+                "rail_export_rolled_open_teu": self.rail.rolled_teu[ti] - loaded}
+
+    def table(self) -> pd.DataFrame:
+        """``rail_rolls``: one row per roll (a late share of a call's rail exports)."""
+        cols = ["rail_terminal", "call", "next_call", "train", "teu", "at_h", "loaded_h"]
+        return pd.DataFrame(self.records, columns=cols)

@@ -65,4 +65,11 @@ TRAIN_LOAD = RecordLayout(
     "train_loads", ("yard", "hour_reserved", "hour_left", "teu"),
     "rail boxes an outbound train reserved at one hour and took away at another")
 
-LAYOUTS = (SLOW_DISCHARGE, FAST_DIRECT, SLOW_LOAD, GATE_HOUR, TRAIN_UNLOAD, TRAIN_LOAD)
+RAIL_ROLL = RecordLayout(
+    "rail_rolls", ("yard", "hour", "teu"),
+    "rail-export TEU whose departure at an hour moved (sea_rail.late_train: "
+    "roll_to_next_call): negative — a planned departure cancelled (the boxes missed their "
+    "ship), positive — loaded on a later call of the same service at that hour")
+
+LAYOUTS = (SLOW_DISCHARGE, FAST_DIRECT, SLOW_LOAD, GATE_HOUR, TRAIN_UNLOAD, TRAIN_LOAD,
+           RAIL_ROLL)

@@ -49,6 +49,26 @@ class TrainBookings:
             self._level[y] += n - sum(m for o, m in zip(offs, cnts, strict=True) if h + o <= c)
         self._train_unloads += (y, h, n, src, row)
 
+    def rail_in_departures(self, src: int, row: int) -> tuple[list[int], tuple[int, ...]]:
+        """The rail dwell (hours after unloading) of each batch of train ``row`` of source
+        ``src`` and the batches' TEU (see :meth:`rail_in`)."""
+        k = self.k
+        return self._src_flat[src][row * k:row * k + k], self._src_cnt[src]
+
+    def roll_rail_exports(self, y: int, h: int, n: int) -> None:
+        """``n`` rail-export boxes of yard ``y`` booked to leave at hour ``h`` (a batch of
+        :meth:`rail_in`) missed their ship: they stay in the yard (``late_train:
+        roll_to_next_call``) until :meth:`load_rolled` books them on a later ship."""
+        self._book(y, h, n)
+        self._rail_rolls += (y, h, -n)
+
+    def load_rolled(self, y: int, h: int, n: int) -> None:
+        """``n`` rolled rail-export boxes leave yard ``y`` at hour ``h`` on a later call."""
+        if h > self._last:
+            h = self._last
+        self._book(y, h, -n)
+        self._rail_rolls += (y, h, n)
+
     def rail_export_weights(self, ys: list[int]) -> np.ndarray:
         """Expected rail exports of each yard (from the calls' load splits), normalised."""
         w = np.array([self.split_load[self._yard_row == y, 1].sum() for y in ys], float)

@@ -89,6 +89,9 @@ class YardViews:
             np.add.at(fout, at(b.yard[:, None], REXP,
                                b.hour[:, None] + self._src_off[src][b.train]).ravel(),
                       np.tile(self._src_cnt[src], len(b.yard)))
+        # ... (rolled to a later ship: the planned departure moves) ...
+        a = rec.RAIL_ROLL.read(self._rail_rolls)
+        np.add.at(fout, at(a.yard, REXP, a.hour), a.teu)
         # ... and loaded
         a = rec.TRAIN_LOAD.read(self._train_loads)
         np.add.at(fout, at(a.yard, RIMP, a.hour_left), a.teu)

@@ -189,6 +189,9 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
         self._gate_hours: list[int] = []  # gate hour: y, h, Δ exp, Δ eout admitted, TEU held
         self._train_unloads: list[int] = []  # trains unloaded: y, h, TEU, dwell source, its row
         self._train_loads: list[int] = []  # rail boxes loaded: y, h reserved, h left, TEU
+        self._rail_rolls: list[int] = []  # rail exports rolled: y, h, ±TEU (records.RAIL_ROLL)
+        # the liner service of each call through a yard (rows; -1: not a service call)
+        self.service_row = plan.service[rows]
         # rail dwell of trains' boxes, by source (rail terminal): flat hours, (n, k), TEU
         self._src_flat: list[list[int]] = []
         self._src_off: list[np.ndarray] = []
