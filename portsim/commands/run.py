@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, progress, replication_options
+from portsim.cli import executor, fmt_table, lang_option, progress, replication_options
 
 
 def add_parser(sub) -> None:
@@ -18,10 +18,18 @@ def add_parser(sub) -> None:
     r.add_argument("--robustness", action="store_true",
                    help="also run every assumption set (assumptions/ beside the scenario) "
                         "on the same seeds: robustness table and sentence, robustness.csv")
+    lang_option(r)
     r.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(getattr(args, "lang", None))):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from portsim.config import load_scenario
     from portsim.output import OutputFolder
 
@@ -143,9 +151,22 @@ def render_run(reps, verdict) -> str:
         "",
         *run_section(sc, verdict.terminals),  # preview vs simulation (portsim.preview)
         *landside_section(verdict),
-        "ANSWER: " + verdict.answer,
+        *answer_lines(verdict, sc.name),
     ]
     return "\n".join(lines)
+
+
+def answer_lines(verdict, name: str) -> list[str]:
+    """The answer as printed: one line in English (``ANSWER: …``); in Chinese its parts,
+    one a line (:func:`portsim.verdict.answer_parts`)."""
+    from portsim import labels
+    from portsim.report import PART_HEADINGS
+    from portsim.verdict import answer_parts
+
+    if labels.current() == "en":
+        return ["ANSWER: " + verdict.answer]
+    parts = answer_parts(verdict, name)
+    return [f"{labels.t(PART_HEADINGS[k])}：{v}" for k, v in parts.items() if v]
 
 
 
