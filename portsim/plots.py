@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 from portsim.config.scenario import Rules
 from portsim.labels import label as term_label
 from portsim.labels import plot_label
-from portsim.labels import term as registered
 from portsim.labels import t as tr
+from portsim.labels import term as registered
 from portsim.results import RunResult
 
 LATIN_FONT = "DejaVu Sans"  # matplotlib's own: Latin text looks as it always did
