@@ -525,8 +525,10 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
         ranking = verdict.ranking
         group = (ranking.group if ranking is not None and not ranking.first
                  and len(ranking.group) > 1 else [verdict.bottleneck])
-        key = ("first to saturate: {names}" if len(group) == 1
-               else "first to saturate, cannot be told apart: {names}")
+        # "first to saturate" only when a paired CI separates it (limits.rank_by_stress)
+        key = ("first to saturate: {names}" if ranking is not None and ranking.first
+               else "first to saturate, cannot be told apart: {names}" if len(group) > 1
+               else "most stressed (not separable from the next): {names}")
         parts["breaks_first"] = (
             tr(key, lg, names=", ".join(group)) + sep
             + tr("{t}: berth utilisation {u:.0%} vs band top {top:.0%}, waiting factor "

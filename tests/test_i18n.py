@@ -32,7 +32,7 @@ from portsim.errors import InputError
 from portsim.experiments.capacity import search_state
 from portsim.simulate import replicate
 from portsim.verdict import PARTS, answer_parts, berths_to_band, judge
-from tests.test_report import SCENARIO, _files, browser  # noqa: F401  (browser: fixture)
+from tests.test_report import _files, browser, two_scenarios  # noqa: F401 (browser: fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -315,14 +315,7 @@ def test_compare_folders_are_named_after_the_scenarios():
 
 def test_portsim_compare_in_chinese_names_its_folder_and_marks(tmp_path, monkeypatch,
                                                                capsys):
-    scenario = _files(tmp_path)
-    from tests.conftest import berth, port_dict, write_yaml
-
-    write_yaml(tmp_path / "port4.yaml", port_dict(
-        [berth("B1", cranes=2, terminal="T1"), berth("B2", cranes=2, terminal="T1"),
-         berth("B3", cranes=2, terminal="T2"), berth("B4", cranes=2, terminal="T2")]))
-    more = write_yaml(tmp_path / "more.yaml", {**SCENARIO, "name": "tiny-4-berths",
-                                               "port": "port4.yaml"})
+    scenario, more = two_scenarios(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert main(["compare", str(scenario), str(more), "-n", "2", "-w", "1", "-q",
                  "--lang", "zh"]) == 0

@@ -118,8 +118,22 @@ def run_manifest(scenario, scenario_file: str, command: str) -> dict:
             "horizon_days": scenario.run.horizon_days, "warmup_days": scenario.run.warmup_days}
 
 
+def in_language(columns: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Terminal-table headers: as given in English (short), the registry's labels
+    (:mod:`portsim.labels`) in Chinese."""
+    from portsim import labels
+
+    if labels.current() == "en":
+        return columns
+    named = {"demand": "demand_per_year", "got": "delivered_per_year", "band_top": "band_top"}
+    return {c: ((labels.header(named.get(c, c)) if labels.term(named.get(c, c)) else h), f)
+            for c, (h, f) in columns.items()}
+
+
 def render_run(reps, verdict) -> str:
-    """The verdict and its tables, as printed by ``portsim run``."""
+    """The verdict and its tables, as printed by ``portsim run`` (in the language of
+    :func:`portsim.labels.current`: table headers and the answer)."""
+    from portsim import labels
     from portsim.preview import run_section
 
     sc = reps.scenario
@@ -130,24 +144,25 @@ def render_run(reps, verdict) -> str:
         + f"; {len(reps.runs)} replications of {sc.run.horizon_days:g} days after "
           f"{sc.run.warmup_days:g} days warm-up; seed {sc.run.seed}",
         "",
-        "Demand vs delivered (per year, mean ± 95 % CI)",
+        labels.t("Demand vs delivered (per year, mean ± 95 % CI)"),
         fmt_table(verdict.flows.assign(
             demand=verdict.flows["demand_per_year"], got=verdict.flows["delivered_per_year"]),
-            {"flow": ("flow", ""), "unit": ("unit", ""), "demand": ("demand", ",.0f"),
+            in_language({"flow": ("flow", ""), "unit": ("unit", ""), "demand": ("demand", ",.0f"),
              "got": ("delivered", ",.0f"), "delivered_per_year_ci95": ("±", ",.0f"),
              "delivered_share": ("share", ".1%"), "mean_wait_h": ("mean wait h", ".1f"),
-             "waiting_at_end": ("waiting at end", ".1f")}),
+             "waiting_at_end": ("waiting at end", ".1f")})),
         "",
-        "Terminals, most stressed first (berth utilisation, JTS 165 berth-time basis, vs "
-        "planning band; waiting factor vs limit; quay-metre occupancy beside)",
-        fmt_table(verdict.terminals, {
+        labels.t("Terminals, most stressed first (berth utilisation, JTS 165 berth-time "
+                 "basis, vs planning band; waiting factor vs limit; quay-metre occupancy "
+                 "beside)"),
+        fmt_table(verdict.terminals, in_language({
             "terminal": ("terminal", ""), "area": ("area", ""), "berths": ("berths", ".0f"),
             "calls": ("calls", ",.0f"), "berth_utilisation": ("berth util.", ".1%"),
             "berth_utilisation_ci95": ("±", ".1%"), "band_top": ("limit", ".0%"),
             "occupancy": ("quay occ.", ".1%"),
             "waiting_factor": ("WF", ".3f"), "waiting_factor_ci95": ("±", ".3f"),
             "wf_limit": ("WF limit", ".2f"), "mean_wait_h": ("mean wait h", ".1f"),
-            "p95_wait_h": ("p95 wait h", ".1f"), "judgement": ("judgement", "")}),
+            "p95_wait_h": ("p95 wait h", ".1f"), "judgement": ("judgement", "")})),
         "",
         *run_section(sc, verdict.terminals),  # preview vs simulation (portsim.preview)
         *landside_section(verdict),
