@@ -40,7 +40,8 @@ Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = ("en", "zh")
 ENV = "PORTSIM_LANG"
 
-_current: ContextVar[Lang] = ContextVar("portsim_lang", default="en")
+_current: ContextVar[Lang | None] = ContextVar("portsim_lang", default=None)
+_ALIASES = {"cn": "zh", "zh-cn": "zh", "zh_cn": "zh", "chinese": "zh", "english": "en"}
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,7 @@ def language(choice: str | None = None) -> Lang:
     """The language to use: ``choice`` (a ``--lang`` option or a scenario's default),
     else ``$PORTSIM_LANG``, else English. An unknown language is an error."""
     value = (choice or os.environ.get(ENV) or "en").strip().lower()
-    value = {"cn": "zh", "zh-cn": "zh", "zh_cn": "zh", "chinese": "zh",
-             "english": "en"}.get(value, value)
+    value = _ALIASES.get(value, value)
     if value not in LANGUAGES:
         from portsim.errors import InputError
 
@@ -107,8 +107,14 @@ def language(choice: str | None = None) -> Lang:
 
 
 def current() -> Lang:
-    """The language set by :func:`using` (default English)."""
-    return _current.get()
+    """The language set by :func:`using`; outside any, ``$PORTSIM_LANG`` (when it names a
+    language), else English — so notebooks follow the environment too."""
+    lang = _current.get()
+    if lang is not None:
+        return lang
+    env = (os.environ.get(ENV) or "").strip().lower()
+    env = _ALIASES.get(env, env)
+    return env if env in LANGUAGES else "en"  # type: ignore[return-value]
 
 
 @contextmanager
@@ -116,7 +122,7 @@ def using(lang: str | None) -> Iterator[Lang]:
     """Within the block, :func:`current` is ``lang`` (plots and texts follow it)."""
     token = _current.set(language(lang) if lang else current())
     try:
-        yield _current.get()
+        yield current()
     finally:
         _current.reset(token)
 

@@ -125,7 +125,11 @@ def test_language_is_the_option_then_the_environment_then_english(monkeypatch):
         labels.language("de")
     with labels.using("zh"):
         assert labels.current() == "zh" and labels.label("terminal") == "码头"
-    assert labels.current() == "en"
+    assert labels.current() == "en"  # an unknown language in the environment: English
+    monkeypatch.setenv(labels.ENV, "zh")
+    assert labels.current() == "zh" and labels.label("terminal") == "码头"
+    with labels.using("en"):
+        assert labels.current() == "en"
 
 
 def test_operation_areas_are_named_in_the_language_of_the_report():
