@@ -493,10 +493,10 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
     bits = []
     if len(box):
         d = box["delivered_per_year"].sum()
-        ci = float(np.sqrt((box["delivered_per_year_ci95"].fillna(0.0) ** 2).sum()))
-        bits.append(tr("containers: {demand:.2f} M TEU/yr demanded, {got:.2f} ± {ci:.2f} "
-                       "delivered", lg, demand=box["demand_per_year"].sum() / 1e6,
-                       got=d / 1e6, ci=ci / 1e6))
+        ci = float(np.sqrt((box["delivered_per_year_ci95"] ** 2).sum(min_count=1)))
+        got = f"{d / 1e6:.2f}" + (f" ± {ci / 1e6:.2f}" if np.isfinite(ci) else "")
+        bits.append(tr("containers: {demand:.2f} M TEU/yr demanded, {got} delivered", lg,
+                       demand=box["demand_per_year"].sum() / 1e6, got=got))
     if len(other):
         bits.append(tr("bulk & general: {demand:.1f} Mt/yr demanded, {got:.1f} delivered",
                        lg, demand=other["demand_per_year"].sum() / 1e6,

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from portsim.cli import executor, fmt_table, lang_option, progress, replication_options
+from portsim.labels import t as tr
 
 
 def add_parser(sub) -> None:
@@ -78,16 +79,18 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
         reps.port_kpis().to_csv(tmp / "port_kpis.csv")
         first = reps.runs[0]
         plots.save(plots.occupancy_by_terminal(verdict.terminals,
-                                               f"{scenario.name}: berth occupancy"),
+                                               f"{scenario.name}: " + tr("berth occupancy")),
                    tmp / "occupancy.png")
         plots.save(plots.occupancy_by_berth(reps.berths, scenario.rules,
-                                            f"{scenario.name}: occupancy per berth"),
+                                            f"{scenario.name}: " + tr("occupancy per berth")),
                    tmp / "occupancy_berths.png")
-        plots.save(plots.waits_by_terminal(verdict.terminals, f"{scenario.name}: waiting"),
+        plots.save(plots.waits_by_terminal(verdict.terminals,
+                                           f"{scenario.name}: " + tr("waiting for a berth")),
                    tmp / "waits.png")
-        plots.save(plots.anchorage_queue(first, f"{scenario.name}: anchorage queue"),
+        plots.save(plots.anchorage_queue(first, f"{scenario.name}: " + tr("anchorage queue")),
                    tmp / "anchorage_queue.png")
-        plots.save(plots.demand_vs_delivered(verdict.flows, f"{scenario.name}: throughput"),
+        plots.save(plots.demand_vs_delivered(verdict.flows,
+                                             f"{scenario.name}: " + tr("throughput")),
                    tmp / "throughput.png")
         top_area = (str(verdict.terminals.iloc[0]["area"]) if len(verdict.terminals)
                     else scenario.port.terminals[0].area)  # no call: the port's first area
@@ -204,9 +207,11 @@ def write_landside(reps, verdict, tmp: Path) -> None:
     if len(trains):
         trains.to_parquet(tmp / "trains.parquet", index=False)
     first = reps.runs[0]
-    plots.save(plots.yard_occupancy(first, f"{name}: yard stock"), tmp / "yard_occupancy.png")
+    plots.save(plots.yard_occupancy(first, f"{name}: " + tr("yard stock")),
+               tmp / "yard_occupancy.png")
     if "trains" in first.tables and len(first.tables["trains"]):
-        plots.save(plots.rail_tracks(first, f"{name}: sea-rail tracks"), tmp / "rail_tracks.png")
+        plots.save(plots.rail_tracks(first, f"{name}: " + tr("sea-rail tracks")),
+                   tmp / "rail_tracks.png")
 
 
 def landside_section(verdict) -> list[str]:
