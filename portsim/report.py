@@ -540,6 +540,19 @@ def _area_named(frame: pd.DataFrame, port) -> pd.DataFrame:
                               for a in frame["area"].astype(str)])
 
 
+def _in_words(frame: pd.DataFrame | None, *columns: str) -> pd.DataFrame | None:
+    """Judgements (``"waiting factor above limit; …"``, :mod:`portsim.limits`) in the
+    report's language, clause by clause (a clause the glossary lacks stays as it is)."""
+    if frame is None or labels.current() == "en":
+        return frame
+    out = frame.copy()
+    for c in columns:
+        if c in out:
+            out[c] = [v if not isinstance(v, str) else "；".join(
+                tr(part.strip()) for part in v.split(";")) for v in out[c]]
+    return out
+
+
 def preview_table(reps, terminals: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The analytic preview beside the simulation per terminal (:mod:`portsim.preview`),
     and the preview's own verdict; an empty table when the preview cannot be computed."""
@@ -605,7 +618,7 @@ def _run_report(reps, verdict, text_output, robustness) -> str:
     if verdict.bottleneck:
         cards.append((verdict.bottleneck, tr("most stressed terminal")))
 
-    terminals = _area_named(verdict.terminals, sc.port)
+    terminals = _in_words(_area_named(verdict.terminals, sc.port), "judgement")
     sections = [
         Section(tr("Demand vs delivered"), anchor="demand").add(
             text(tr("Per year, mean ± 95 % confidence interval over replications.")),
@@ -656,14 +669,15 @@ def _run_report(reps, verdict, text_output, robustness) -> str:
             text(tr("Yards, sea-rail terminals and gates, most stressed first: each against "
                     "its planning limit (yard utilisation vs band top, rail track occupancy, "
                     "gate truck wait); shaded rows are over the limit.")),
-            table(landside.sort_values("stress", ascending=False), labels.columns(
-                ["component", "id", "kpi", "value", "limit", "stress", "judgement"]),
-                row_class=lambda r: "bad" if bool(r.get("over")) else "")))
+            table(_in_words(landside.sort_values("stress", ascending=False), "judgement"),
+                  labels.columns(["component", "id", "kpi", "value", "limit", "stress",
+                                  "judgement"]),
+                  row_class=lambda r: "bad" if bool(r.get("over")) else "")))
     if getattr(verdict, "limits", None):
         sections.append(Section(tr("Limit records"), anchor="limits").add(
             text(tr("Every judged thing once: the KPI that gives its stress, its value and "
                     "limit, over or not, the reason and the basis of the limit.")),
-            table(verdict.limits_table(), labels.columns(
+            table(_in_words(verdict.limits_table(), "reason"), labels.columns(
                 ["component", "id", "kpi", "value", "ci95", "limit", "stress", "over",
                  "reason", "basis"]) | {"ci95": (labels.label("ci95"), ".2g")},
                 ci=False, row_class=lambda r: "bad" if bool(r.get("over")) else "")))

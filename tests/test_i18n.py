@@ -244,6 +244,11 @@ def test_the_answer_comes_in_its_parts_in_both_languages(reps):
     page = report.run_report(reps, v, lang="en")
     for key in en:
         assert f"<dt>{report.PART_HEADINGS[key]}</dt>" in page
+    # the terminals' judgements (portsim.limits) read in Chinese in a Chinese report
+    page = report.run_report(reps, v, lang="zh")
+    for reason in v.terminals["judgement"]:
+        said = "；".join(labels.t(p.strip(), "zh") for p in reason.split(";"))
+        assert CJK.search(said) and f">{said}<" in page
 
 
 def test_the_report_shows_no_mean_of_ids_or_times_and_maxima_per_replication(reps):
