@@ -66,6 +66,14 @@ def replication_options(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
+def lang_option(p: argparse.ArgumentParser) -> None:
+    """``--lang zh|en``: the language of the answer, the report and the plots (default:
+    ``$PORTSIM_LANG``, else English; :func:`portsim.labels.language`)."""
+    p.add_argument("--lang", choices=["en", "zh"], default=None,
+                   help="language of the answer, report and plots: en or zh "
+                        "(default: $PORTSIM_LANG, else en)")
+
+
 def executor(workers: int | None, jobs: int):
     """A process pool of ``workers`` (default: cores, at most ``jobs``), or inline for one.
 

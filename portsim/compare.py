@@ -32,6 +32,44 @@ HEADLINE = [
 ]
 """KPIs shown first (all KPIs of the runs are in the full table)."""
 
+
+def kpi_format(kpi: str) -> str:
+    """The format of a KPI's values and differences (:mod:`portsim.labels`; hours not
+    registered: 2 decimals)."""
+    from portsim.labels import fmt
+
+    return fmt(kpi) or (".2f" if kpi.endswith("_h") else "")
+
+
+def marked(diff: float, significant: bool, fmt: str = ".2f") -> bool:
+    """Whether a difference gets the significance mark: its paired 95 % interval
+    excludes zero (``significant``) *and* it is non-zero as shown in ``fmt`` — a
+    difference printed as 0.00 ± 0.00 is not called significant."""
+    if not significant or diff is None or not np.isfinite(diff) or diff == 0:
+        return False
+    return any(ch in "123456789" for ch in format(abs(float(diff)), fmt or ".2f"))
+
+
+def slug(name: str) -> str:
+    """A scenario name as a file-name part: letters, digits, ``-``, ``_``, ``.``."""
+    out = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name).strip("-.")
+    return out or "scenario"
+
+
+def output_name(names: Sequence[str], limit: int = 80) -> str:
+    """The default output folder of a comparison, named after its scenarios:
+    ``compare-<base>-vs-<other>-<other>…`` (a long list shortened with a digest of the
+    whole, so two comparisons with the same base but other scenarios never share a
+    folder)."""
+    import hashlib
+
+    base, others = slug(names[0]), [slug(n) for n in names[1:]]
+    full = f"compare-{base}" + (f"-vs-{'-'.join(others)}" if others else "")
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha1("\0".join(names).encode()).hexdigest()[:8]
+    return f"{full[: limit - 9].rstrip('-')}-{digest}"
+
 @dataclass
 class Comparison:
     """Runs of several scenarios on common random numbers, and their paired differences."""

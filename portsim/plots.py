@@ -1,6 +1,10 @@
 """Figures for planners (matplotlib, Agg backend): each function returns a Figure.
 
-Every axis carries its unit; planning bands are drawn where they apply.
+Every axis carries its unit; planning bands and every limit the verdict uses are drawn
+where they apply. Labels come from the registry :mod:`portsim.labels` in the language of
+:func:`portsim.labels.current` (``with labels.using("zh"): …``); a Chinese font (Noto
+Sans SC, installed with portsim from PyPI) is registered at import as the fallback of
+the Latin font, so Chinese labels and port names render on a fresh machine.
 """
 
 from __future__ import annotations
@@ -12,13 +16,51 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from portsim.config.scenario import Rules
+from portsim.labels import label as term_label
+from portsim.labels import plot_label
+from portsim.labels import t as tr
+from portsim.labels import term as registered
 from portsim.results import RunResult
 
-LABELS = {"occupancy": "quay occupancy (% of quay length x time)",
-          "berth_utilisation": "berth utilisation (JTS 165 berth-time basis, %)"}
+LATIN_FONT = "DejaVu Sans"  # matplotlib's own: Latin text looks as it always did
+
+
+def cjk_font_path():
+    """The Chinese font file portsim installs (Noto Sans SC from the PyPI package
+    ``pylopdf-fonts-zh-cn``), or None when it is missing."""
+    try:
+        from pylopdf_fonts_zh_cn import sans_path
+    except ImportError:  # pragma: no cover - a dependency of portsim
+        return None
+    path = sans_path()
+    return path if path.is_file() else None
+
+
+def register_cjk_font() -> str | None:
+    """Register the Chinese font with matplotlib as the fallback of :data:`LATIN_FONT`
+    (glyph by glyph: Latin text keeps its font); returns its family name."""
+    path = cjk_font_path()
+    if path is None:
+        return None
+    font_manager.fontManager.addfont(str(path))
+    name = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams["font.family"] = [LATIN_FONT, name]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font has no U+2212
+    return name
+
+
+CJK_FONT = register_cjk_font()
+
+
+def _band_label(column: str) -> str:
+    basis = {"occupancy": tr("quay length x time"),
+             "berth_utilisation": tr("JTS 165 berth-time basis")}.get(column, "")
+    name, _ = plot_label(column)
+    return f"{name}, {basis} — {tr('green: planning band')}" if basis else name
 
 
 def occupancy_by_terminal(terminals: pd.DataFrame, title: str,
@@ -33,14 +75,15 @@ def occupancy_by_terminal(terminals: pd.DataFrame, title: str,
     ax.barh(y, t[column] * 100, xerr=t.get(f"{column}_ci95", 0) * 100,
             color=np.where(over, "#c0392b", "#2e86c1"), alpha=0.9)
     if column != "occupancy" and "occupancy" in t:
-        ax.plot(t["occupancy"] * 100, y, "|", color="black", ms=12, label="quay occupancy")
+        ax.plot(t["occupancy"] * 100, y, "|", color="black", ms=12,
+                label=term_label("occupancy"))
         ax.legend(loc="lower right", fontsize=8)
     for i, (lo, hi) in enumerate(zip(t["band_low"], t["band_top"], strict=True)):
         ax.plot([lo * 100, hi * 100], [i, i], color="#27ae60", lw=6, alpha=0.35,
                 solid_capstyle="butt")
     ax.set_yticks(y, [f"{a} · {n}" for a, n in zip(t["area"], t["terminal"], strict=True)],
                   fontsize=8)
-    ax.set_xlabel(f"{LABELS.get(column, column)} — green: planning band")
+    ax.set_xlabel(_band_label(column))
     ax.set_xlim(0, max(100, float((t[column] * 100).max()) + 5))
     ax.set_title(title)
     fig.tight_layout()
@@ -79,7 +122,7 @@ def occupancy_by_berth(berths: pd.DataFrame, rules: Rules, title: str,
     ax.set_yticks(y, [f"{a} · {b}" for a, b in zip(t["area"], t["berth"], strict=True)],
                   fontsize=6)
     ax.set_ylim(-0.7, len(t) - 0.3)
-    ax.set_xlabel(f"{LABELS.get(column, column)} — green: planning band")
+    ax.set_xlabel(_band_label(column))
     ax.set_xlim(0, max(100, float((t["occupancy"] * 100).max()) + 5))
     ax.set_title(title)
     fig.tight_layout()
@@ -91,11 +134,12 @@ def waits_by_terminal(terminals: pd.DataFrame, title: str) -> Figure:
     t = terminals.sort_values("mean_wait_h")
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(t) + 1.6))
     y = np.arange(len(t))
-    ax.barh(y + 0.2, t["p95_wait_h"], height=0.4, color="#f5b041", label="95th percentile")
+    ax.barh(y + 0.2, t["p95_wait_h"], height=0.4, color="#f5b041",
+            label=term_label("p95_wait_h"))
     ax.barh(y - 0.2, t["mean_wait_h"], height=0.4, xerr=t.get("mean_wait_h_ci95"),
-            color="#884ea0", label="mean (± 95 % CI)")
+            color="#884ea0", label=term_label("mean_wait_h") + " (± 95 % CI)")
     ax.set_yticks(y, t["terminal"], fontsize=8)
-    ax.set_xlabel("wait for a berth at anchorage (h)")
+    ax.set_xlabel(tr("wait for a berth at anchorage (h)"))
     ax.legend(loc="lower right")
     ax.set_title(title)
     fig.tight_layout()
@@ -108,9 +152,9 @@ def anchorage_queue(run: RunResult, title: str) -> Figure:
     fig, ax = plt.subplots(figsize=(10, 3.2))
     ax.step(q["time_h"] / 24.0, q["waiting"], where="post", color="#1f618d", lw=0.8)
     warm = run.scenario.run.warmup_days
-    ax.axvspan(0, warm, color="grey", alpha=0.15, label="warm-up")
-    ax.set_xlabel("day")
-    ax.set_ylabel("ships waiting")
+    ax.axvspan(0, warm, color="grey", alpha=0.15, label=tr("warm-up"))
+    ax.set_xlabel(tr("day"))
+    ax.set_ylabel(tr("ships waiting"))
     ax.set_title(title)
     ax.legend(loc="upper left")
     fig.tight_layout()
@@ -137,8 +181,9 @@ def berth_gantt(run: RunResult, area: str, days: float = 28.0) -> Figure:
         ax.broken_barh([((t0 - start) / 24.0, (t1 - t0) / 24.0)], (rows[r.berth] - 0.4, 0.8),
                        facecolors=colours(j % 20), edgecolor="black", linewidth=0.3)
     ax.set_yticks(list(rows.values()), list(rows), fontsize=7)
-    ax.set_xlabel(f"day after warm-up ({days:g} days shown)")
-    ax.set_title(f"Berth occupation — {area} (replication {run.replication})")
+    ax.set_xlabel(tr("day after warm-up ({days:g} days shown)", days=days))
+    ax.set_title(tr("Berth occupation — {area} (replication {rep})", area=area,
+                   rep=run.replication))
     ax.set_xlim(0, days)
     fig.tight_layout()
     return fig
@@ -150,42 +195,51 @@ def demand_vs_delivered(flows: pd.DataFrame, title: str) -> Figure:
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(f) + 1.6))
     y = np.arange(len(f))
     scale = np.where(f["unit"] == "TEU", 1e6, 1e6)
-    ax.barh(y + 0.2, f["demand_per_year"] / scale, height=0.4, color="#aab7b8", label="demand")
+    ax.barh(y + 0.2, f["demand_per_year"] / scale, height=0.4, color="#aab7b8",
+            label=term_label("demand_per_year"))
     ax.barh(y - 0.2, f["delivered_per_year"] / scale, height=0.4,
             xerr=f.get("delivered_per_year_ci95", 0) / scale, color="#117a65",
-            label="delivered")
-    ax.set_yticks(y, [f"{n} ({'M TEU' if u == 'TEU' else 'Mt'})"
+            label=term_label("delivered_per_year"))
+    ax.set_yticks(y, [f"{n} ({tr('M TEU') if u == 'TEU' else tr('Mt')})"
                       for n, u in zip(f["flow"], f["unit"], strict=True)], fontsize=8)
-    ax.set_xlabel("per year (M TEU or Mt)")
+    ax.set_xlabel(tr("per year (M TEU or Mt)"))
     ax.legend(loc="lower right")
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
-#: Colours and labels of the waiting causes (``wait_<cause>_h`` columns of the calls table)
-#: of the marine side; the landside components' causes are declared in the component
-#: registry (:func:`cause_styles`).
+#: Colours of the waiting causes of the marine side (``wait_<cause>_h`` columns of the
+#: calls table); their labels are the glossary's ``cause_<cause>`` terms
+#: (:func:`cause_label`). The landside components' causes are declared, with colour and
+#: label, in the component registry (:func:`cause_styles`).
 CAUSES = {
-    "berth": ("#884ea0", "berth (at anchorage)"),
-    "channel": ("#2e86c1", "channel (one-way traffic)"),
-    "tide": ("#17a589", "tide window"),
-    "pilot": ("#f5b041", "pilot"),
-    "tug": ("#dc7633", "tugs"),
-    "weather": ("#7f8c8d", "weather closure"),
+    "berth": "#884ea0", "channel": "#2e86c1", "tide": "#17a589", "pilot": "#f5b041",
+    "tug": "#dc7633", "weather": "#7f8c8d", "yard": "#c0392b", "gate": "#a04000",
+    "rail": "#5d6d7e",
 }
 
 
 def cause_styles() -> dict[str, tuple[str, str]]:
-    """:data:`CAUSES`, then the wait causes of the registered components
-    (:data:`portsim.model.components.REGISTRY`, their ``colour`` and ``label``)."""
+    """Colour and label (current language) of every waiting cause: :data:`CAUSES`, then
+    the wait causes of the registered components (:data:`portsim.model.components.
+    REGISTRY`, their ``colour`` and ``label`` where the glossary has no term)."""
     from portsim.model.components import REGISTRY
 
-    styles = dict(CAUSES)
+    styles = {cause: (colour, cause_label(cause)) for cause, colour in CAUSES.items()}
     for comp in REGISTRY.values():
         for cause in comp.wait_causes:
-            styles.setdefault(cause.name, (cause.colour, cause.label or cause.name))
+            label = cause_label(cause.name)
+            if label == cause.name and cause.label:
+                label = cause.label
+            styles.setdefault(cause.name, (cause.colour, label))
     return styles
+
+
+def cause_label(cause: str) -> str:
+    """The label of a waiting cause in the current language (an unregistered cause: its
+    name)."""
+    return term_label(f"cause_{cause}") if registered(f"cause_{cause}") else cause
 
 
 def wait_causes(calls: pd.DataFrame) -> list[str]:
@@ -222,23 +276,12 @@ def waits_by_cause(calls: pd.DataFrame, title: str) -> Figure:
         ax.barh(y, means[cause], left=left, color=colour, label=label, height=0.7)
         left += means[cause].to_numpy()
     ax.set_yticks(y, [str(t) for t in means.index], fontsize=8)
-    ax.set_xlabel("mean wait per call (h), by cause")
+    ax.set_xlabel(tr("mean wait per call (h), by cause"))
     if len(means.columns):
         ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
     return fig
-
-
-#: Axis labels of the KPIs a capacity curve can show (port KPI columns of a sweep's runs).
-KPI_LABELS = {
-    "teu_delivered": ("container throughput delivered (M TEU/yr)", 1e-6),
-    "container_waiting_factor": ("container waiting factor (mean wait / berth time)", 1.0),
-    "container_mean_wait_h": ("mean container wait for a berth (h)", 1.0),
-    "container_p95_wait_h": ("95th-percentile container wait (h)", 1.0),
-    "all_mean_wait_h": ("mean wait for a berth, all ships (h)", 1.0),
-    "queue_mean": ("ships waiting at anchorage, mean", 1.0),
-}
 
 
 CURVE_KPIS = ("teu_delivered", "container_waiting_factor")
@@ -263,33 +306,33 @@ def capacity_curve(runs: pd.DataFrame, title: str, *, x: str = "teu_demand",
                              squeeze=False)
     level = runs[x].round(0) if x == "teu_demand" else runs[x]
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
-        label, scale = KPI_LABELS.get(kpi, (kpi, 1.0))
+        label, scale = plot_label(kpi)
         stats = [(lv, *mean_ci(g[kpi])) for lv, g in runs.groupby(level, sort=True)]
         xs = np.array([s[0] for s in stats], dtype=float) / 1e6
         mean = np.array([s[1] for s in stats]) * scale
         half = np.nan_to_num(np.array([s[2] for s in stats], dtype=float)) * scale
         ax.scatter(runs[x] / 1e6, runs[kpi] * scale, s=10, color="#aab7b8", zorder=2,
-                   label="one replication")
+                   label=tr("one replication"))
         ax.fill_between(xs, mean - half, mean + half, color="#2e86c1", alpha=0.25,
-                        label="95 % CI of the mean")
-        ax.plot(xs, mean, "o-", color="#1f618d", lw=1.8, ms=4, label="mean", zorder=3)
+                        label=tr("95 % CI of the mean"))
+        ax.plot(xs, mean, "o-", color="#1f618d", lw=1.8, ms=4, label=tr("mean"), zorder=3)
         if kpi == "teu_delivered":
             lim = [0, float(xs.max()) * 1.05] if len(xs) else [0, 1]
-            ax.plot(lim, lim, ls=":", color="grey", lw=1, label="delivered = demand")
+            ax.plot(lim, lim, ls=":", color="grey", lw=1, label=tr("delivered = demand"))
         if kpi == "container_waiting_factor" and limit is not None:
             ax.axhline(limit, color="#c0392b", ls="--", lw=1.2,
-                       label=f"planning limit {limit:g}")
+                       label=tr("planning limit {limit:g}", limit=limit))
         if capacity is not None and np.isfinite(capacity[0]):
             c, h = capacity[0] / 1e6, np.nan_to_num(capacity[1]) / 1e6
             ax.axvspan(c - h, c + h, color="#f5b041", alpha=0.35,
-                       label=f"capacity {c:.2f} ± {h:.2f} M TEU/yr")
+                       label=tr("capacity {c:.2f} ± {h:.2f} M TEU/yr", c=c, h=h))
         if target is not None:
             ax.axvline(target / 1e6, color="black", lw=1.2,
-                       label=f"target {target / 1e6:g} M TEU/yr")
+                       label=tr("target {v:g} M TEU/yr", v=target / 1e6))
         ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=7)
-    axes[-1, 0].set_xlabel("container demand (M TEU/yr)")
+    axes[-1, 0].set_xlabel(tr("container demand (M TEU/yr)"))
     axes[0, 0].set_title(title)
     fig.tight_layout()
     return fig
@@ -310,15 +353,16 @@ def capacity_search(evaluations: pd.DataFrame, title: str, *, limit: float,
         g = g.sort_values("volume")
         ax.plot(g["volume"] * scale, g["value"], "o-", ms=3, lw=0.8, alpha=0.7,
                 color=plt.get_cmap("tab10")(i % 10))
-    ax.axhline(limit, color="#c0392b", ls="--", lw=1.2, label=f"criterion limit {limit:g}")
+    ax.axhline(limit, color="#c0392b", ls="--", lw=1.2,
+               label=tr("criterion limit {limit:g}", limit=limit))
     if capacity is not None and np.isfinite(capacity[0]):
         c, h = capacity[0] * scale, np.nan_to_num(capacity[1]) * scale
         ax.axvspan(c - h, c + h, color="#f5b041", alpha=0.4,
-                   label=f"capacity {c:.2f} ± {h:.2f} {name}")
+                   label=f"{tr('capacity')} {c:.2f} ± {h:.2f} {tr(name)}")
     if target is not None:
         ax.axvline(target * scale, color="black", lw=1.2,
-                   label=f"target {target * scale:g} {name}")
-    ax.set_xlabel(f"annual demand tried ({name}); one line per replication")
+                   label=f"{tr('target')} {target * scale:g} {tr(name)}")
+    ax.set_xlabel(tr("annual demand tried ({name}); one line per replication", name=tr(name)))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
@@ -356,12 +400,13 @@ def comparison(table: pd.DataFrame, base: str, title: str) -> Figure:
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, ["total" if c == "total" else styles[c][1] for c in causes], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel(f"change in mean wait per call vs '{base}' (h), ± 95 % paired CI")
+    ax.set_xlabel(tr("change in mean wait per call vs '{base}' (h), ± 95 % paired CI",
+                     base=base))
     ax.legend(fontsize=8, loc="best")
     ax2.axvline(0, color="black", lw=0.8)
     ax2.set_yticks(np.arange(len(others)), others, fontsize=8)
     ax2.invert_yaxis()
-    ax2.set_xlabel("change in containers delivered (k TEU/yr)")
+    ax2.set_xlabel(tr("change in containers delivered (k TEU/yr)"))
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -388,7 +433,7 @@ def channel_diagram(run: RunResult, days: float = 4.0, start_day: float | None =
                         sc.port_file or "<port>")
         ts = np.linspace(t0, t1, 600)
         top.plot((ts - t0) / 24.0, tm.level(ts), color="#17a589")
-        top.set_ylabel("tide (m above CD)")
+        top.set_ylabel(tr("tide (m above CD)"))
     w = run.tables.get("weather")
     if w is not None:
         for r in w.itertuples():
@@ -418,9 +463,9 @@ def channel_diagram(run: RunResult, days: float = 4.0, start_day: float | None =
                 ax.plot((x - t0) / 24.0, yk, color="#c0392b" if ow else "#2e86c1",
                         lw=1.6 if ow else 0.7, alpha=0.9 if ow else 0.6)
     ax.set_xlim(0, days)
-    ax.set_xlabel(f"day after hour {t0:g} (replication {run.replication})")
-    ax.set_ylabel("distance from the sea end of the route (km)")
-    top.set_title(f"{sc.name}: channel transits (red: one-way) and tide")
+    ax.set_xlabel(tr("day after hour {t0:g} (replication {rep})", t0=t0, rep=run.replication))
+    ax.set_ylabel(tr("distance from the sea end of the route (km)"))
+    top.set_title(tr("{name}: channel transits (red: one-way) and tide", name=sc.name))
     fig.tight_layout()
     return fig
 
@@ -436,16 +481,16 @@ def yard_occupancy(run: RunResult, title: str) -> Figure:
         phys = float(yards.loc[yard, "physical_teu"])
         ax.plot(g["hour"] / 24.0, g["teu"] / phys * 100, lw=0.8, label=str(yard))
     ax.axhspan(band[0] * 100, band[1] * 100, color="#27ae60", alpha=0.12,
-               label="planning band")
+               label=tr("planning band"))
     caps = (yards["capacity_teu"] / yards["physical_teu"]).unique()
     for c in caps:
         ax.axhline(c * 100, color="#c0392b", lw=0.8, ls="--")
     ax.axvspan(0, run.scenario.run.warmup_days, color="grey", alpha=0.15)
-    ax.set_xlabel("day (grey: warm-up)")
-    ax.set_ylabel("yard stock (% of slots x tiers)")
+    ax.set_xlabel(tr("day (grey: warm-up)"))
+    ax.set_ylabel(tr("yard stock (% of slots x tiers)"))
     ax.set_ylim(0, max(100.0, float((hourly["teu"] / hourly["yard"].map(
         yards["physical_teu"]).astype(float)).max() * 100) + 5))
-    ax.set_title(title + " — red dashes: working capacity (discharge stops)")
+    ax.set_title(title + " — " + tr("red dashes: working capacity (discharge stops)"))
     ax.legend(loc="upper right", fontsize=7, ncol=3)
     fig.tight_layout()
     return fig
@@ -453,9 +498,12 @@ def yard_occupancy(run: RunResult, title: str) -> Figure:
 
 def rail_tracks(run: RunResult, title: str) -> Figure:
     """Loading tracks in use per rail terminal (daily mean, one replication) against the
-    number of tracks, and trains served per day."""
+    number of tracks (dashes) and the planning limit the verdict judges track occupancy
+    against (dots: tracks x ``landside.sea_rail.track_occupancy_limit``, 70 % by
+    default), and trains served per day."""
     trains = run.tables["trains"]
     rail = run.tables["rail"].set_index("rail_terminal")
+    limit = float(run.scenario.landside.sea_rail.track_occupancy_limit)
     end_h = (run.scenario.run.warmup_days + run.scenario.run.horizon_days) * 24.0
     days = int(np.ceil(end_h / 24.0))
     fig, axes = plt.subplots(2, 1, figsize=(10, 5.2), sharex=True)
@@ -468,16 +516,19 @@ def rail_tracks(run: RunResult, title: str) -> Figure:
             busy[d] = np.clip(np.minimum(t1, (d + 1) * 24.0) - np.maximum(t0, d * 24.0),
                               0, None).sum() / 24.0
         line = axes[0].plot(np.arange(days) + 0.5, busy, lw=0.9, label=str(term))[0]
-        axes[0].axhline(float(rail.loc[term, "tracks"]), color=line.get_color(), ls="--",
-                        lw=0.8)
+        tracks = float(rail.loc[term, "tracks"])
+        axes[0].axhline(tracks, color=line.get_color(), ls="--", lw=0.8)
+        axes[0].axhline(tracks * limit, color=line.get_color(), ls=":", lw=1.4,
+                        label=tr("{term}: limit {limit:.0%} of tracks", term=term,
+                                 limit=limit))
         served = np.bincount((g["end_h"][g["end_h"] < end_h] // 24).astype(int),
                              minlength=days)[:days]
         axes[1].plot(np.arange(days) + 0.5, served, lw=0.9, label=str(term))
-    axes[0].set_ylabel("tracks in use (daily mean)")
-    axes[0].set_title(title + " — dashes: tracks")
+    axes[0].set_ylabel(tr("tracks in use (daily mean)"))
+    axes[0].set_title(title + " — " + tr("dashes: tracks; dots: planning limit"))
     axes[0].legend(loc="upper right", fontsize=7)
-    axes[1].set_ylabel("trains served per day")
-    axes[1].set_xlabel("day")
+    axes[1].set_ylabel(tr("trains served per day"))
+    axes[1].set_xlabel(tr("day"))
     fig.tight_layout()
     return fig
 
@@ -518,17 +569,19 @@ def capacity_criteria(evaluations: pd.DataFrame, table: pd.DataFrame, title: str
         if np.isfinite(c):
             ax.axvspan(c - h, c + h, color=color, alpha=0.25, label=label)
             ax.axvline(c, color=color, lw=1, ls="--")
-    ax.axhline(1.0, color="#c0392b", lw=1.4, label="each criterion's limit")
+    ax.axhline(1.0, color="#c0392b", lw=1.4, label=tr("each criterion's limit"))
     if target is not None:
-        ax.axvline(target / 1e6, color="black", lw=1.6, label=f"target {target / 1e6:g} {name}")
+        ax.axvline(target / 1e6, color="black", lw=1.6,
+                   label=f"{tr('target')} {target / 1e6:g} {tr(name)}")
     ends = [v / 1e6 for v in (*(rows["capacity"] - rows["ci95"].fillna(0)),
                               *(rows["capacity"] + rows["ci95"].fillna(0)),
                               *([target] if target is not None else [])) if np.isfinite(v)]
     if ends:  # the crossings, not the far scales a search stepped out to
         ax.set_xlim(0.75 * min(ends), 1.25 * max(ends))
     ax.set_yscale("log")
-    ax.set_xlabel(f"{cargo} demand tried ({name}); one dot per port-year run")
-    ax.set_ylabel("criterion value / its limit (log)")
+    ax.set_xlabel(tr("{cargo} demand tried ({name}); one dot per port-year run", cargo=cargo,
+                     name=tr(name)))
+    ax.set_ylabel(tr("criterion value / its limit (log)"))
     ax.set_title(title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="upper left", fontsize=7)

@@ -11,6 +11,13 @@ no script — so it opens offline, can be mailed as one file and printed as is::
 
 Every builder returns the page as a string; :func:`page` is the building block
 (a title, a verdict, then :class:`Section` s of tables, text and figures).
+
+Language: each builder takes ``lang`` (``"en"``/``"zh"``, default
+:func:`portsim.labels.current`); headers, units and formats come from the one registry
+:mod:`portsim.labels` (shares as %, hours with one decimal), plots are drawn in the same
+language, and operation areas carry their names in it. The CSS falls back to Chinese
+fonts (Noto Sans SC/CJK, Source Han Sans, PingFang, Microsoft YaHei …) and prints on
+A4 landscape with tables wrapped, not clipped.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portsim import labels
+from portsim.labels import t as tr
+
 #: Verdict status → colour class of the verdict box.
 STATUS_CLASS = {"delivers": "ok", "delivers, congested": "warn", "falls short": "bad",
                 "saturated": "bad"}
@@ -37,7 +47,9 @@ CSS = """
 :root { --ink:#1c2833; --muted:#5d6d7e; --line:#d5d8dc; --ok:#1e8449; --warn:#b9770e;
         --bad:#c0392b; --band:#f4f6f7; }
 * { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
+body { font: 15px/1.45 "portsim CJK", system-ui, -apple-system, "Segoe UI", Roboto,
+       "Noto Sans", "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
+       "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
        color: var(--ink); margin: 0; background: #fff; }
 main { max-width: 1120px; margin: 0 auto; padding: 24px 28px 48px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
@@ -56,6 +68,11 @@ p.note { font-size: 13px; margin: 4px 0 8px; }
 .verdict.ok .status { color: var(--ok); } .verdict.warn .status { color: var(--warn); }
 .verdict.bad .status { color: var(--bad); }
 .verdict p { margin: 6px 0 0; font-size: 16px; }
+.verdict dl.parts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px;
+                    margin: 10px 0 0; font-size: 15px; }
+.verdict dl.parts dt { font-weight: 600; color: var(--muted); }
+.verdict dl.parts dd { margin: 0; }
+details { margin: 8px 0; } summary { cursor: pointer; color: var(--muted); }
 .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
 .kpi { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 160px; }
 .kpi b { display: block; font-size: 20px; } .kpi span { color: var(--muted); font-size: 13px; }
@@ -72,7 +89,17 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 pre { background: var(--band); padding: 10px 12px; font-size: 12px; overflow-x: auto; }
 nav { font-size: 13px; margin: 6px 0 0; } nav a { margin-right: 12px; color: #1f618d; }
 footer { margin-top: 40px; font-size: 12px; }
-@media print { h2 { break-after: avoid; } figure { break-inside: avoid; } }
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body { font-size: 11px; } main { max-width: none; padding: 0; } nav { display: none; }
+  h2 { break-after: avoid; } figure, tr, .verdict, .kpis { break-inside: avoid; }
+  .scroll { overflow: visible; }
+  table { width: 100%; font-size: 9px; table-layout: auto; }
+  th, td { white-space: normal; overflow-wrap: anywhere; padding: 2px 4px; }
+  th { position: static; } thead { display: table-header-group; }
+  figure img { max-height: 170mm; width: auto; } pre { white-space: pre-wrap; }
+  details > *:not(summary) { display: block; }
+}
 """
 
 
@@ -118,6 +145,8 @@ def figure(fig, caption: str = "", dpi: int = 100) -> str:
 
 def _guess_format(col: str, values: pd.Series) -> str:
     base = col.removesuffix("_ci95")
+    if labels.fmt(base):
+        return labels.fmt(base)
     if pd.api.types.is_bool_dtype(values):
         return ""
     if not pd.api.types.is_numeric_dtype(values):
@@ -145,7 +174,7 @@ def _cell(v: Any, fmt: str) -> tuple[str, bool]:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return "–", False
     if isinstance(v, bool | np.bool_):
-        return ("yes" if v else "no"), False
+        return (tr("yes") if v else tr("no")), False
     if isinstance(v, int | float | np.integer | np.floating):
         if not np.isfinite(v):
             return ("∞" if v > 0 else "−∞"), True
@@ -161,6 +190,8 @@ _NUMBER = re.compile(r"[-+−]?[\d,.]+(e[-+]?\d+)? ?%?")
 
 
 def _header(col: str) -> str:
+    if labels.term(col) is not None:
+        return labels.header(col)
     words = col.replace("_per_year", "/yr").replace("_", " ")
     for unit, label in ((" h", " (h)"), (" km", " (km)"), (" m", " (m)"), (" s", " (s)")):
         if words.endswith(unit):
@@ -181,7 +212,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]] | None = None
     ``"bad"`` or ``"warn"`` to shade a row.
     """
     if frame is None or frame.empty:
-        return text("no records")
+        return text(tr("no records"))
     with_ci = (set(frame.columns) if ci is True else set() if ci is False else set(ci))
     if columns is None:
         columns = {c: (_header(c), _guess_format(c, frame[c])) for c in frame.columns
@@ -205,7 +236,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]] | None = None
         rc = row_class(r) if row_class else ""
         rows.append(f'<tr class="{rc}">' if rc else "<tr>")
         rows[-1] += "".join(cells) + "</tr>"
-    more = (text(f"first {max_rows} of {len(frame):,} rows shown")
+    more = (text(tr("first {n} of {total:,} rows shown", n=max_rows, total=len(frame)))
             if len(frame) > max_rows else "")
     return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
             + "\n".join(rows) + "</tbody></table></div>" + more)
@@ -222,24 +253,36 @@ def _slug(s: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in s.lower()).strip("-") or "section"
 
 
-def page(title: str, answer: str, sections: Sequence[Section], *, status: str | None = None,
-         tone: str | None = None, subtitle: str = "", verdict_extra: str = "") -> str:
+def page(title: str, answer: str | dict[str, str], sections: Sequence[Section], *,
+         status: str | None = None, tone: str | None = None, subtitle: str = "",
+         verdict_extra: str = "", status_text: str | None = None) -> str:
     """A complete HTML page: title, the verdict box, a table of contents, the sections.
 
-    ``status`` is shown in the verdict box, coloured by ``tone`` (``"ok"``, ``"warn"``,
-    ``"bad"``; default: from the verdict status words of :mod:`portsim.verdict`).
+    ``answer``: text (one paragraph per line) or the answer in parts ({heading: text},
+    e.g. :func:`portsim.verdict.answer_parts` with its headings translated), shown as a
+    list of headings and sentences. ``status`` is shown in the verdict box (as
+    ``status_text`` when given, e.g. translated), coloured by ``tone`` (``"ok"``,
+    ``"warn"``, ``"bad"``; default: from the verdict status words of
+    :mod:`portsim.verdict`). The page's language is :func:`portsim.labels.current`.
     """
     from portsim import __version__
 
     cls = tone or STATUS_CLASS.get(status or "", "")
-    stat = f'<div class="status">{html.escape(status)}</div>' if status else ""
-    body_answer = "".join(f"<p>{html.escape(line)}</p>" for line in answer.splitlines()
-                          if line.strip())
+    shown = status_text or status
+    stat = f'<div class="status">{html.escape(shown)}</div>' if shown else ""
+    if isinstance(answer, dict):
+        body_answer = '<dl class="parts">' + "".join(
+            f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in answer.items()
+            if v) + "</dl>"
+    else:
+        body_answer = "".join(f"<p>{html.escape(line)}</p>" for line in answer.splitlines()
+                              if line.strip())
     nav = "".join(f'<a href="#{s.anchor or _slug(s.title)}">{html.escape(s.title)}</a>'
                   for s in sections)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{"zh-CN" if labels.current() == "zh" else "en"}"><head>'
+        '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
         f"<style>{CSS}</style></head><body><main>",
@@ -255,9 +298,48 @@ def page(title: str, answer: str, sections: Sequence[Section], *, status: str | 
         parts.extend(s.parts)
         parts.append("</section>")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts.append(f"<footer>portsim {__version__} · generated {stamp} · self-contained page: "
-                 "no external resources</footer></main></body></html>")
-    return "\n".join(p for p in parts if p)
+    parts.append(f"<footer>portsim {__version__} · {tr('generated')} {stamp} · "
+                 f"{tr('self-contained page: no external resources')}</footer>"
+                 "</main></body></html>")
+    out = "\n".join(p for p in parts if p)
+    face = cjk_font_face(out)
+    return out.replace("</style>", face + "</style>", 1) if face else out
+
+
+#: The embedded Chinese font's family: first in the CSS font stack (it has only the page's
+#: Chinese characters, so Latin text falls through to the system font; first, because
+#: Chromium shows boxes for runs laid out before a later-listed web font has loaded).
+CJK_FAMILY = "portsim CJK"
+_CJK_TEXT = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def cjk_font_face(page_html: str) -> str:
+    """An ``@font-face`` rule embedding the Chinese font (Noto Sans SC, the one the plots
+    use) cut down to the Chinese characters of the page (fontTools subsetting: tens of
+    kB), so the page shows its Chinese text on any machine, with no Chinese font
+    installed and no network. ``""`` when the page has no Chinese text."""
+    chars = sorted(set(_CJK_TEXT.findall(page_html)))
+    if not chars:
+        return ""
+    from fontTools import subset
+
+    from portsim.plots import cjk_font_path
+
+    path = cjk_font_path()
+    if path is None:  # pragma: no cover - a dependency of portsim
+        return ""
+    opts = subset.Options()
+    opts.hinting, opts.desubroutinize, opts.layout_features = False, True, []
+    opts.notdef_outline = True
+    font = subset.load_font(str(path), opts)
+    cutter = subset.Subsetter(opts)
+    cutter.populate(unicodes=[ord(c) for c in chars])
+    cutter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'\n@font-face {{ font-family: "{CJK_FAMILY}"; '
+            f'src: url(data:font/otf;base64,{data}) format("opentype"); }}\n')
 
 
 def write(path: str | Path, page_html: str) -> Path:
@@ -269,36 +351,24 @@ def write(path: str | Path, page_html: str) -> Path:
 
 # ----------------------------------------------------------------- tables of a run
 
-FLOW_COLUMNS = {
-    "flow": ("flow", ""), "cargo": ("cargo", ""), "unit": ("unit", ""),
-    "demand_per_year": ("demand /yr", ",.0f"), "delivered_per_year": ("delivered /yr", ",.0f"),
-    "delivered_share": ("share", ".1%"), "mean_wait_h": ("mean wait (h)", ".1f"),
-    "waiting_at_end": ("waiting at end", ".1f"), "short": ("short", ""),
-}
-TERMINAL_COLUMNS = {
-    "terminal": ("terminal", ""), "area": ("area", ""), "cargo": ("cargo", ""),
-    "berths": ("berths", ".0f"), "calls": ("calls", ",.0f"),
-    "berth_utilisation": ("berth utilisation", ".1%"), "band_top": ("band top", ".0%"),
-    "occupancy": ("quay occupancy", ".1%"),
-    "waiting_factor": ("waiting factor", ".3f"), "wf_limit": ("WF limit", ".2f"),
-    "mean_wait_h": ("mean wait (h)", ".1f"), "p95_wait_h": ("p95 wait (h)", ".1f"),
-    "stress": ("stress", ".2f"), "judgement": ("judgement", ""),
-}
-PORT_KPI_LABELS = {
-    "teu_demand": ("container demand (TEU/yr)", ",.0f"),
-    "teu_delivered": ("container throughput delivered (TEU/yr)", ",.0f"),
-    "tonnes_demand": ("bulk & general demand (t/yr)", ",.0f"),
-    "tonnes_delivered": ("bulk & general delivered (t/yr)", ",.0f"),
-    "calls_arrived": ("calls arrived", ",.0f"),
-    "calls_departed": ("calls departed", ",.0f"),
-    "calls_in_system": ("calls in port at the end", ",.0f"),
-    "container_mean_wait_h": ("container ships: mean wait for a berth (h)", ".2f"),
-    "container_p95_wait_h": ("container ships: 95th-percentile wait (h)", ".1f"),
-    "container_waiting_factor": ("container waiting factor (wait / berth time)", ".3f"),
-    "all_mean_wait_h": ("all ships: mean wait for a berth (h)", ".2f"),
-    "queue_mean": ("ships at anchorage, mean", ".1f"),
-    "queue_max": ("ships at anchorage, max", ".0f"),
-}
+FLOW_KEYS = ["flow", "cargo", "unit", "demand_per_year", "delivered_per_year",
+             "delivered_share", "mean_wait_h", "waiting_at_end", "short"]
+TERMINAL_KEYS = ["terminal", "area", "cargo", "berths", "calls", "berth_utilisation",
+                 "band_top", "occupancy", "waiting_factor", "wf_limit", "mean_wait_h",
+                 "p95_wait_h", "stress", "judgement"]
+PORT_KPI_KEYS = ["teu_demand", "teu_delivered", "tonnes_demand", "tonnes_delivered",
+                 "calls_arrived", "calls_departed", "calls_in_system", "container_mean_wait_h",
+                 "container_p95_wait_h", "container_waiting_factor", "all_mean_wait_h",
+                 "queue_mean", "queue_max"]
+"""The columns of the run's tables; headers, units and formats: :mod:`portsim.labels`."""
+
+
+def flow_columns(lang: str | None = None) -> dict[str, tuple[str, str]]:
+    return labels.columns(FLOW_KEYS, lang)
+
+
+def terminal_columns(lang: str | None = None) -> dict[str, tuple[str, str]]:
+    return labels.columns(TERMINAL_KEYS, lang)
 
 
 def _judged(row: pd.Series) -> str:
@@ -306,17 +376,35 @@ def _judged(row: pd.Series) -> str:
 
 
 def port_kpi_table(reps) -> pd.DataFrame:
-    """Port KPIs with readable names: kpi, mean, ci95 (formatted per KPI)."""
+    """Port KPIs with readable names (:mod:`portsim.labels`): KPI, value, ± 95 % CI,
+    replications. A maximum (``queue_max`` …) is not averaged: its value is the range
+    over replications and the largest ("31–56, largest 56"), no CI."""
     k = reps.port_kpis()
     rows = []
     for name, r in k.iterrows():
-        label, fmt = PORT_KPI_LABELS.get(str(name), (_header(str(name)), ""))
-        fmt = fmt or _guess_format(str(name), pd.Series([r["mean"]]))
+        key = str(name)
+        label = labels.header(key)
+        fmt = labels.fmt(key) or _guess_format(key, pd.Series([r["mean"]]))
+        if is_maximum(key):
+            per = [float(run.port.get(key, np.nan)) for run in reps.runs]
+            per = [v for v in per if np.isfinite(v)]
+            if per:
+                lo, hi = _cell(min(per), fmt)[0], _cell(max(per), fmt)[0]
+                value = hi if lo == hi else tr("{lo}–{hi} per replication, largest {hi}",
+                                               lo=lo, hi=hi)
+            else:
+                value = "–"
+            rows.append({"KPI": label, "value": value, "± 95 % CI": "–",
+                         "replications": int(r["n"])})
+            continue
         mean, _ = _cell(r["mean"], fmt)
         half, num = _cell(r["ci95"], fmt)
-        rows.append({"KPI": label, "mean": mean, "± 95 % CI": half if num else "–",
+        rows.append({"KPI": label, "value": mean, "± 95 % CI": half if num else "–",
                      "replications": int(r["n"])})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    return out.rename(columns={"KPI": labels.label("kpi"), "value": labels.label("value"),
+                               "± 95 % CI": labels.label("ci95"),
+                               "replications": labels.label("replications")})
 
 
 def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
@@ -324,8 +412,11 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
 
     A table with one row per component and replication (channel segments, marine
     resources, yard blocks …: each key appears once per replication) becomes its mean
-    over replications; a table with one row per event or call (channel passages,
-    weather closures …) becomes a summary of each numeric column.
+    over replications — a maximum (``max_*``, ``*_max``, ``peak_*``) the highest of any
+    replication, not a mean; a table with one row per event or call (channel passages,
+    weather closures …) becomes a summary of each numeric column. Identifiers (call,
+    train numbers) and time stamps (arrival, start, end …) are not statistics and are
+    left out (:func:`meaningless`).
     """
     n = len(reps.runs)
     t = (reps.table(name) if any(name in r.tables for r in reps.runs)
@@ -333,6 +424,7 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
     if t.empty:
         return t, "no records in any replication"
     t = t.drop(columns=["replication"])
+    t = t.drop(columns=[c for c in t.columns if meaningless(c)])
     numeric = [c for c in t.columns if pd.api.types.is_numeric_dtype(t[c])
                and not pd.api.types.is_bool_dtype(t[c]) and c not in ("call", "id")]
     flags = [c for c in t.columns if pd.api.types.is_bool_dtype(t[c])]
@@ -340,9 +432,13 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
     if keys:
         sizes = t.groupby(keys, observed=True, sort=False, dropna=False).size()
         if len(sizes) and (sizes == n).all():
-            out = (t.groupby(keys, observed=True, sort=False, dropna=False)[numeric + flags]
-                   .mean().reset_index())
-            return out, f"one row per {keys[0]}: mean over {n} replication(s)"
+            grouped = t.groupby(keys, observed=True, sort=False, dropna=False)
+            highest = [c for c in numeric if is_maximum(c)]
+            out = grouped[[c for c in numeric + flags if c not in highest]].mean()
+            for c in highest:
+                out[f"{c} ({tr('highest replication')})"] = grouped[c].max()
+            return out.reset_index(), tr("one row per {key}: mean over {n} replication(s); "
+                                         "maxima: the highest replication", key=keys[0], n=n)
     rows = []
     for c in numeric + flags:
         if c in TIME_INDEX:
@@ -350,7 +446,7 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
         v = t[c].astype(float)
         fmt = ".1%" if c in flags else _guess_format(c, v)
         stats = {"mean": v.mean(), "median": v.median(), "p95": v.quantile(0.95),
-                 "max": v.max()}
+                 "max (any replication)": v.max()}
         rows.append({"column": f"{c} (share true)" if c in flags else c,
                      **{k: _cell(x, fmt)[0] for k, x in stats.items()},
                      "values": f"{int(v.notna().sum()):,}"})
@@ -368,6 +464,22 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
 #: Columns that index time in a component's time series (not summarised).
 TIME_INDEX = {"hour", "day", "time_h", "t_h", "time", "start_h", "end_h"}
 
+_TIMESTAMP = re.compile(r"(start|end|arrival|scheduled|ready|called|berthed|handled|unberthed"
+                        r"|departed|window_start)(_in|_out)?_h")
+_IDENTIFIER = {"call", "train", "id", "replication", "hour", "day", "time", "time_h", "t_h"}
+
+
+def meaningless(column: str) -> bool:
+    """An identifier or a time stamp: its mean says nothing (``train``, ``start_h`` …).
+    Durations (``busy_h``, ``sail_in_h``, ``*_wait_h``) are statistics and stay."""
+    return column in _IDENTIFIER or bool(_TIMESTAMP.fullmatch(column))
+
+
+def is_maximum(column: str) -> bool:
+    """A maximum within one replication (``max_teu``, ``queue_max``, ``peak_*``): shown as
+    the highest replication (or per replication), never as a mean ± CI."""
+    return column.startswith(("max_", "peak_")) or column.endswith("_max")
+
 
 def component_names(reps) -> list[str]:
     """Names of the component tables present in any replication, in first-seen order."""
@@ -384,19 +496,17 @@ def _landside_section(landside) -> Section:
     from portsim.model.components import REGISTRY
 
     present = [c for c in REGISTRY.values() if c.name in set(landside["component"])]
-    judged = ", ".join(f"{c.label}: {c.kpi(s.kpi).label} vs {s.limit_source}"
+    judged = ", ".join(f"{tr(c.label)}: {tr(c.kpi(s.kpi).label)} vs {s.limit_source}"
                        for c in present for s in c.limits)
-    return Section("Landside").add(
-        text(f"Landside components, most stressed first, each against its planning limit "
-             f"({judged}); shaded rows are over the limit. Inputs: which of the figures "
-             "that size each one are sourced (a key of the port file's sources), derived "
-             "from other figures, or assumed."),
-        table(landside.sort_values("stress", ascending=False), {
-            "component": ("component", ""), "id": ("id", ""), "kpi": ("KPI", ""),
-            "value": ("value", ".3g"), "limit": ("limit", ".3g"),
-            "stress": ("stress", ".2f"), "judgement": ("judgement", ""),
-            "inputs": ("inputs", "")},
-            row_class=lambda r: "bad" if bool(r.get("over")) else ""))
+    return Section(tr("Landside"), anchor="landside").add(
+        text(tr("Landside components, most stressed first, each against its planning "
+                "limit ({judged}); shaded rows are over the limit. Inputs: which of the "
+                "figures that size each one are sourced (a key of the port file's sources), "
+                "derived from other figures, or assumed.", judged=judged)),
+        table(_in_words(landside.sort_values("stress", ascending=False), "judgement"),
+              labels.columns(["component", "id", "kpi", "value", "limit", "stress",
+                              "judgement", "inputs"]),
+              row_class=lambda r: "bad" if bool(r.get("over")) else ""))
 
 
 def _component_figures(reps) -> list[str]:
@@ -436,160 +546,246 @@ COMPONENT_PLOTS: list[tuple[str, str | None, str, Callable[[Any, Any], Any]]] = 
 ]
 
 
+#: Headings of the answer's parts (:func:`portsim.verdict.answer_parts`).
+PART_HEADINGS = {"headline": "Answer", "throughput": "Throughput", "service": "Service",
+                 "breaks_first": "What breaks first", "fixes": "What fixes it",
+                 "robustness": "Robustness"}
+
+
+def _area_named(frame: pd.DataFrame, port) -> pd.DataFrame:
+    """The ``area`` column as the operation area's name in the report's language."""
+    if frame is None or "area" not in frame:
+        return frame
+    names = labels.area_names(port)
+    return frame.assign(area=[f"{a} {names[a]}" if a in names and names[a] != a else a
+                              for a in frame["area"].astype(str)])
+
+
+def _in_words(frame: pd.DataFrame | None, *columns: str) -> pd.DataFrame | None:
+    """Judgements (``"waiting factor above limit; …"``, :mod:`portsim.limits`) in the
+    report's language, clause by clause (a clause the glossary lacks stays as it is)."""
+    if frame is None or labels.current() == "en":
+        return frame
+    out = frame.copy()
+    for c in columns:
+        if c in out:
+            out[c] = [v if not isinstance(v, str) else "；".join(
+                tr(part.strip()) for part in v.split(";")) for v in out[c]]
+    return out
+
+
+def preview_table(reps, terminals: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The analytic preview beside the simulation per terminal (:mod:`portsim.preview`),
+    and the preview's own verdict; an empty table when the preview cannot be computed."""
+    from portsim.preview import beside_simulation, preview
+
+    try:
+        pv = preview(reps.scenario)
+        both = beside_simulation(pv, terminals)
+    except Exception as exc:  # the simulation's report must not fail on the preview
+        return pd.DataFrame(), tr("preview unavailable: {e}", e=f"{type(exc).__name__}: {exc}")
+    both = both.sort_values("berth_utilisation_sim", ascending=False, na_position="last")
+    return both, pv.verdict
+
+
+def _preview_columns() -> dict[str, tuple[str, str]]:
+    prev, sim = tr("preview"), tr("simulated")
+    cols = {"terminal": (labels.label("terminal"), ""),
+            "servers": (labels.label("servers"), ".1f")}
+    for key in ("berth_utilisation", "occupancy", "waiting_factor", "mean_wait_h"):
+        cols[f"{key}_preview"] = (f"{labels.header(key)} · {prev}", labels.fmt(key))
+        cols[f"{key}_sim"] = (f"{labels.header(key)} · {sim}", labels.fmt(key))
+    return cols
+
+
 def run_report(reps, verdict=None, *, text_output: str | None = None,
-               robustness=None) -> str:
-    """The page for ``portsim run``: verdict, key figures, tables, plots (and, with
-    ``robustness``, a :class:`portsim.robustness.RobustnessResult`, the answer under each
-    assumption set: its sentence joins the answer, its table a section)."""
+               robustness=None, lang: str | None = None) -> str:
+    """The page for ``portsim run``: the answer in its parts, key figures, tables, plots
+    (and, with ``robustness``, a :class:`portsim.robustness.RobustnessResult`, the
+    answer under each assumption set: its sentence joins the answer, its table a
+    section). ``lang``: ``"en"`` or ``"zh"`` (default :func:`portsim.labels.current`)."""
+    with labels.using(lang):
+        return _run_report(reps, verdict, text_output, robustness)
+
+
+def _run_report(reps, verdict, text_output, robustness) -> str:
     from portsim import plots
-    from portsim.verdict import judge
+    from portsim.verdict import STATUS_WORDS, answer_parts, judge
 
     verdict = verdict if verdict is not None else judge(reps)
+    lg = labels.current()
     sc = reps.scenario
     name = sc.name
     first = reps.runs[0]
     subtitle = " · ".join(s for s in [
         (sc.description or "").strip(),
-        f"{len(sc.port.berths)} berths in service" + (f" ({sc.year})" if sc.year else ""),
-        f"{len(reps.runs)} replication(s) of {sc.run.horizon_days:g} days after "
-        f"{sc.run.warmup_days:g} days warm-up, seed {sc.run.seed}",
+        tr("{n} berths in service", n=len(sc.port.berths)) + (f" ({sc.year})" if sc.year
+                                                              else ""),
+        tr("{n} replication(s) of {days:g} days after {warm:g} days warm-up, seed {seed}",
+           n=len(reps.runs), days=sc.run.horizon_days, warm=sc.run.warmup_days,
+           seed=sc.run.seed),
     ] if s)
     kpi = reps.port_kpis()
     cards = []
-    for key, label, scale, unit, fmt in (
-            ("teu_delivered", "container throughput delivered", 1e-6, " M TEU/yr", ".2f"),
-            ("tonnes_delivered", "bulk & general delivered", 1e-6, " Mt/yr", ".1f"),
-            ("container_mean_wait_h", "container ships: mean wait for a berth", 1, " h",
-             ".1f"),
-            ("container_waiting_factor", "container waiting factor", 1, "", ".2f")):
+    for key, scale, unit, fmt in (
+            ("teu_delivered", 1e-6, tr(" M TEU/yr"), ".2f"),
+            ("tonnes_delivered", 1e-6, tr(" Mt/yr"), ".1f"),
+            ("container_mean_wait_h", 1, " " + labels.unit("container_mean_wait_h"), ".1f"),
+            ("container_waiting_factor", 1, "", ".2f")):
         if key in kpi.index and np.isfinite(kpi.loc[key, "mean"]):
             m, h = kpi.loc[key, "mean"] * scale, kpi.loc[key, "ci95"] * scale
             ci = f" ± {h:{fmt}}" if np.isfinite(h) else ""
-            cards.append((f"{m:{fmt}}{ci}{unit}", label))
+            cards.append((f"{m:{fmt}}{ci}{unit}", labels.label(key)))
     if verdict.bottleneck:
-        cards.append((verdict.bottleneck, "most stressed terminal"))
+        cards.append((verdict.bottleneck, tr("most stressed terminal")))
 
+    terminals = _in_words(_area_named(verdict.terminals, sc.port), "judgement")
     sections = [
-        Section("Demand vs delivered").add(
-            text("Per year, mean ± 95 % confidence interval over replications."),
-            table(verdict.flows, FLOW_COLUMNS,
+        Section(tr("Demand vs delivered"), anchor="demand").add(
+            text(tr("Per year, mean ± 95 % confidence interval over replications.")),
+            table(verdict.flows, flow_columns(),
                   row_class=lambda r: "bad" if bool(r.get("short")) else "")),
-        Section("Terminals").add(
-            text("Most stressed first. Berth utilisation on the JTS 165 berth-time basis "
-                 "(hours a berth is taken per berth: reserved while the ship sails in, "
-                 "berthing, handling, unberthing) against the top of its planning band, "
-                 "waiting factor (mean wait / mean berth time) against its limit; the "
-                 "quay-metre occupancy is shown beside it, not judged. Shaded rows are "
-                 "over a planning limit."),
-            table(verdict.terminals, TERMINAL_COLUMNS, row_class=_judged,
+        Section(tr("Terminals"), anchor="terminals").add(
+            text(tr("Most stressed first. Berth utilisation on the JTS 165 berth-time basis "
+                    "(hours a berth is taken per berth: reserved while the ship sails in, "
+                    "berthing, handling, unberthing) against the top of its planning band, "
+                    "waiting factor (mean wait / mean berth time) against its limit; the "
+                    "quay-metre occupancy is shown beside it, not judged. Shaded rows are "
+                    "over a planning limit.")),
+            table(terminals, terminal_columns(), row_class=_judged,
                   ci=("calls", "berth_utilisation", "occupancy", "waiting_factor"))),
     ]
     ranking = getattr(verdict, "ranking", None)
     if ranking is not None and ranking.order:
         sections[-1].add(text(
-            "Ranked by stress with paired differences across replications (same "
-            "replication index = common random numbers): " + ranking.sentence() + "."))
+            tr("Ranked by stress with paired differences across replications (same "
+               "replication index = common random numbers): ") + ranking.sentence() + "."))
+    both, pv_verdict = preview_table(reps, verdict.terminals)
+    if len(both) or pv_verdict:
+        sections.append(Section(tr("Preview vs simulation"), anchor="preview").add(
+            text(tr("The analytic preview (queueing theory and the JTS 165 berth-capacity "
+                    "formula, computed before simulating) beside the simulated mean, per "
+                    "terminal. Where they differ, the simulation has what the formula "
+                    "leaves out (berth windows, tides, cranes, the quay as a line).")),
+            table(both, _preview_columns(), ci=False) if len(both) else "",
+            text(pv_verdict) if pv_verdict else ""))
     sat = getattr(verdict, "saturation", None)
     if sat is not None and len(sat):
-        sections.append(Section("Saturation").add(
-            text("Does the anchorage queue grow over the measurement window? Batch means of "
-                 "the number of ships waiting (10 batches), the rise of a least-squares "
-                 "trend over the window per replication, a one-sided test pooled over "
-                 "replications (Stouffer), each check at 5 % / (number of checks) so that a "
-                 "stationary port is called saturated with probability at most 5 %; "
-                 "saturated = the test rejects and the queue rises by at least one ship. "
-                 "Shaded rows saturate."),
-            table(sat.sort_values("p_value"), {
-                "id": ("terminal", ""), "growth": ("queue rise over window (ships)", ".1f"),
-                "growth_ci95": ("±", ".1f"), "growth_min": ("least (one replication)", ".1f"),
-                "growth_max": ("most", ".1f"), "p_value": ("p", ".2g"),
-                "replications": ("replications", ".0f"), "saturated": ("saturated", "")},
-                ci=False, row_class=lambda r: "bad" if bool(r.get("saturated")) else "")))
+        sections.append(Section(tr("Saturation"), anchor="saturation").add(
+            text(tr("Does the anchorage queue grow over the measurement window? Batch means "
+                    "of the number of ships waiting (10 batches), the rise of a least-squares "
+                    "trend over the window per replication, a one-sided test pooled over "
+                    "replications (Stouffer), each check at 5 % / (number of checks) so "
+                    "that a stationary port is called saturated with probability at most "
+                    "5 %; saturated = the test rejects and the queue rises by at least one "
+                    "ship. Shaded rows saturate.")),
+            table(sat.sort_values("p_value"), labels.columns(
+                ["id", "growth", "growth_ci95", "growth_min", "growth_max", "p_value",
+                 "replications", "saturated"], id=labels.label("terminal"),
+                growth_ci95="±"), ci=False,
+                row_class=lambda r: "bad" if bool(r.get("saturated")) else "")))
     landside = getattr(verdict, "landside", None)
     if landside is not None and len(landside):
         sections.append(_landside_section(landside))
     if getattr(verdict, "limits", None):
-        sections.append(Section("Limit records", anchor="limits").add(
-            text("Every judged thing once: the KPI that gives its stress, its value and "
-                 "limit, over or not, the reason and the basis of the limit."),
-            table(verdict.limits_table(), {
-                "component": ("component", ""), "id": ("id", ""), "kpi": ("KPI", ""),
-                "value": ("value", ".3g"), "ci95": ("± 95 % CI", ".2g"),
-                "limit": ("limit", ".3g"), "stress": ("stress", ".2f"),
-                "over": ("over", ""), "reason": ("reason", ""), "basis": ("basis", "")},
+        sections.append(Section(tr("Limit records"), anchor="limits").add(
+            text(tr("Every judged thing once: the KPI that gives its stress, its value and "
+                    "limit, over or not, the reason and the basis of the limit.")),
+            table(_in_words(verdict.limits_table(), "reason"), labels.columns(
+                ["component", "id", "kpi", "value", "ci95", "limit", "stress", "over",
+                 "reason", "basis"]) | {"ci95": (labels.label("ci95"), ".2g")},
                 ci=False, row_class=lambda r: "bad" if bool(r.get("over")) else "")))
     sections += [
-        Section("Port KPIs").add(table(port_kpi_table(reps), ci=False)),
-        Section("Operation areas").add(table(reps.area_kpis())),
+        Section(tr("Port KPIs"), anchor="port-kpis").add(table(port_kpi_table(reps),
+                                                               ci=False)),
+        Section(tr("Operation areas"), anchor="areas").add(
+            table(_area_named(reps.area_kpis(), sc.port))),
     ]
     names = component_names(reps)
     if names:
-        comp = Section("Component models", anchor="components")
+        comp = Section(tr("Component models"), anchor="components")
         for n in names:
             frame, note = component_table(reps, n)
             comp.add(f"<h3>{html.escape(_header(n))}</h3>", text(note),
                      table(frame) if not frame.empty else "")
         sections.append(comp)
-    figs = Section("Plots")
+    figs = Section(tr("Plots"), anchor="plots")
     figs.add(
-        figure(plots.demand_vs_delivered(verdict.flows, f"{name}: throughput"),
-               "Annual demand and delivered volume per flow (mean ± 95 % CI)."),
-        figure(plots.occupancy_by_terminal(verdict.terminals,
-                                           f"{name}: berth utilisation",
-                                           "berth_utilisation"),
-               "Berth utilisation (JTS 165 berth-time basis) per terminal against its "
-               "planning band (green), quay-metre occupancy marked beside it; red bars "
-               "are above the band."),
-        figure(plots.occupancy_by_berth(reps.berths, reps.scenario.rules,
-                                        f"{name}: occupancy per berth"),
-               "Occupancy of every berth section (share of its quay length x time used "
-               "by ships, mean ± 95 % CI), grouped by operation area, against the "
-               "planning band of its cargo (green); red bars are above the band."),
-        figure(plots.waits_by_terminal(verdict.terminals, f"{name}: waiting for a berth"),
-               "Mean and 95th-percentile wait for a berth per terminal."),
-        figure(plots.waits_by_cause(reps.calls, f"{name}: waiting time by cause"),
-               "Mean wait per call by cause, calls arriving in the measurement window, all "
-               "replications pooled."),
-        figure(plots.anchorage_queue(first, f"{name}: anchorage queue"),
-               f"Ships waiting at anchorage over time (replication {first.replication})."),
+        figure(plots.demand_vs_delivered(verdict.flows, f"{name}: {tr('throughput')}"),
+               tr("Annual demand and delivered volume per flow (mean ± 95 % CI).")),
+        figure(plots.occupancy_by_terminal(
+            terminals, f"{name}: {labels.label('berth_utilisation')}", "berth_utilisation"),
+               tr("Berth utilisation (JTS 165 berth-time basis) per terminal against its "
+                  "planning band (green), quay-metre occupancy marked beside it; red bars "
+                  "are above the band.")),
+        figure(plots.occupancy_by_berth(_area_named(reps.berths, sc.port), reps.scenario.rules,
+                                        f"{name}: {tr('occupancy per berth')}"),
+               tr("Occupancy of every berth section (share of its quay length x time used "
+                  "by ships, mean ± 95 % CI), grouped by operation area, against the "
+                  "planning band of its cargo (green); red bars are above the band.")),
+        figure(plots.waits_by_terminal(verdict.terminals,
+                                       f"{name}: {tr('waiting for a berth')}"),
+               tr("Mean and 95th-percentile wait for a berth per terminal.")),
+        figure(plots.waits_by_cause(reps.calls, f"{name}: {tr('waiting time by cause')}"),
+               tr("Mean wait per call by cause, calls arriving in the measurement window, "
+                  "all replications pooled.")),
+        figure(plots.anchorage_queue(first, f"{name}: {tr('anchorage queue')}"),
+               tr("Ships waiting at anchorage over time (replication {rep}).",
+                  rep=first.replication)),
     )
     if len(verdict.terminals):
         area = str(verdict.terminals.iloc[0]["area"])
+        area_name = labels.area_names(sc.port).get(area, area)
         figs.add(figure(plots.berth_gantt(first, area),
-                        f"Which ship lay where and when in {area}, the operation area of "
-                        "the most stressed terminal (first 4 weeks after warm-up)."))
+                        tr("Which ship lay where and when in {area}, the operation area of "
+                           "the most stressed terminal (first 4 weeks after warm-up).",
+                           area=area_name)))
     figs.add(*_component_figures(reps))
     sections.append(figs)
-    answer = verdict.answer
+    parts = answer_parts(verdict, name, lg)
     if robustness is not None:
         from portsim.robustness import robustness_sentence, robustness_table
 
         sentence = robustness_sentence(robustness)
-        answer += " ROBUSTNESS: " + sentence
-        sections.insert(2, Section("Robustness").add(
-            text("The same scenario under each named assumption set (scenarios/"
-                 "assumptions/), on the same seeds: paired differences from the base with "
-                 "95 % CIs, the verdict's status, and whether the answer holds. "
-                 + sentence),
+        parts["robustness"] = sentence
+        sections.insert(2, Section(tr("Robustness"), anchor="robustness").add(
+            text(tr("The same scenario under each named assumption set (scenarios/"
+                    "assumptions/), on the same seeds: paired differences from the base "
+                    "with 95 % CIs, the verdict's status, and whether the answer holds.")
+                 + " " + sentence),
             table(robustness_table(robustness))))
+    shown = {tr(PART_HEADINGS[k]): v for k, v in parts.items()}
+    one_line = verdict.answer
+    if robustness is not None:
+        one_line += " ROBUSTNESS: " + parts["robustness"]
+    extra = kpi_cards(cards) + (
+        f"<details><summary>{html.escape(tr('The answer in one paragraph'))}</summary>"
+        f"<p class=\"note\">{html.escape(one_line)}</p></details>")
     if text_output:
-        sections.append(Section("As printed by portsim run", anchor="text").add(
+        sections.append(Section(tr("As printed by portsim run"), anchor="text").add(
             pre(text_output)))
-    return page(f"portsim — {name}", answer, sections, status=verdict.status,
-                subtitle=subtitle, verdict_extra=kpi_cards(cards))
+    status_text = STATUS_WORDS.get(verdict.status, {}).get(lg, verdict.status)
+    return page(f"portsim — {name}", shown, sections, status=verdict.status,
+                status_text=status_text, subtitle=subtitle, verdict_extra=extra)
 
 
 # ----------------------------------------------------------------- capacity
 
 
 def capacity_report(res, *, curve: pd.DataFrame | None = None,
-                    text_output: str | None = None) -> str:
+                    text_output: str | None = None, lang: str | None = None) -> str:
     """The page for ``portsim capacity``: the answer, the capacity table, the search.
 
     ``res``: a :class:`portsim.experiments.capacity.CapacityResult`. ``curve``: optional
     runs at several demand levels (e.g. ``SweepResult.runs`` of a container-growth
-    sweep) drawn as the capacity curve with the capacity marked.
+    sweep) drawn as the capacity curve with the capacity marked. ``lang``: ``"en"`` or
+    ``"zh"`` (default :func:`portsim.labels.current`).
     """
+    with labels.using(lang):
+        return _capacity_report(res, curve, text_output)
+
+
+def _capacity_report(res, curve, text_output) -> str:
     from portsim import plots
 
     fams = list(res.families.values())
@@ -597,63 +793,64 @@ def capacity_report(res, *, curve: pd.DataFrame | None = None,
     if fams:
         f0 = fams[0]
         lo, hi = f0.capacity - f0.ci95, f0.capacity + f0.ci95
-        status, tone = (("capacity above target", "ok") if lo >= f0.target else
-                        ("target inside the CI", "warn") if hi >= f0.target else
-                        ("capacity below target", "bad"))
+        status, tone = ((tr("capacity above target"), "ok") if lo >= f0.target else
+                        (tr("target inside the CI"), "warn") if hi >= f0.target else
+                        (tr("capacity below target"), "bad"))
     cards = []
     for f in fams:
-        u = "M TEU/yr" if f.unit == "TEU" else "Mt/yr"
+        u = tr("M TEU/yr") if f.unit == "TEU" else tr("Mt/yr")
         cards.append((f"{f.capacity / 1e6:.2f} ± {f.ci95 / 1e6:.2f} {u}",
-                      f"{f.cargo} capacity ({f.criterion.describe()})"))
-        cards.append((f"{f.margin_share:+.1%}", f"margin over the {f.target / 1e6:g} "
-                       f"{u.split('/')[0]} target"))
-    sections = [Section("Capacity").add(
-        text("Capacity: the largest annual volume at which the service criterion still "
-             "holds — mean of one root per replication, with its 95 % confidence interval."),
-        table(res.table(), {
-            "cargo": ("cargo", ""), "criterion": ("criterion", ""),
-            "demand": ("demand /yr", ",.0f"), "target": ("target /yr", ",.0f"),
-            "capacity": ("capacity /yr", ",.0f"), "rel_ci": ("CI %", ".1%"),
-            "margin_share": ("margin", "+.1%"), "replications": ("replications", ",.0f"),
-            "runs": ("runs", ",.0f"), "value_at_capacity": ("value at capacity", ".3f"),
-            "bottleneck": ("bottleneck", ""), "bottleneck_area": ("area", ""),
-            "stress": ("stress", ".2f")}))]
-    figs = Section("Plots")
+                      f"{f.cargo} {labels.label('capacity')} ({f.criterion.describe()})"))
+        cards.append((f"{f.margin_share:+.1%}", tr("margin over the {v:g} target",
+                                                   v=f.target / 1e6)))
+    sections = [Section(labels.label("capacity").capitalize(), anchor="capacity").add(
+        text(tr("Capacity: the largest annual volume at which the service criterion still "
+                "holds — mean of one root per replication, with its 95 % confidence "
+                "interval.")),
+        table(res.table(), labels.columns(
+            ["cargo", "criterion", "demand", "target", "capacity", "rel_ci", "margin_share",
+             "replications", "runs", "value_at_capacity", "bottleneck", "bottleneck_area",
+             "stress"])))]
+    figs = Section(tr("Plots"), anchor="plots")
     for f in fams:
         ev = res.evaluations
         ev = ev[ev["cargo"] == f.cargo] if "cargo" in ev else ev
-        ylabel = ("waiting factor (mean wait / berth time)"
-                  if f.criterion.kind == "waiting_factor" else "mean wait for a berth (h)")
+        ylabel = (labels.header("waiting_factor") if f.criterion.kind == "waiting_factor"
+                  else labels.header("mean_wait_h"))
         figs.add(figure(plots.capacity_search(
-            ev, f"{res.scenario}: {f.cargo} capacity search", limit=f.criterion.limit,
-            capacity=(f.capacity, f.ci95), target=f.target, unit=f.unit, ylabel=ylabel),
-            "Each replication's criterion value at the volumes the search tried; the "
-            "capacity is where the lines cross the limit."))
+            ev, f"{res.scenario}: {f.cargo} {tr('capacity search')}",
+            limit=f.criterion.limit, capacity=(f.capacity, f.ci95), target=f.target,
+            unit=f.unit, ylabel=ylabel),
+            tr("Each replication's criterion value at the volumes the search tried; the "
+               "capacity is where the lines cross the limit.")))
     box = res.families.get("container")
     if curve is not None and not curve.empty:
         limit = (box.criterion.limit if box is not None
                  and box.criterion.kind == "waiting_factor" else 0.10)
         figs.add(figure(plots.capacity_curve(
-            curve, f"{res.scenario}: throughput and waiting against demand", limit=limit,
+            curve, f"{res.scenario}: {tr('throughput and waiting against demand')}",
+            limit=limit,
             target=box.target if box is not None else 8e6,
             capacity=(box.capacity, box.ci95) if box is not None else None),
-            "Capacity curve: each KPI against container demand, mean and 95 % CI over "
-            "replications; the capacity found by the search shaded."))
+            tr("Capacity curve: each KPI against container demand, mean and 95 % CI over "
+               "replications; the capacity found by the search shaded.")))
     for f in fams:
-        sec = Section(f"{f.cargo}: replications", anchor=f"samples-{_slug(f.cargo)}")
-        sec.add(text("One capacity sample per replication (the root of its curve)."),
+        sec = Section(f"{f.cargo}: {labels.label('replications')}",
+                      anchor=f"samples-{_slug(f.cargo)}")
+        sec.add(text(tr("One capacity sample per replication (the root of its curve).")),
                 table(f.samples))
         if f.terminals is not None:
-            sec.add(f"<h3>Terminals at the capacity ({html.escape(f.cargo)})</h3>",
-                    table(f.terminals, TERMINAL_COLUMNS, row_class=_judged))
+            sec.add(f"<h3>{html.escape(tr('Terminals at the capacity'))} "
+                    f"({html.escape(f.cargo)})</h3>",
+                    table(f.terminals, terminal_columns(), row_class=_judged))
         sections.append(sec)
     sections.append(figs)
     if text_output:
-        sections.append(Section("As printed by portsim capacity", anchor="text").add(
+        sections.append(Section(tr("As printed by portsim capacity"), anchor="text").add(
             pre(text_output)))
     return page(f"portsim capacity — {res.scenario}", res.answer(), sections,
                 status=status, tone=tone,
-                subtitle=f"{len(res.evaluations)} runs in {res.wall_s:.0f} s",
+                subtitle=tr("{n} runs in {s:.0f} s", n=len(res.evaluations), s=res.wall_s),
                 verdict_extra=kpi_cards(cards))
 
 
@@ -661,15 +858,24 @@ def capacity_report(res, *, curve: pd.DataFrame | None = None,
 
 
 def compare_report(result, *, text_output: str | None = None,
-                   formats: dict[str, str] | None = None) -> str:
+                   formats: dict[str, str] | None = None, lang: str | None = None) -> str:
     """The page for ``portsim compare``: which scenario changes waiting most, the paired
     differences against the base, each scenario's own verdict, and the plots.
 
     ``result``: a :class:`portsim.compare.Comparison` (every scenario run on the base's
-    random numbers; differences per replication with a paired 95 % CI).
+    random numbers; differences per replication with a paired 95 % CI). KPI names,
+    units and formats come from :mod:`portsim.labels` (``formats`` overrides a format);
+    a difference is marked significant only where it is non-zero as shown and its 95 %
+    interval excludes zero (:func:`portsim.compare.marked`).
     """
+    with labels.using(lang):
+        return _compare_report(result, text_output, formats)
+
+
+def _compare_report(result, text_output, formats) -> str:
     from portsim import plots
-    from portsim.verdict import judge
+    from portsim.compare import kpi_format, marked
+    from portsim.verdict import STATUS_WORDS, judge
 
     base = result.base
     formats = formats or {}
@@ -680,21 +886,25 @@ def compare_report(result, *, text_output: str | None = None,
     if waits.empty:
         status, tone = None, None
     elif len(better):
-        status, tone = "a significant improvement", "ok"
+        status, tone = tr("a significant improvement"), "ok"
     else:
-        status, tone = "no significant improvement", "warn"
-    cards = [(f"{r.diff:+.2f} ± {_nz(r.ci95):.2f} h", f"{r.scenario}: wait per call vs base")
-             for r in waits.itertuples()]
+        status, tone = tr("no significant improvement"), "warn"
+    cards = [(f"{r.diff:+.2f} ± {_nz(r.ci95):.2f} {labels.unit('mean_wait_total_h')}",
+              tr("{s}: wait per call vs base", s=r.scenario)) for r in waits.itertuples()]
     run = result.runs[0].scenario.run
-    subtitle = (f"base '{base}'; {run.replications} replication(s) of {run.horizon_days:g} "
-                f"days after {run.warmup_days:g} days warm-up, seed {run.seed}; common "
-                "random numbers, paired differences with 95 % confidence intervals")
+    subtitle = tr("base '{base}'; {n} replication(s) of {days:g} days after {warm:g} days "
+                  "warm-up, seed {seed}; common random numbers, paired differences with "
+                  "95 % confidence intervals", base=base, n=run.replications,
+                  days=run.horizon_days, warm=run.warmup_days, seed=run.seed)
 
     verdicts = []
     for label, reps in zip(result.labels, result.runs, strict=True):
         v = judge(reps)
         k = reps.port_kpis()["mean"]
-        verdicts.append({"scenario": label, "status": v.status, "bottleneck": v.bottleneck,
+        verdicts.append({"scenario": label, "status": v.status,
+                         "status_text": STATUS_WORDS.get(v.status, {}).get(labels.current(),
+                                                                          v.status),
+                         "bottleneck": v.bottleneck,
                          "teu_delivered": k.get("teu_delivered", np.nan),
                          "container_waiting_factor": k.get("container_waiting_factor",
                                                            np.nan),
@@ -705,55 +915,59 @@ def compare_report(result, *, text_output: str | None = None,
     def diff_rows(frame: pd.DataFrame) -> pd.DataFrame:
         rows = []
         for r in frame.itertuples():
-            fmt = formats.get(r.kpi) or (".2f" if r.kpi.endswith("_h") else _guess_format(
-                r.kpi, pd.Series([r.base, r.value])))
-            rows.append({"KPI": _header(r.kpi), base[:30]: _cell(r.base, fmt)[0],
+            fmt = formats.get(r.kpi) or kpi_format(r.kpi) or _guess_format(
+                r.kpi, pd.Series([r.base, r.value]))
+            sig = marked(r.diff, bool(r.significant), fmt)
+            rows.append({"KPI": labels.header(r.kpi), "base": _cell(r.base, fmt)[0],
                          "scenario": _cell(r.value, fmt)[0],
                          "difference": _cell(r.diff, fmt)[0],
                          "± 95 % CI": _cell(r.ci95, fmt)[0],
-                         "significant": "yes" if r.significant else "",
-                         "_sig": bool(r.significant)})
+                         "significant": tr("yes") if sig else "", "_sig": sig})
         return pd.DataFrame(rows)
 
+    def diff_columns(label: str) -> dict[str, tuple[str, str]]:
+        return {"KPI": (labels.label("kpi"), ""), "base": (base[:30], ""),
+                "scenario": (label[:30], ""), "difference": (labels.label("diff"), ""),
+                "± 95 % CI": (labels.label("ci95"), ""),
+                "significant": (labels.label("significant"), "")}
+
     head = result.headline() if hasattr(result, "headline") else t
-    sections = [Section("Scenarios").add(
-        text("Each scenario judged on its own (as portsim run would)."),
-        table(vt, {"scenario": ("scenario", ""), "status": ("verdict", ""),
-                   "bottleneck": ("most stressed terminal", ""),
-                   "teu_delivered": ("TEU/yr delivered", ",.0f"),
-                   "container_waiting_factor": ("container WF", ".3f"),
-                   "mean_wait_total_h": ("wait per call (h)", ".2f")},
+    sections = [Section(tr("Scenarios"), anchor="scenarios").add(
+        text(tr("Each scenario judged on its own (as portsim run would).")),
+        table(vt, labels.columns(["scenario", "status_text", "bottleneck", "teu_delivered",
+                                  "container_waiting_factor", "mean_wait_total_h"],
+                                 status_text=labels.label("status"),
+                                 bottleneck=tr("most stressed terminal")),
               row_class=lambda r: {"falls short": "bad", "saturated": "bad",
                                   "delivers, congested": "warn"}
               .get(str(r["status"]), "")))]
     for label in result.labels[1:] or result.labels:
         rows = diff_rows(head[head["scenario"] == label])
-        cols = {c: (c, "") for c in rows.columns if c != "_sig"}
-        cols["scenario"] = (label[:30], "")
         sections.append(Section(f"{label} vs {base}", anchor=f"vs-{_slug(label)}").add(
-            text("Headline KPIs: base mean, scenario mean, mean paired difference and its "
-                 "95 % CI; shaded where the interval excludes zero."),
-            table(rows, cols, ci=False,
+            text(tr("Headline KPIs: base mean, scenario mean, mean paired difference and its "
+                    "95 % CI; shaded where the difference is non-zero and the interval "
+                    "excludes zero.")),
+            table(rows, diff_columns(label), ci=False,
                   row_class=lambda r: "warn" if r["_sig"] else "")))
-    full = Section("All KPIs", anchor="all-kpis")
+    full = Section(tr("All KPIs"), anchor="all-kpis")
     for label in result.labels[1:] or result.labels:
         rows = diff_rows(t[t["scenario"] == label])
-        cols = {c: (c, "") for c in rows.columns if c != "_sig"}
-        cols["scenario"] = (label[:30], "")
         full.add(f"<h3>{html.escape(label)} vs {html.escape(base)}</h3>",
-                 table(rows, cols, ci=False, max_rows=200))
+                 table(rows, diff_columns(label), ci=False, max_rows=200,
+                       row_class=lambda r: "warn" if r["_sig"] else ""))
     sections.append(full)
-    figs = Section("Plots")
-    figs.add(figure(plots.comparison(t, base, f"Against '{base}' ({run.replications} paired "
-                                              "replications)"),
-                    "Change of the mean wait per call by cause, and of containers delivered, "
-                    "against the base (mean paired difference ± 95 % CI)."))
+    figs = Section(tr("Plots"), anchor="plots")
+    figs.add(figure(plots.comparison(t, base, tr("Against '{base}' ({n} paired replications)",
+                                                 base=base, n=run.replications)),
+                    tr("Change of the mean wait per call by cause, and of containers "
+                       "delivered, against the base (mean paired difference ± 95 % CI).")))
     for label, reps in zip(result.labels, result.runs, strict=True):
-        figs.add(figure(plots.waits_by_cause(reps.calls, f"{label}: waiting time by cause"),
-                        f"{label}: mean wait per call by cause and terminal."))
+        figs.add(figure(plots.waits_by_cause(reps.calls,
+                                             f"{label}: {tr('waiting time by cause')}"),
+                        tr("{s}: mean wait per call by cause and terminal.", s=label)))
     sections.append(figs)
     if text_output:
-        sections.append(Section("As printed by portsim compare", anchor="text").add(
+        sections.append(Section(tr("As printed by portsim compare"), anchor="text").add(
             pre(text_output)))
     return page(f"portsim compare — {base}", result.answer(), sections, status=status,
                 tone=tone, subtitle=subtitle, verdict_extra=kpi_cards(cards))

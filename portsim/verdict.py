@@ -433,3 +433,124 @@ def rail_target_sentence(reps: Replications) -> str | None:
 
 def _nz(x: float) -> float:
     return 0.0 if x is None or not np.isfinite(x) else float(x)
+
+
+# ----------------------------------------------------------------- the answer in parts
+
+#: Status words in each language (the verdict's ``status``).
+STATUS_WORDS = {
+    "saturated": {"en": "SATURATED", "zh": "饱和"},
+    "falls short": {"en": "FALLS SHORT", "zh": "未能完成需求"},
+    "delivers, congested": {"en": "DELIVERS, BUT CONGESTED", "zh": "能完成需求，但拥堵"},
+    "delivers": {"en": "DELIVERS", "zh": "能完成需求"},
+    "no calls": {"en": "NO CALLS", "zh": "无船舶到港"},
+    "nothing handled": {"en": "NOTHING HANDLED", "zh": "未完成任何作业"},
+}
+
+PARTS = ("headline", "throughput", "service", "breaks_first", "fixes")
+"""The parts of the answer, in the order a planner reads them."""
+
+
+def berths_to_band(berths: float, utilisation: float, band_top: float) -> int:
+    """Berths a terminal needs added to bring its berth utilisation down to the top of
+    its planning band at the same demand: ``ceil(berths · ρ / ρ_top) − berths`` (≥ 0).
+
+    Basis: berth utilisation is berth-hours taken / berth-hours available (JTS 165), so
+    at the same calls and the same berth time per call it falls as 1 / berths. A first
+    estimate for a planner (it ignores that shorter queues also shorten reserved time
+    and that berths come in quay-length units); ``portsim compare`` with the berths
+    added is the check.
+    """
+    if not (np.isfinite(berths) and np.isfinite(utilisation) and band_top > 0):
+        return 0
+    return max(0, int(np.ceil(berths * utilisation / band_top - 1e-9)) - round(berths))
+
+
+def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[str, str]:
+    """The answer broken into its parts (:data:`PARTS`): headline, throughput, service,
+    what breaks first, what fixes it — each a sentence or two in ``lang`` (``"en"`` or
+    ``"zh"``; default :func:`portsim.labels.current`), from the verdict's own tables.
+    The one-line :attr:`Verdict.answer` stays as it is."""
+    from portsim.labels import current, language
+    from portsim.labels import t as tr
+
+    lg = current() if lang is None else language(lang)
+    zh = lg == "zh"
+    word = STATUS_WORDS.get(verdict.status, {"en": verdict.status.upper(),
+                                             "zh": verdict.status})[lg]
+    parts: dict[str, str] = {"headline": f"{name}: {word}"}
+    if verdict.status in ("no calls", "nothing handled"):
+        parts["headline"] += " — " + (tr("nothing was handled, so nothing is judged", lg))
+        return parts
+    f = verdict.flows
+    box = f[f["unit"] == "TEU"]
+    other = f[f["unit"] != "TEU"]
+    bits = []
+    if len(box):
+        d = box["delivered_per_year"].sum()
+        ci = float(np.sqrt((box["delivered_per_year_ci95"] ** 2).sum(min_count=1)))
+        got = f"{d / 1e6:.2f}" + (f" ± {ci / 1e6:.2f}" if np.isfinite(ci) else "")
+        bits.append(tr("containers: {demand:.2f} M TEU/yr demanded, {got} delivered", lg,
+                       demand=box["demand_per_year"].sum() / 1e6, got=got))
+    if len(other):
+        bits.append(tr("bulk & general: {demand:.1f} Mt/yr demanded, {got:.1f} delivered",
+                       lg, demand=other["demand_per_year"].sum() / 1e6,
+                       got=other["delivered_per_year"].sum() / 1e6))
+    short = f[f["short"]]
+    if len(short):
+        bits.append(tr("short: {flows}", lg, flows=", ".join(
+            f"{r.flow} ({r.delivered_share:.0%})" for r in short.itertuples())))
+    elif verdict.status != "saturated":
+        bits.append(tr("every flow delivered, no queue grows", lg))
+    sep = "；" if zh else "; "
+    parts["throughput"] = sep.join(bits)
+    if verdict.criteria is not None and len(verdict.criteria):
+        c = verdict.criteria
+        met = int(c["met"].sum())
+        parts["service"] = tr("container service criteria met: {met} of {n} ({names})", lg,
+                              met=met, n=len(c),
+                              names=", ".join(f"{r.criterion} {'✓' if r.met else '✗'}"
+                                              for r in c.itertuples()))
+    terms = verdict.terminals
+    if verdict.saturated:
+        parts["breaks_first"] = tr("the anchorage queue grows at {names}: no steady state",
+                                   lg, names=", ".join(verdict.saturated))
+    elif verdict.bottleneck is not None and len(terms):
+        top = terms.set_index("terminal").loc[verdict.bottleneck]
+        ranking = verdict.ranking
+        group = (ranking.group if ranking is not None and not ranking.first
+                 and len(ranking.group) > 1 else [verdict.bottleneck])
+        # "first to saturate" only when a paired CI separates it (limits.rank_by_stress)
+        key = ("first to saturate: {names}" if ranking is not None and ranking.first
+               else "first to saturate, cannot be told apart: {names}" if len(group) > 1
+               else "most stressed (not separable from the next): {names}")
+        parts["breaks_first"] = (
+            tr(key, lg, names=", ".join(group)) + sep
+            + tr("{t}: berth utilisation {u:.0%} vs band top {top:.0%}, waiting factor "
+                 "{wf:.2f} vs {lim:.2f}", lg, t=verdict.bottleneck,
+                 u=top["berth_utilisation"], top=top["band_top"],
+                 wf=top["waiting_factor"], lim=top["wf_limit"]))
+    land = verdict.landside
+    if land is not None and len(land) and land["over"].any():
+        over = land[land["over"]]
+        parts["breaks_first"] = (parts.get("breaks_first", "") + sep if
+                                 parts.get("breaks_first") else "") + tr(
+            "landside over its limit: {names}", lg,
+            names=", ".join(f"{r.id} ({r.value:.2f} vs {r.limit:.2f})"
+                            for r in over.itertuples()))
+    fixes = []
+    if len(terms):
+        for r in terms[terms["over"]].head(3).itertuples():
+            k = berths_to_band(float(r.berths), float(r.berth_utilisation), float(r.band_top))
+            if k:
+                fixes.append(tr("{t}: about {k} more berth(s) bring its berth utilisation "
+                                "to {top:.0%}", lg, t=r.terminal, k=k, top=r.band_top))
+            else:
+                fixes.append(tr("{t}: shorter waits (its utilisation is within the band; "
+                                "the waiting factor is over)", lg, t=r.terminal))
+    if fixes:
+        parts["fixes"] = (tr("first estimate at the same demand (check with portsim compare)",
+                             lg) + ": " + sep.join(fixes))
+    elif verdict.status == "delivers":
+        parts["fixes"] = tr("nothing to fix at this demand", lg)
+    return parts

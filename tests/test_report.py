@@ -76,9 +76,10 @@ def test_run_report_is_one_self_contained_page_verdict_first(reps):
     verdict = judge(reps)
     page = report.run_report(reps, verdict)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    for external in ('src="http', "src='http", 'href="http', "<link", "<script", "@import",
-                     "url("):
+    for external in ('src="http', "src='http", 'href="http', "<link", "<script", "@import"):
         assert external not in page, external
+    # the only url(…) is the embedded Chinese font (a data: URL), if the page has Chinese
+    assert page.count("url(") == page.count("url(data:font/otf;base64,") <= 1
     imgs = page.count("<img ")
     assert imgs >= 6 and page.count('src="data:image/png;base64,') == imgs
     # verdict first, then tables, then plots
@@ -218,13 +219,19 @@ def test_portsim_run_report_writes_report_html(tmp_path, capsys):
     assert not (out2 / "report.html").exists()
 
 
-def test_portsim_compare_and_capacity_report(tmp_path, capsys):
+def two_scenarios(tmp_path: Path) -> tuple[Path, Path]:
+    """The tiny scenario, and the same with a fourth berth ("tiny-4-berths")."""
     scenario = _files(tmp_path)
     write_yaml(tmp_path / "port4.yaml", port_dict(
         [berth("B1", cranes=2, terminal="T1"), berth("B2", cranes=2, terminal="T1"),
          berth("B3", cranes=2, terminal="T2"), berth("B4", cranes=2, terminal="T2")]))
     more = write_yaml(tmp_path / "more.yaml", {**SCENARIO, "name": "tiny-4-berths",
                                                "port": "port4.yaml"})
+    return scenario, more
+
+
+def test_portsim_compare_and_capacity_report(tmp_path, capsys):
+    scenario, more = two_scenarios(tmp_path)
     out = tmp_path / "cmp"
     assert main(["compare", str(scenario), str(more), "-o", str(out), "-n", "2", "-w", "1",
                  "-q", "--report"]) == 0

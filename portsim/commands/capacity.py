@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from portsim.cli import fmt_table
+from portsim.cli import fmt_table, lang_option
 
 
 def add_parser(sub) -> None:
@@ -62,10 +62,18 @@ def add_parser(sub) -> None:
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     c.add_argument("--report", action="store_true",
                    help="also write report.html (into -o DIR, default out/capacity-<scenario>)")
+    lang_option(c)
     c.set_defaults(func=cmd_capacity)
 
 
 def cmd_capacity(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(args.lang)):
+        return _capacity(args)
+
+
+def _capacity(args: argparse.Namespace) -> int:
     from portsim.config import load_scenario
     from portsim.experiments.capacity import (
         DEFAULT_WITHIN_H,

@@ -5,7 +5,8 @@ replication r of each sees the same ships and the same weather. Prints, for each
 scenario against the first, the change of every headline KPI with a paired 95 %
 confidence interval, and answers which scenario cuts waiting most; writes
 ``compare.csv`` (all KPIs), ``kpis.csv`` (per replication), ``compare.png`` and, per
-scenario k with a channel model, ``channel-k.png`` (time–distance diagram with the tide).
+scenario with a channel model, ``channel-<scenario>.png`` (time–distance diagram with
+the tide), to ``out/compare-<base>-vs-<others>`` unless ``-o`` says otherwise.
 """
 
 from __future__ import annotations
@@ -14,19 +15,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, progress, replication_options
-
-FORMATS = {
-    "teu_delivered": ",.0f", "tonnes_delivered": ",.0f", "tide_bound_calls_share": ".1%",
-    "tide_waited_calls_share": ".1%", "channel_max_occupancy": ".1%",
-    "pilot_utilisation": ".1%", "tug_utilisation": ".1%", "one_way_conflicts_per_year": ",.0f",
-}
+from portsim.cli import executor, fmt_table, lang_option, progress, replication_options
+from portsim.labels import t as tr
 
 
 def add_parser(sub) -> None:
     c = sub.add_parser("compare", help="compare scenarios on common random numbers")
     c.add_argument("scenarios", nargs="+", help="scenario YAML files; the first is the base")
-    replication_options(c, "compare-<base>")
+    replication_options(c, "compare-<base>-vs-<others>")
+    lang_option(c)
     c.add_argument("--report", action="store_true",
                    help="also write report.html: answer, differences and plots in one page")
     c.set_defaults(func=cmd_compare)
@@ -46,7 +43,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             problems += exc.problems
     if problems:
         raise InputError(problems)
-    out = Path(args.output or Path("out") / f"compare-{Path(args.scenarios[0]).stem}")
+    from portsim.compare import output_name, unique_labels
+
+    out = Path(args.output or Path("out") / output_name(unique_labels(scenarios)))
     folder = OutputFolder(out)
     folder.prepare()  # -o is checked before simulating
     try:
@@ -56,8 +55,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(getattr(args, "lang", None))):
+        return _compare_in_language(args, scenarios, folder)
+
+
+def _compare_in_language(args: argparse.Namespace, scenarios, folder) -> int:
     from portsim import plots
-    from portsim.compare import compare
+    from portsim.compare import compare, slug
 
     base = scenarios[0]
     out = folder.path
@@ -74,17 +80,17 @@ def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
         result.table.to_csv(tmp / "compare.csv", index=False)
         result.kpis.to_csv(tmp / "kpis.csv", index=False)
         plots.save(plots.comparison(result.table, result.base,
-                                    f"Against '{result.base}' ({n} paired replications)"),
+                                    tr("Against '{base}' ({n} paired replications)",
+                                       base=result.base, n=n)),
                    tmp / "compare.png")
-        for k, reps in enumerate(result.runs):  # time-distance diagram, first replication
-            if "channel_calls" in reps.runs[0].tables:
+        for label, reps in zip(result.labels, result.runs, strict=True):
+            if "channel_calls" in reps.runs[0].tables:  # time-distance diagram, first rep.
                 plots.save(plots.channel_diagram(reps.runs[0], days=3.0),
-                           tmp / f"channel-{k}.png")
+                           tmp / f"channel-{slug(label)}.png")
         if args.report:
             from portsim import report
 
-            report.write(tmp / "report.html",
-                         report.compare_report(result, text_output=text, formats=FORMATS))
+            report.write(tmp / "report.html", report.compare_report(result, text_output=text))
 
     written = folder.write(write, {"command": "compare",
                                    "scenarios": [s.name for s in scenarios],
@@ -98,7 +104,12 @@ def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
 
 
 def render_compare(result, scenarios) -> str:
-    """The comparison as printed: settings, one table per scenario, the answer."""
+    """The comparison as printed: settings, one table per scenario (KPI names, units and
+    formats of :mod:`portsim.labels`; ``*`` where :func:`portsim.compare.marked`), the
+    answer."""
+    from portsim import labels
+    from portsim.compare import kpi_format, marked
+
     base = scenarios[0]
     run = result.runs[0].scenario.run
     lines = [f"portsim compare — base '{result.base}'; {run.replications} replications of "
@@ -116,15 +127,20 @@ def render_compare(result, scenarios) -> str:
     head = result.headline()
     for label in result.labels[1:] or result.labels:
         t = head[head["scenario"] == label].copy()
-        fmt = [FORMATS.get(k, ".2f") for k in t["kpi"]]
+        fmt = [kpi_format(k) or ".2f" for k in t["kpi"]]
+        t["sig"] = ["*" if marked(d, bool(s), f) else ""
+                    for d, s, f in zip(t["diff"], t["significant"], fmt, strict=True)]
         for col in ("base", "value", "diff", "ci95"):
             t[col] = [format(v, f) if v == v else "–" for v, f in zip(t[col], fmt, strict=True)]
-        t["sig"] = ["*" if s else "" for s in t["significant"]]
+        t["kpi"] = [labels.header(k) for k in t["kpi"]]
         lines += ["", f"{label} vs {result.base}",
-                  fmt_table(t, {"kpi": ("KPI", ""), "base": (result.base[:24], ""),
-                                "value": (label[:24], ""), "diff": ("difference", ""),
-                                "ci95": ("± 95 % CI", ""), "sig": ("", "")})]
-    lines += ["", "(* the 95 % interval excludes zero)", "", "ANSWER: " + result.answer()]
+                  fmt_table(t, {"kpi": (labels.label("kpi"), ""),
+                                "base": (result.base[:24], ""),
+                                "value": (label[:24], ""),
+                                "diff": (labels.label("diff"), ""),
+                                "ci95": (labels.label("ci95"), ""), "sig": ("", "")})]
+    lines += ["", tr("(* non-zero and the 95 % interval excludes zero)"), "",
+              "ANSWER: " + result.answer()]
     if "container_mean_wait_total_h" in set(result.table["kpi"]):
         lines.append("Containers: " + result.answer("container_mean_wait_total_h"))
     return "\n".join(lines)

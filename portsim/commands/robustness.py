@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, progress, replication_options
+from portsim.cli import executor, lang_option, progress, replication_options
 
 
 def add_parser(sub) -> None:
@@ -25,6 +25,7 @@ def add_parser(sub) -> None:
     r.add_argument("--sets", help="comma-separated assumption sets (default: all in "
                                   "assumptions/ beside the scenario)")
     replication_options(r, "robustness-<scenario>")
+    lang_option(r)
     r.set_defaults(func=cmd_robustness)
 
 
@@ -56,6 +57,13 @@ def write_robustness(result, tmp: Path, text: str) -> None:
 
 
 def cmd_robustness(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(args.lang)):
+        return _robustness(args)
+
+
+def _robustness(args: argparse.Namespace) -> int:
     from portsim.output import write_atomically
     from portsim.robustness import render_robustness
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, progress, replication_options
+from portsim.cli import executor, fmt_table, lang_option, progress, replication_options
+from portsim.labels import t as tr
 
 
 def add_parser(sub) -> None:
@@ -18,10 +19,18 @@ def add_parser(sub) -> None:
     r.add_argument("--robustness", action="store_true",
                    help="also run every assumption set (assumptions/ beside the scenario) "
                         "on the same seeds: robustness table and sentence, robustness.csv")
+    lang_option(r)
     r.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(getattr(args, "lang", None))):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from portsim.config import load_scenario
     from portsim.output import OutputFolder
 
@@ -70,16 +79,18 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
         reps.port_kpis().to_csv(tmp / "port_kpis.csv")
         first = reps.runs[0]
         plots.save(plots.occupancy_by_terminal(verdict.terminals,
-                                               f"{scenario.name}: berth occupancy"),
+                                               f"{scenario.name}: " + tr("berth occupancy")),
                    tmp / "occupancy.png")
         plots.save(plots.occupancy_by_berth(reps.berths, scenario.rules,
-                                            f"{scenario.name}: occupancy per berth"),
+                                            f"{scenario.name}: " + tr("occupancy per berth")),
                    tmp / "occupancy_berths.png")
-        plots.save(plots.waits_by_terminal(verdict.terminals, f"{scenario.name}: waiting"),
+        plots.save(plots.waits_by_terminal(verdict.terminals,
+                                           f"{scenario.name}: " + tr("waiting for a berth")),
                    tmp / "waits.png")
-        plots.save(plots.anchorage_queue(first, f"{scenario.name}: anchorage queue"),
+        plots.save(plots.anchorage_queue(first, f"{scenario.name}: " + tr("anchorage queue")),
                    tmp / "anchorage_queue.png")
-        plots.save(plots.demand_vs_delivered(verdict.flows, f"{scenario.name}: throughput"),
+        plots.save(plots.demand_vs_delivered(verdict.flows,
+                                             f"{scenario.name}: " + tr("throughput")),
                    tmp / "throughput.png")
         top_area = (str(verdict.terminals.iloc[0]["area"]) if len(verdict.terminals)
                     else scenario.port.terminals[0].area)  # no call: the port's first area
@@ -110,8 +121,22 @@ def run_manifest(scenario, scenario_file: str, command: str) -> dict:
             "horizon_days": scenario.run.horizon_days, "warmup_days": scenario.run.warmup_days}
 
 
+def in_language(columns: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Terminal-table headers: as given in English (short), the registry's labels
+    (:mod:`portsim.labels`) in Chinese."""
+    from portsim import labels
+
+    if labels.current() == "en":
+        return columns
+    named = {"demand": "demand_per_year", "got": "delivered_per_year", "band_top": "band_top"}
+    return {c: ((labels.header(named.get(c, c)) if labels.term(named.get(c, c)) else h), f)
+            for c, (h, f) in columns.items()}
+
+
 def render_run(reps, verdict) -> str:
-    """The verdict and its tables, as printed by ``portsim run``."""
+    """The verdict and its tables, as printed by ``portsim run`` (in the language of
+    :func:`portsim.labels.current`: table headers and the answer)."""
+    from portsim import labels
     from portsim.preview import run_section
 
     sc = reps.scenario
@@ -122,30 +147,44 @@ def render_run(reps, verdict) -> str:
         + f"; {len(reps.runs)} replications of {sc.run.horizon_days:g} days after "
           f"{sc.run.warmup_days:g} days warm-up; seed {sc.run.seed}",
         "",
-        "Demand vs delivered (per year, mean ± 95 % CI)",
+        labels.t("Demand vs delivered (per year, mean ± 95 % CI)"),
         fmt_table(verdict.flows.assign(
             demand=verdict.flows["demand_per_year"], got=verdict.flows["delivered_per_year"]),
-            {"flow": ("flow", ""), "unit": ("unit", ""), "demand": ("demand", ",.0f"),
+            in_language({"flow": ("flow", ""), "unit": ("unit", ""), "demand": ("demand", ",.0f"),
              "got": ("delivered", ",.0f"), "delivered_per_year_ci95": ("±", ",.0f"),
              "delivered_share": ("share", ".1%"), "mean_wait_h": ("mean wait h", ".1f"),
-             "waiting_at_end": ("waiting at end", ".1f")}),
+             "waiting_at_end": ("waiting at end", ".1f")})),
         "",
-        "Terminals, most stressed first (berth utilisation, JTS 165 berth-time basis, vs "
-        "planning band; waiting factor vs limit; quay-metre occupancy beside)",
-        fmt_table(verdict.terminals, {
+        labels.t("Terminals, most stressed first (berth utilisation, JTS 165 berth-time "
+                 "basis, vs planning band; waiting factor vs limit; quay-metre occupancy "
+                 "beside)"),
+        fmt_table(verdict.terminals, in_language({
             "terminal": ("terminal", ""), "area": ("area", ""), "berths": ("berths", ".0f"),
             "calls": ("calls", ",.0f"), "berth_utilisation": ("berth util.", ".1%"),
             "berth_utilisation_ci95": ("±", ".1%"), "band_top": ("limit", ".0%"),
             "occupancy": ("quay occ.", ".1%"),
             "waiting_factor": ("WF", ".3f"), "waiting_factor_ci95": ("±", ".3f"),
             "wf_limit": ("WF limit", ".2f"), "mean_wait_h": ("mean wait h", ".1f"),
-            "p95_wait_h": ("p95 wait h", ".1f"), "judgement": ("judgement", "")}),
+            "p95_wait_h": ("p95 wait h", ".1f"), "judgement": ("judgement", "")})),
         "",
         *run_section(sc, verdict.terminals),  # preview vs simulation (portsim.preview)
         *landside_section(verdict),
-        "ANSWER: " + verdict.answer,
+        *answer_lines(verdict, sc.name),
     ]
     return "\n".join(lines)
+
+
+def answer_lines(verdict, name: str) -> list[str]:
+    """The answer as printed: one line in English (``ANSWER: …``); in Chinese its parts,
+    one a line (:func:`portsim.verdict.answer_parts`)."""
+    from portsim import labels
+    from portsim.report import PART_HEADINGS
+    from portsim.verdict import answer_parts
+
+    if labels.current() == "en":
+        return ["ANSWER: " + verdict.answer]
+    parts = answer_parts(verdict, name)
+    return [f"{labels.t(PART_HEADINGS[k])}：{v}" for k, v in parts.items() if v]
 
 
 

@@ -905,8 +905,9 @@ def capacity(
             groups = list(by_cargo.values())
         else:
             groups = [[c] for c in _criteria(sc, cargos, criterion, limit)]
-        estimate = min_replications * 3 + (bottleneck_replications if bottleneck else 0)
-        with progress_bar(estimate * len(groups), f"{sc.name} capacity", progress) as bar:
+        # no total: how many runs a search needs is not known before its CIs say so; the
+        # bar counts runs and shows replications done and the current CI (_show_search)
+        with progress_bar(None, f"{sc.name} capacity", progress) as bar:
             for k, crits in enumerate(groups):
                 fams, left_out = _search(sc, crits, pool, pilots, start, xtol, rel_ci,
                                          min_replications, max_replications,
@@ -1032,6 +1033,7 @@ def _search(sc: Scenario, crits: list[Criterion], pool: Executor | None, pilots:
                 _tick(bar, len(queue))
                 if not submit(chain):
                     done[chain.replication] = chain
+                    _show_search(bar, cargo, roots(0), rel_ci)
 
     def missing() -> int:
         """Replications the widest CI asks for (0: every CI is narrow enough)."""
@@ -1137,8 +1139,25 @@ def _bottleneck(sc: Scenario, crits: Sequence[Criterion], fam: FamilyCapacity,
 
 
 def _tick(bar, left: int) -> None:
-    """One run done; the bar's total is an estimate, raised when the search runs longer."""
+    """One run done (the bar has no total, so it never runs backwards; ``left``: runs
+    still queued, kept for the bar's caller)."""
     bar.update(1)
-    if not bar.disable and bar.total is not None and bar.n + left >= bar.total:
-        bar.total = bar.n + left + 2
-        bar.refresh()
+
+
+def search_state(cargo: str, roots: np.ndarray, rel_ci: float) -> str:
+    """What the capacity search has so far, in words for the progress bar: replications
+    finished and the headline capacity's current 95 % CI half-width relative to its mean,
+    against the target ``rel_ci`` (the search stops when it is reached)."""
+    r = np.asarray(roots, dtype=float)
+    r = r[np.isfinite(r)]
+    n = len(r)
+    if n < 2 or not r.mean() > 0:
+        return f"{cargo}: {n} replication(s) done"
+    half = stats.t.ppf(0.975, n - 1) * r.std(ddof=1) / math.sqrt(n)
+    return (f"{cargo}: {n} replications done, CI ±{half / r.mean():.1%} "
+            f"(stops at ±{rel_ci:.1%})")
+
+
+def _show_search(bar, cargo: str, roots: np.ndarray, rel_ci: float) -> None:
+    if not bar.disable:
+        bar.set_postfix_str(search_state(cargo, roots, rel_ci), refresh=True)

@@ -120,8 +120,10 @@ class TaskQueue:
         self._futures.clear()
 
 
-def progress_bar(total: int, label: str, enabled: bool):
-    """A tqdm bar with ETA on a terminal (stderr); silent when not a TTY or disabled."""
+def progress_bar(total: int | None, label: str, enabled: bool):
+    """A tqdm bar with ETA on a terminal (stderr); silent when not a TTY or disabled.
+    ``total=None``: a counter with rate and elapsed time, no percentage (for work whose
+    size is not known in advance, e.g. a capacity search)."""
     from tqdm import tqdm
 
     return tqdm(total=total, desc=label, unit="run", file=sys.stderr, dynamic_ncols=True,

@@ -178,13 +178,15 @@ class PlotSpec:
     title: str = ""
 
     def draw(self, run: Any, scenario_name: str) -> Any:
-        """The figure for one replication's result."""
+        """The figure for one replication's result, its title in the current language."""
+        from portsim.labels import t
+
         fn = self.function
         if isinstance(fn, str):
             from portsim import plots
 
             fn = getattr(plots, fn)
-        return fn(run, f"{scenario_name}: {self.title or self.table}")
+        return fn(run, f"{scenario_name}: {t(self.title or self.table)}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,378 @@
+"""Chinese and English: the label registry, the glossary, ``--lang``, the Chinese font of
+the plots and of the report, the answer in parts, compare's marks and names, and the
+capacity search's progress.
+
+The browser test renders the run report in ``zh`` and ``en`` in headless Chromium (the
+harness of :mod:`tests.test_report`): no console error, every image decoded, the
+embedded Chinese font loaded and holding a glyph for every Chinese character of the
+page; the plots are checked for glyphs with fontTools (the font matplotlib falls back to
+has every Chinese character of the labels; drawing them raises no missing-glyph warning).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import io
+import re
+import string
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from portsim import labels, plots, report
+from portsim.cli import main
+from portsim.compare import HEADLINE, marked, output_name
+from portsim.config import load_scenario
+from portsim.errors import InputError
+from portsim.experiments.capacity import search_state
+from portsim.simulate import replicate
+from portsim.verdict import PARTS, answer_parts, berths_to_band, judge
+from tests.test_report import _files, browser, two_scenarios  # noqa: F401 (browser: fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def reps(tmp_path_factory):
+    sc = load_scenario(_files(tmp_path_factory.mktemp("scenario")))
+    return replicate(sc.with_run(replications=2))
+
+
+# ----------------------------------------------------------------- the registry
+
+
+def test_every_column_the_report_and_compare_show_has_one_entry(reps):
+    shown = (set(report.FLOW_KEYS) | set(report.TERMINAL_KEYS) | set(report.PORT_KPI_KEYS)
+             | set(HEADLINE) | set(reps.runs[0].port.index)
+             | {f"cause_{c}" for c in plots.CAUSES})
+    units = labels.units()
+    missing = sorted(k for k in shown if labels.term(k) is None)
+    assert not missing, f"no registry entry: {missing}"
+    for key in shown:
+        t = labels.term(key)
+        assert t.en and t.basis, key
+        assert CJK.search(t.zh), f"{key}: Chinese label {t.zh!r} has no Chinese"
+        assert t.unit in units, f"{key}: unit {t.unit!r} not in units"
+        if t.format:
+            format(0.5, t.format)  # a valid format spec
+    # shares are shown as % (the report's one unit convention), hours with one decimal
+    assert labels.fmt("berth_utilisation").endswith("%") and labels.term("occupancy").share
+    assert format(0.6234, labels.fmt("berth_utilisation")) == "62.3%"
+    assert format(3.14159, labels.fmt("mean_wait_h")) == "3.1"
+    assert labels.header("mean_wait_h", "en") == "mean wait for a berth (h)"
+    assert labels.header("mean_wait_h", "zh") == "平均待泊时间 (小时)"
+
+
+def test_design_code_terms_follow_the_chinese_usage():
+    assert labels.label("berth_utilisation", "zh") == "泊位利用率"
+    assert labels.label("waiting_factor", "zh") == "船舶等待时间与服务时间之比"
+    assert labels.label("capacity", "zh") == "通过能力"
+    assert "待泊时间" in labels.label("mean_wait_h", "zh")
+    for key in ("berth_utilisation", "waiting_factor", "capacity", "mean_wait_h"):
+        assert "JTS 165" in labels.term(key).basis
+
+
+def _phrases_in_code() -> dict[str, str]:
+    """Every constant first argument of ``tr(…)``/``t(…)``/``labels.t(…)`` in the
+    presentation modules, with the file it is in."""
+    found: dict[str, str] = {}
+    for rel in ("portsim/plots.py", "portsim/report.py", "portsim/verdict.py",
+                "portsim/commands/compare.py", "portsim/commands/run.py"):
+        for node in ast.walk(ast.parse((ROOT / rel).read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            fn = node.func
+            name = fn.id if isinstance(fn, ast.Name) else getattr(fn, "attr", "")
+            arg = node.args[0]
+            if name in ("tr", "t") and isinstance(arg, ast.Constant) and isinstance(
+                    arg.value, str):
+                found.setdefault(arg.value, rel)
+    return found
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_every_text_of_the_report_and_plots_has_a_chinese_version():
+    found = _phrases_in_code()
+    assert len(found) > 100  # the parser sees the code's texts
+    zh = labels.phrases()
+    missing = sorted(f"{where}: {text!r}" for text, where in found.items() if text not in zh)
+    assert not missing, "no Chinese text for:\n" + "\n".join(missing)
+    for text in found:  # the same {fields} in both, so formatting cannot fail in one
+        assert _fields(text) == _fields(zh[text]), text
+        assert CJK.search(zh[text]) or not CJK.search(text), text
+    for heading in report.PART_HEADINGS.values():
+        assert CJK.search(labels.t(heading, "zh")), heading
+
+
+def test_language_is_the_option_then_the_environment_then_english(monkeypatch):
+    monkeypatch.delenv(labels.ENV, raising=False)
+    assert labels.language(None) == "en"
+    monkeypatch.setenv(labels.ENV, "zh")
+    assert labels.language(None) == "zh" and labels.language("en") == "en"
+    monkeypatch.setenv(labels.ENV, "fr")
+    with pytest.raises(InputError, match="PORTSIM_LANG"):
+        labels.language(None)
+    with pytest.raises(InputError, match="--lang"):
+        labels.language("de")
+    with labels.using("zh"):
+        assert labels.current() == "zh" and labels.label("terminal") == "码头"
+    assert labels.current() == "en"  # an unknown language in the environment: English
+    monkeypatch.setenv(labels.ENV, "zh")
+    assert labels.current() == "zh" and labels.label("terminal") == "码头"
+    with labels.using("en"):
+        assert labels.current() == "en"
+
+
+def test_operation_areas_are_named_in_the_language_of_the_report():
+    assert labels.split_name("Dalanping South (大榄坪南作业区)") == ("Dalanping South",
+                                                                "大榄坪南作业区")
+    assert labels.split_name("Longmen & inner bay (龙门港区, 沙井, 茅尾海)")[1] == \
+        "龙门港区, 沙井, 茅尾海"
+    assert labels.split_name("Area A") == ("Area A", None)
+    port = load_scenario(ROOT / "scenarios" / "plan-2025.yaml").port
+    zh, en = labels.area_names(port, "zh"), labels.area_names(port, "en")
+    assert zh["DLS"] == "大榄坪南作业区" and zh["SD"] == "三墩作业区" and zh["LG"] == "勒沟作业区"
+    assert zh["JGJ"] == "金鼓江作业区" and en["JGJ"] == "Jingujiang"
+
+
+# ----------------------------------------------------------------- fonts
+
+
+def _cmap(path) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    return set(TTFont(str(path), fontNumber=0).getBestCmap())
+
+
+def test_plots_have_a_font_with_a_glyph_for_every_chinese_character():
+    from matplotlib import font_manager, rcParams
+
+    path = plots.cjk_font_path()
+    assert path is not None and plots.CJK_FONT, "the Chinese font is installed with portsim"
+    chars = {c for t in labels.terms().values() for c in t.zh if CJK.match(c)}
+    chars |= {c for z in labels.phrases().values() for c in z if CJK.match(c)}
+    chars |= {"钦", "州", "港", "大", "榄", "坪", "金", "鼓", "江", "三", "墩", "勒", "沟"}
+    # matplotlib falls back glyph by glyph along font.family: Latin first, then the CJK font
+    assert rcParams["font.family"][:2] == [plots.LATIN_FONT, plots.CJK_FONT]
+    latin = font_manager.findfont(font_manager.FontProperties(family=plots.LATIN_FONT),
+                                  fallback_to_default=False)
+    cjk = font_manager.findfont(font_manager.FontProperties(family=plots.CJK_FONT),
+                                fallback_to_default=False)
+    assert Path(cjk) == Path(path)
+    assert not {ord(c) for c in chars} & _cmap(latin)  # the Latin font alone: tofu
+    lacking = sorted(c for c in chars if ord(c) not in _cmap(cjk))
+    assert not lacking, f"no glyph in {cjk}: {''.join(lacking)}"
+
+
+def test_a_chinese_plot_draws_without_a_missing_glyph(reps):
+    with labels.using("zh"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        verdict = judge(reps)
+        for fig in (plots.waits_by_cause(reps.calls, "钦州港 大榄坪南作业区: 等待"),
+                    plots.occupancy_by_terminal(verdict.terminals, "泊位利用率",
+                                                "berth_utilisation")):
+            assert CJK.search(fig.axes[0].get_xlabel())
+            fig.canvas.draw()
+            plots.plt.close(fig)
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert not missing, missing
+    # the check can fail: without the Chinese font in the family the glyphs are missing
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": [plots.LATIN_FONT]}), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = plots.plt.figure()
+        fig.suptitle("泊位利用率")
+        fig.canvas.draw()
+        plots.plt.close(fig)
+    assert any("missing from font" in str(w.message) for w in caught)
+
+
+def _embedded_font_cmap(page: str) -> set[int]:
+    from fontTools.ttLib import TTFont
+
+    m = re.search(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert m, "the page embeds its Chinese font"
+    return set(TTFont(io.BytesIO(base64.b64decode(m[1]))).getBestCmap())
+
+
+def test_the_report_embeds_a_font_for_its_chinese_characters(reps):
+    page = report.run_report(reps, lang="zh")
+    assert '<html lang="zh-CN">' in page
+    chars = set(re.findall(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]", page))
+    assert len(chars) > 100
+    cmap = _embedded_font_cmap(page)
+    assert {ord(c) for c in chars} <= cmap
+    assert len(page.split("base64,")[1]) < 400_000  # a subset, not the 8 MB font
+    # Chinese first in the font stack, and common Chinese system fonts as fallbacks
+    assert 'font: 15px/1.45 "portsim CJK"' in page and '"Microsoft YaHei"' in page
+    assert "@media print" in page and "@page" in page
+
+
+# ----------------------------------------------------------------- the report, in parts
+
+
+def test_berths_to_band_is_the_berth_time_ratio():
+    # ρ = berth-hours taken / (berths · hours): at the same demand ρ·c is constant
+    assert berths_to_band(4, 0.80, 0.70) == 1  # ceil(4.57) = 5
+    assert berths_to_band(3, 0.70 * 4 / 3, 0.70) == 1  # exactly 4 berths' worth
+    assert berths_to_band(10, 0.70, 0.70) == 0 and berths_to_band(5, 0.4, 0.7) == 0
+    assert berths_to_band(2, 1.40, 0.70) == 2
+    assert berths_to_band(2, float("nan"), 0.70) == 0
+
+
+def test_the_answer_comes_in_its_parts_in_both_languages(reps):
+    v = judge(reps)
+    en, zh = answer_parts(v, "tiny", "en"), answer_parts(v, "tiny", "zh")
+    assert list(en) == list(zh) and set(en) <= set(PARTS)
+    assert {"headline", "throughput", "breaks_first"} <= set(en)
+    assert en["headline"].startswith("tiny: ")
+    assert all(len(s) < 400 for s in en.values())  # parts, not one 700-character line
+    assert all(CJK.search(s) for s in zh.values())
+    got = v.flows.loc[v.flows["unit"] == "TEU", "delivered_per_year"].sum() / 1e6
+    assert f"{got:.2f}" in en["throughput"] and f"{got:.2f}" in zh["throughput"]
+    page = report.run_report(reps, v, lang="en")
+    for key in en:
+        assert f"<dt>{report.PART_HEADINGS[key]}</dt>" in page
+    # the terminals' judgements (portsim.limits) read in Chinese in a Chinese report
+    page = report.run_report(reps, v, lang="zh")
+    for reason in v.terminals["judgement"]:
+        said = "；".join(labels.t(p.strip(), "zh") for p in reason.split(";"))
+        assert CJK.search(said) and f">{said}<" in page
+
+
+def test_the_report_shows_no_mean_of_ids_or_times_and_maxima_per_replication(reps):
+    for run in reps.runs:
+        k = run.replication
+        run.tables["trains_test"] = pd.DataFrame({
+            "rail_terminal": ["R", "R", "R"], "train": [1, 2, 3],
+            "start_h": [10.0 + k, 20.0, 30.0], "scheduled_h": [9.0, 19.0, 29.0],
+            "track_wait_h": [1.0, 2.0, 3.0 + k]})
+        run.tables["yard_test"] = pd.DataFrame({"yard": ["Y"], "mean_teu": [100.0 + k],
+                                                "max_teu": [150.0 + 10 * k]})
+    try:
+        summary, _ = report.component_table(reps, "trains_test")
+        assert set(summary["column"]) == {"track_wait_h"}
+        keyed, note = report.component_table(reps, "yard_test")
+        assert keyed.loc[0, "mean_teu"] == 100.5  # mean of replications 0 and 1
+        assert keyed.loc[0, "max_teu (highest replication)"] == 160.0
+        assert "max_teu" not in keyed and "highest replication" in note
+    finally:
+        for run in reps.runs:
+            del run.tables["trains_test"], run.tables["yard_test"]
+    kpis = report.port_kpi_table(reps)
+    row = kpis[kpis["KPI"].str.startswith("ships at anchorage, most")].iloc[0]
+    per = sorted(int(r.port["queue_max"]) for r in reps.runs)
+    assert row["± 95 % CI"] == "–"
+    assert row["value"] == (f"{per[0]}–{per[1]} per replication, largest {per[1]}"
+                            if per[0] != per[1] else f"{per[1]}")
+
+
+def test_the_preview_beside_the_simulation_is_a_table(reps):
+    page = report.run_report(reps)
+    sec = page[page.index('id="preview"'):]
+    sec = sec[:sec.index("</section>")]
+    assert "<table>" in sec and "berth utilisation · preview" in sec
+    assert "berth utilisation · simulated" in sec
+
+
+def test_the_rail_plot_draws_the_limit_the_verdict_uses():
+    sc = load_scenario(ROOT / "scenarios" / "plan-2025.yaml").with_run(
+        horizon_days=20, warmup_days=5, replications=1)
+    from portsim.simulate import simulate
+
+    run = simulate(sc, 0)
+    fig = plots.rail_tracks(run, "rail")
+    limit = sc.landside.sea_rail.track_occupancy_limit
+    tracks = run.tables["rail"]["tracks"].astype(float)
+    levels = {round(float(line.get_ydata()[0]), 6) for line in fig.axes[0].lines
+              if line.get_linestyle() == ":"}
+    assert levels == {round(t * limit, 6) for t in tracks}
+    plots.plt.close(fig)
+
+
+# ----------------------------------------------------------------- compare and capacity
+
+
+def test_a_difference_is_marked_only_when_non_zero_as_shown_and_significant():
+    assert marked(0.5, True, ".2f") and not marked(0.5, False, ".2f")
+    assert not marked(0.004, True, ".2f")  # prints as 0.00: no mark
+    assert marked(-0.006, True, ".2f")
+    assert not marked(0.0, True, ".2f") and not marked(float("nan"), True, ".2f")
+    assert not marked(0.0004, True, ".1%") and marked(0.002, True, ".1%")
+
+
+def test_compare_folders_are_named_after_the_scenarios():
+    a = output_name(["plan-2025", "berth-windows-off"])
+    b = output_name(["plan-2025", "cranes-fixed"])
+    assert a == "compare-plan-2025-vs-berth-windows-off" and a != b
+    long = [f"scenario-with-a-long-name-{k}" for k in range(6)]
+    c, d = output_name(long), output_name([*long[:-1], "other"])
+    assert len(c) <= 80 and c != d and c.startswith("compare-scenario-with-a-long-name-0")
+    assert output_name(["a/b c"]) == "compare-a-b-c"
+
+
+def test_portsim_compare_in_chinese_names_its_folder_and_marks(tmp_path, monkeypatch,
+                                                               capsys):
+    scenario, more = two_scenarios(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", str(scenario), str(more), "-n", "2", "-w", "1", "-q",
+                 "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out
+    assert (tmp_path / "out" / "compare-tiny-report-vs-tiny-4-berths" / "compare.png").exists()
+    assert "集装箱吞吐量" in printed and "差值" in printed
+    assert "(* 差值非零且95%置信区间不含零)" in printed
+
+
+def test_capacity_progress_shows_replications_and_the_current_ci():
+    assert search_state("container", np.array([1.0]), 0.02) == \
+        "container: 1 replication(s) done"
+    roots = np.array([1.0, 1.1, 0.9])
+    half = stats.t.ppf(0.975, 2) * 0.1 / np.sqrt(3)  # sd 0.1 around mean 1.0
+    assert search_state("container", roots, 0.02) == (
+        f"container: 3 replications done, CI ±{half:.1%} (stops at ±2.0%)")
+    from portsim.experiments.runner import progress_bar
+
+    with progress_bar(None, "capacity", False) as bar:  # no total: it cannot shrink
+        assert bar.total is None
+
+
+# ----------------------------------------------------------------- in the browser
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_renders_in_chromium_in_both_languages(browser, tmp_path, lang):  # noqa: F811
+    out = tmp_path / "out"
+    assert main(["run", str(_files(tmp_path)), "-o", str(out), "-q", "-w", "1", "-n", "2",
+                 "--report", "--lang", lang]) == 0
+    page = out / "report.html"
+    shot = tmp_path / f"report-{lang}.png"
+    check = browser.check(page, screenshot=shot, height=2400)
+    check.assert_ok()
+    assert len(check.images) >= 6 and all(i["width"] > 300 for i in check.images)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    fonts = browser.evaluate("document.fonts.ready.then(() => [...document.fonts]"
+                             ".map(f => f.family.replace(/\"/g, '') + ':' + f.status))")
+    text = browser.evaluate("document.body.innerText")
+    headings = browser.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText)")
+    if lang == "zh":
+        assert fonts == [f"{report.CJK_FAMILY}:loaded"]
+        assert browser.evaluate("document.documentElement.lang") == "zh-CN"
+        assert all(CJK.search(h) for h in headings), headings
+        cmap = _embedded_font_cmap(page.read_text(encoding="utf-8"))
+        lacking = {c for c in text if CJK.match(c) and ord(c) not in cmap}
+        assert not lacking, f"tofu in the page: {''.join(sorted(lacking))}"
+        assert browser.evaluate(f"document.fonts.check('16px \"{report.CJK_FAMILY}\"', "
+                                "'泊位利用率')")
+    else:
+        assert "Demand vs delivered" in headings and not CJK.search("".join(headings))
