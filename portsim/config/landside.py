@@ -62,6 +62,7 @@ class _InService(SourcedRecord):
     in_service: int | None = Field(None, description="first year of operation")
     retired: int | None = Field(None, description="first year out of service")
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
     def in_service_in(self, year: int | None) -> bool:
         if year is None:
@@ -74,6 +75,7 @@ class Yard(_InService):
     """The container yard behind one terminal's quay."""
 
     id: str
+    """Yard id."""
     terminal: str = Field(description="the container terminal whose ships use this yard")
     ground_slots: PositiveInt = Field(description="TEU ground slots (20-ft footprints)")
     stacking_height: PositiveFloat = Field(description="tiers stacked (by yard equipment)")
@@ -98,8 +100,11 @@ class RailTerminal(_InService):
     """A sea-rail terminal: loading tracks worked by rail cranes (or reach stackers)."""
 
     id: str
+    """Rail-terminal id."""
     name: str
+    """Rail-terminal name."""
     area: str | None = None
+    """Operation area (informative)."""
     tracks: PositiveInt = Field(description="loading tracks")
     track_length_m: PositiveFloat = Field(description="usable length of each loading track")
     cranes: PositiveInt = Field(description="rail cranes / reach stackers, shared evenly by tracks")
@@ -109,6 +114,7 @@ class RailTerminal(_InService):
     share: NonNegativeFloat | None = Field(
         None, description="share of the port's trains (default: by number of tracks)")
     design_capacity_teu: NonNegativeFloat = 0.0
+    """Design throughput (TEU/yr; informative)."""
     slots_per_day: NonNegativeFloat | None = Field(
         None, description="train paths a day in each direction (the timetable's capacity "
                           "when trains follow demand); default: the scenario's annual "
@@ -123,9 +129,13 @@ class Gate(_InService):
     """A truck gate serving one or more container terminals."""
 
     id: str
+    """Gate id."""
     name: str | None = None
+    """Gate name."""
     terminals: list[str] = Field(min_length=1)
+    """Container terminals whose trucks use the gate (at least one)."""
     lanes: PositiveInt
+    """Gate lanes (count)."""
     service_min: PositiveFloat = Field(description="mean lane time per truck (minutes)")
 
 
@@ -137,10 +147,15 @@ class DwellSpec(SourcedRecord):
     Draws are truncated at ``max_days``."""
 
     source: str = "assumption"
+    """Where the dwell comes from."""
     dist: Literal["fixed", "gamma", "lognormal"] = "gamma"
+    """Dwell distribution: fixed (mean), gamma or lognormal (mean, cv)."""
     mean_days: PositiveFloat
+    """Mean dwell (days)."""
     cv: NonNegativeFloat = 0.6
+    """Coefficient of variation of the dwell."""
     max_days: PositiveFloat = 60.0
+    """Dwell draws are truncated here (days; at least mean_days)."""
 
     @model_validator(mode="after")
     def _max_above_mean(self) -> DwellSpec:
@@ -164,9 +179,13 @@ class ModalSplit(SourcedRecord):
     """Where a terminal's full boxes go to / come from: truck, rail, transshipment."""
 
     source: str = "assumption"
+    """Where the split comes from."""
     truck: NonNegativeFloat
+    """Share of full boxes by truck (shares sum to 1)."""
     rail: NonNegativeFloat = 0.0
+    """Share of full boxes by sea-rail train."""
     transshipment: NonNegativeFloat = 0.0
+    """Share of full boxes transshipped ship to ship."""
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> ModalSplit:
@@ -189,6 +208,7 @@ class YardPolicy(SourcedRecord):
     """How calls use the yards and when a full yard holds up ship handling."""
 
     source: str = "assumption"
+    """Where the yard policy comes from."""
     discharge_share: float = Field(
         0.54, gt=0.0, lt=1.0,
         description="share of a call's TEU discharged (the rest is loaded); default derived: "
@@ -257,10 +277,17 @@ class SeaRail(SourcedRecord):
     """
 
     source: str = "assumption"
+    """Where the sea-rail figures come from."""
     scope: Scope = "qinzhou_port"
+    """Which statistic trains_per_year and target_teu count: qinzhou_port, bbg_port or
+    corridor (see the class text)."""
     trains_per_year: NonNegativeFloat = 0.0
+    """Sea-rail trains a year in the scope (one train = one arrival or one departure)."""
     target_teu: NonNegativeFloat | None = None
+    """Sea-rail TEU a year in the scope (target; informative beside trains)."""
     port_share: float | None = Field(None, gt=0.0, le=1.0)
+    """Share of the scope's trains handled at the simulated terminals (0 < share <= 1;
+    required unless scope is qinzhou_port)."""
     teu_per_train: PositiveFloat = Field(
         50.0, description="TEU carried per train; derived ~50 TEU/train on the 到发 basis "
                           "(facts §5.3)")
@@ -269,8 +296,10 @@ class SeaRail(SourcedRecord):
     wagon_length_m: PositiveFloat = Field(14.0, description="assumption: flat wagon over couplers")
     loco_length_m: NonNegativeFloat = Field(22.0, description="assumption: one locomotive")
     inbound_share: float = Field(0.5, ge=0.0, le=1.0)
+    """Share of trains arriving loaded with export boxes (0 to 1)."""
     delay_mean_h: NonNegativeFloat = Field(1.0, description="assumption: mean train delay")
     delay_cv: NonNegativeFloat = 1.0
+    """Coefficient of variation of the train delay."""
     max_box_wait_h: NonNegativeFloat = Field(
         24.0, description="an outbound train waits at most this long for its boxes")
     track_occupancy_limit: float = Field(0.7, gt=0.0, le=1.0,
@@ -337,6 +366,7 @@ class GateSpec(SourcedRecord):
     """Truck arrivals at the gates: hourly profile and what a truck carries."""
 
     source: str = "assumption"
+    """Where the gate figures come from."""
     hourly_profile: list[NonNegativeFloat] = Field(
         list(DEFAULT_PROFILE), min_length=24, max_length=24,
         description="relative truck arrivals by hour of day (normalised)")
@@ -369,11 +399,16 @@ class Landside(Record):
     """The scenario's landside knobs (used when the port file has yards)."""
 
     yard: YardPolicy = YardPolicy()
+    """How calls use the yards."""
     dwell: dict[DwellFlow, DwellSpec] = {}
+    """Yard dwell per box flow (import, export, transshipment, rail, empty); default: the
+    built-in assumptions."""
     modal_split: dict[str, ModalSplit] = Field(
         {}, description="per container terminal id, or 'default'")
     sea_rail: SeaRail = SeaRail()
+    """Sea-rail trains."""
     gate: GateSpec = GateSpec()
+    """Truck arrivals at the gates."""
     changes: dict[str, dict[str, Any]] = Field(
         {}, description="field changes of yards, rail terminals or gates, by id")
 
