@@ -14,7 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, progress, replication_options
+from portsim.cli import (
+    executor,
+    fmt_table,
+    load_scenario_for,
+    print_json,
+    progress,
+    records,
+    replication_options,
+)
 
 FORMATS = {
     "teu_delivered": ",.0f", "tonnes_delivered": ",.0f", "tide_bound_calls_share": ".1%",
@@ -33,7 +41,6 @@ def add_parser(sub) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from portsim.config import load_scenario
     from portsim.errors import InputError, Problem
     from portsim.output import OutputFolder
 
@@ -41,7 +48,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = []
     for path in args.scenarios:
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario_for(args, path))  # --set: on every scenario
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -63,11 +70,17 @@ def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
     out = folder.path
     n = args.replications or base.run.replications
     jobs = n * len(scenarios)
-    with executor(args.workers, jobs) as pool, progress(jobs, "compare", args.quiet) as bar:
+    with executor(args.workers, jobs, args.scheduler) as pool, \
+            progress(jobs, "compare", args.quiet) as bar:
         result = compare(scenarios, replications=args.replications, seed=args.seed,
                          executor=pool, progress=bar.update)
     text = render_compare(result, scenarios)
-    print(text)
+    if args.json:
+        print_json({"base": result.base, "scenarios": list(result.labels),
+                    "replications": n, "answer": result.answer(),
+                    "differences": records(result.table)})
+    else:
+        print(text)
 
     def write(tmp: Path) -> None:
         (tmp / "compare.txt").write_text(text + "\n", encoding="utf-8")

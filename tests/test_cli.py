@@ -1,0 +1,111 @@
+"""The command line: --set, --json, --version, --help, shared options, start-up cost."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from portsim.cli import build_parser, main
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN = str(REPO / "scenarios" / "plan-2025.yaml")
+SHORT = ["--set", "run.horizon_days=30", "--set", "run.warmup_days=5"]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def options(p: argparse.ArgumentParser) -> set[str]:
+    return {s for a in p._actions for s in a.option_strings}
+
+
+def test_run_set_demand_scale_json(tmp_path, capsys):
+    """The issue's example: ``run … --set demand_scale=1.1 --json`` prints one JSON
+    document whose demand is 1.1 × the scenario's annual volumes (summed by hand from
+    the YAML), and writes the usual files."""
+    out = tmp_path / "out"
+    code = main(["run", PLAN, "-n", "1", "-w", "1", "-q", "--set", "demand_scale=1.1",
+                 *SHORT, "--json", "-o", str(out)])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)  # stdout is nothing but the JSON
+    raw = yaml.safe_load(Path(PLAN).read_text(encoding="utf-8"))
+    teu = sum(f["annual_volume"] for f in raw["demand"] if f["cargo"] == "container")
+    assert doc["demand_scale"] == 1.1 and doc["horizon_days"] == 30
+    assert doc["port"]["teu_demand"]["mean"] == pytest.approx(1.1 * teu, rel=1e-9)
+    assert doc["status"] in ("delivers", "delivers, congested", "falls short", "saturated")
+    assert doc["answer"].startswith("plan-2025: ")
+    assert {t["terminal"] for t in doc["terminals"]} >= {"DLS-MP"}
+    assert all(set(t) >= {"berth_utilisation", "waiting_factor", "judgement"}
+               for t in doc["terminals"])
+    assert (out / "verdict.txt").exists() and (out / "manifest.json").exists()
+
+
+def test_set_problems_name_the_path_and_write_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", PLAN, "-q", "--set", "demand_scale=abc", "--set", "rules.cranes=2",
+                 "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert "plan-2025.yaml: demand_scale: expected a number" in err
+    assert "[from --set demand_scale]" in err
+    assert "rules.cranes: unknown key 'cranes'" in err
+    assert "Traceback" not in err
+    assert main(["run", PLAN, "--set", "demand_scale"]) == 2
+    assert "--set: demand_scale: expected PATH=VALUE" in capsys.readouterr().err
+    assert main(["preview", PLAN, "--set", "rules.quay_cranes=several"]) == 2
+    assert "rules.quay_cranes: Input should be 'fixed' or 'pool'" in capsys.readouterr().err
+
+
+def test_set_reaches_preview(capsys):
+    """``--set`` changes what a command computes: the preview's container demand doubles."""
+    assert main(["preview", PLAN]) == 0
+    base = capsys.readouterr().out
+    assert main(["preview", PLAN, "--set", "demand_scale=2"]) == 0
+    doubled = capsys.readouterr().out
+    assert base != doubled
+
+
+def test_every_scenario_command_has_set_and_every_multi_run_command_workers_scheduler():
+    subs = subcommands()
+    for name in ("run", "capacity", "preview", "compare", "services", "robustness"):
+        assert "--set" in options(subs[name]), name
+    for name in ("run", "capacity", "compare", "robustness", "sweep"):
+        assert {"-w", "--scheduler"} <= options(subs[name]), name
+    for name in ("run", "capacity", "compare", "robustness"):
+        assert "--json" in options(subs[name]), name
+
+
+def test_version_and_help(capsys):
+    from portsim import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"portsim {__version__}"
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "The ``portsim`` command" not in text
+    assert "examples:" in text and "--set demand_scale=1.1" in text
+    assert main(["run", "--help"]) == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_help_and_input_errors_do_not_import_heavy_modules(tmp_path):
+    """Start-up: the parser and a bad scenario need neither pandas, scipy, matplotlib,
+    dask nor SimPy (they cost ~1.2 s before anything happens)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    code = ("import sys; from portsim.cli import main; main(['run', sys.argv[1]]);"
+            "heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'dask', 'simpy') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    done = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == ""
+    assert "port: required value is missing" in done.stderr
