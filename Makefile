@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 SCENARIO ?= scenarios/plan-2025.yaml
 OUT     ?= out/plan-2025
 
-.PHONY: run test test-fast lint bench validation figures clean
+.PHONY: run test test-fast lint bench validation figures reference clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,3 +46,7 @@ figures: export OPENBLAS_NUM_THREADS = 1
 figures: export OMP_NUM_THREADS = 1
 figures: $(STAMP)
 	$(BIN)/python tools/figures.py
+
+# portsim/schema/*.schema.json and docs/reference.md (every key), docs/assumptions.md
+reference: $(STAMP)
+	$(BIN)/python -m portsim.reference
