@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SCENARIO ?= scenarios/plan-2025.yaml
 OUT     ?= out/plan-2025
+ARGS    ?=
 
 .PHONY: run test test-fast lint bench validation figures reference clean
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/portsim run $(SCENARIO) -o $(OUT) --report
+	$(BIN)/portsim run $(SCENARIO) -o $(OUT) --report $(ARGS)
 
 test: export OPENBLAS_NUM_THREADS = 1
 test: export OMP_NUM_THREADS = 1
