@@ -610,8 +610,34 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
 def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) -> Scenario:
     """Read, validate and resolve a scenario file.
 
-    ``changes`` maps dotted paths to values applied to the YAML before validation
-    (``{"run.seed": 7, "demand_scale": 1.2}``) — the hook sweeps use.
+    Parameters
+    ----------
+    path : str or Path
+        The scenario YAML (keys: ``docs/reference.md``). Its ``port:`` file is read
+        relative to it; ``extends:`` merges it over another scenario.
+    changes : mapping, optional
+        Dotted paths to values set in the YAML before validation, checked exactly as if
+        written in the file — the hook of sweeps and of the CLI's ``--set``:
+        ``{"run.seed": 7, "demand_scale": 1.2, "demand[0].annual_volume": 9e6}``.
+
+    Returns
+    -------
+    Scenario
+        The resolved scenario: the port after the scenario's overrides (berths in
+        service in ``year``), demand, rules, run settings, landside and seasons.
+
+    Raises
+    ------
+    InputError
+        Every problem found, each naming the file and the path inside it
+        (``exc.problems``); nothing is simulated.
+
+    Examples
+    --------
+    >>> import portsim
+    >>> sc = portsim.load_scenario("scenarios/plan-2025.yaml", {"run.replications": 2})
+    >>> sc.run.replications, len(sc.port.berths) > 100
+    (2, True)
     """
     data = read_yaml(path)
     if changes:
