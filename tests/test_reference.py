@@ -97,3 +97,33 @@ def test_the_schema_refuses_what_the_loader_refuses():
                 {"name": "no port, no demand, no extends"}):
         assert list(check.iter_errors(bad)), bad
     assert list(check.iter_errors({"name": "child", "extends": "plan-2025.yaml"})) == []
+
+
+def test_nothing_points_outside_the_repository():
+    """Comments and sources cite the assumptions register, not a file of the machine
+    they were written on."""
+    files = [REPO / "berths.yaml", *(REPO / "scenarios").rglob("*.yaml"),
+             *(REPO / "sweeps").glob("*.yaml"), *(REPO / "data").glob("*"),
+             *(REPO / "portsim").rglob("*.py")]
+    outside = ("/work/", "qinzhou_facts", "../shared", "facts file")
+    found = [f"{p.relative_to(REPO)}:{i}" for p in files if p.is_file()
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if any(o in line for o in outside) and p.name != "reference.py"]
+    assert found == []
+
+
+def test_every_assumption_number_cited_is_in_the_register():
+    import re
+
+    known = {a["id"] for a in yaml.safe_load(
+        (REPO / "data" / "assumptions.yaml").read_text(encoding="utf-8"))["assumptions"]}
+    assert known == {f"A{i}" for i in range(1, 16)}
+    cited = set()
+    for p in [REPO / "berths.yaml", *(REPO / "scenarios").rglob("*.yaml")]:
+        cited |= set(re.findall(r"\bA\d+\b", p.read_text(encoding="utf-8")))
+    assert cited and cited <= known
+    text = (REPO / "docs" / "assumptions.md").read_text(encoding="utf-8")
+    for ident in known:
+        assert f"**{ident}**" in text
+    # the register says where an assumption is used, and it is (A9: the robustness set)
+    assert "scenarios/assumptions/mix-a9.yaml" in reference.assumption_uses("A9")

@@ -11,8 +11,8 @@ Port file (``berths.yaml``) — infrastructure, each record sourced like a berth
   track time per train (placement, inspection, brake test, removal).
 * ``gates``: truck gates with lanes and a service time per truck.
 
-Scenario (``landside:`` section) — knobs with defaults from the facts file
-(``/work/shared/reference/qinzhou_facts.md`` §5.3, §6, §7.3, A11, A12):
+Scenario (``landside:`` section) — knobs with defaults from the assumptions
+register (``docs/assumptions.md``: §5.3, §6, §7.3, A11, A12):
 
 * ``yard``: discharge share of a call's TEU, empty share, blocking levels, planning band;
 * ``dwell``: dwell-time distribution (days) per yard flow — import, export,
@@ -166,10 +166,12 @@ class DwellSpec(SourcedRecord):
 
 
 DEFAULT_DWELL: dict[str, DwellSpec] = {
-    "import": DwellSpec(mean_days=4.5, source="assumption: A11 gateway import 4-5 d (facts §7.3)"),
-    "export": DwellSpec(mean_days=4.5, source="assumption: A11 gateway export 4-5 d (facts §7.3)"),
-    "transshipment": DwellSpec(mean_days=7.0,
-                               source="assumption: A11 7 d (JTJ 211 example, facts §7.3)"),
+    "import": DwellSpec(mean_days=4.5, source="assumption: A11 gateway import 4-5 d "
+                        "(docs/assumptions.md §7.3)"),
+    "export": DwellSpec(mean_days=4.5, source="assumption: A11 gateway export 4-5 d "
+                        "(docs/assumptions.md §7.3)"),
+    "transshipment": DwellSpec(mean_days=7.0, source="assumption: A11 7 d (JTJ 211 example, "
+                               "docs/assumptions.md §7.3)"),
     "rail": DwellSpec(mean_days=2.5, source="assumption: A11 rail-connected boxes 2-3 d"),
     "empty": DwellSpec(mean_days=7.0, source="assumption: A11 empties 7 d"),
 }
@@ -212,7 +214,7 @@ class YardPolicy(SourcedRecord):
     discharge_share: float = Field(
         0.54, gt=0.0, lt=1.0,
         description="share of a call's TEU discharged (the rest is loaded); default derived: "
-                    "COSCO FAITH 3,030 of 5,630 boxes discharged (facts §4)")
+                    "COSCO FAITH 3,030 of 5,630 boxes discharged (docs/assumptions.md §4)")
     empty_share: float = Field(0.10, ge=0.0, lt=1.0,
                                description="share of boxes that are empty (assumption)")
     slow_at: float = Field(
@@ -221,7 +223,8 @@ class YardPolicy(SourcedRecord):
     slow_factor: float = Field(
         0.5, gt=0.0, le=1.0, description="handling-rate factor while the yard is above slow_at")
     utilisation_band: tuple[float, float] = Field(
-        (0.6, 0.8), description="planning band of mean stock / physical stack (facts §7.3)")
+        (0.6, 0.8),
+        description="planning band of mean stock / physical stack (docs/assumptions.md §7.3)")
     dwell_batches: PositiveInt = Field(
         4, le=64, description="dwell draws per call and flow (boxes move in this many batches)")
     transshipment: Literal["dwell", "connection"] = Field(
@@ -250,10 +253,11 @@ LateTrainRule = Literal["roll", "delay_ship"]
 class SeaRail(SourcedRecord):
     """Sea-rail trains: an annual target turned into a timetable at the rail terminals.
 
-    ``scope`` says which statistic ``trains_per_year`` / ``target_teu`` count (facts §5.3
-    scope warning): ``qinzhou_port`` — boxes through Qinzhou's own rail terminals;
+    ``scope`` says which statistic ``trains_per_year`` / ``target_teu`` count
+    (docs/assumptions.md §5 and §5.3, statistical scopes): ``qinzhou_port`` — boxes
+    through Qinzhou's own rail terminals;
     ``bbg_port`` — BBG's port-side sea-rail volume (Qinzhou + Fangchenggang + Beihai);
-    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains (facts §5.3:
+    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains (§5.3:
     the corridor ran >10,000 trains in 2025, >130万 TEU to 11-29; BBG's port-side sea-rail
     volume was >50万 TEU in 2025; ~24 trains a day at 钦州港东站 in Jan 2025). Unless the
     scope is ``qinzhou_port``, ``port_share`` (the part of that scope handled at the
@@ -290,7 +294,7 @@ class SeaRail(SourcedRecord):
     required unless scope is qinzhou_port)."""
     teu_per_train: PositiveFloat = Field(
         50.0, description="TEU carried per train; derived ~50 TEU/train on the 到发 basis "
-                          "(facts §5.3)")
+                          "(docs/assumptions.md §5.3)")
     wagons_per_train: PositiveInt = Field(50, description="A12: 50-wagon trains")
     teu_per_wagon: PositiveFloat = Field(2.0, description="A12: 2 TEU per wagon")
     wagon_length_m: PositiveFloat = Field(14.0, description="assumption: flat wagon over couplers")
