@@ -109,3 +109,18 @@ def test_help_and_input_errors_do_not_import_heavy_modules(tmp_path):
                           text=True, check=True)
     assert done.stdout.strip() == ""
     assert "port: required value is missing" in done.stderr
+
+
+def test_an_unknown_quay_line_names_the_path_and_the_known_lines(tmp_path, capsys):
+    """The README's example berth with its quay line misspelt (issue 16): exit 2, the
+    file, the path inside it, and the terminal's quay lines to choose from."""
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text(
+        f"name: typo\nextends: {PLAN}\noverrides:\n  add: [{{id: DLS-14, terminal: DLS-ULCV, "
+        "cargo: [container], quay_length_m: 430, depth_m: 17.1, max_dwt: 200000, "
+        "quay_line: DLS-ULCV-Q, cranes: 5, crane_rate: 30, design_capacity_teu: 900000, "
+        "source: 'assumption: new berth'}]\n", encoding="utf-8")
+    assert main(["preview", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{scenario}: overrides.add[0].quay_line: unknown quay line 'DLS-ULCV-Q'; did you "
+            "mean 'DLS-ULCV-QL'? quay lines of terminal DLS-ULCV: DLS-ULCV-QL") in err

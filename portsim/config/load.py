@@ -424,11 +424,17 @@ def _check_override_quay_lines(port: Port, o: Any, file: str) -> list[Problem]:
     for at, line in named:
         if isinstance(line, str) and line not in known:
             near = difflib.get_close_matches(line, sorted(lines), n=1)
-            hint = (f"did you mean '{near[0]}'?" if near
-                    else "no quay line of the port file is close")
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            terminal = next((b.get("terminal") for b in o.add if isinstance(b, dict)
+                             and b.get("quay_line") == line), None)
+            own = sorted({b.quay_line for b in port.berths
+                          if b.quay_line and b.terminal == terminal})
+            listing = (f"quay lines of terminal {terminal}: {', '.join(own)}" if own else
+                       f"known quay lines: {', '.join(sorted(lines)[:20])}"
+                       + (" …" if len(lines) > 20 else ""))
             problems.append(Problem(file, at, (
-                f"unknown quay line '{line}'; {hint} (a new quay line must be listed in "
-                "overrides.new_quay_lines)")))
+                f"unknown quay line '{line}'; {hint}{listing} (a new quay line must be "
+                "listed in overrides.new_quay_lines)")))
     return problems
 
 
