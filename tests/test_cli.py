@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -124,3 +125,21 @@ def test_an_unknown_quay_line_names_the_path_and_the_known_lines(tmp_path, capsy
     err = capsys.readouterr().err
     assert (f"{scenario}: overrides.add[0].quay_line: unknown quay line 'DLS-ULCV-Q'; did you "
             "mean 'DLS-ULCV-QL'? quay lines of terminal DLS-ULCV: DLS-ULCV-QL") in err
+
+
+def test_capacity_writes_a_default_folder_and_answers_in_json(tmp_path, capsys, monkeypatch):
+    """Without -o, capacity writes out/capacity-<scenario>/ like run and compare do."""
+    from tests.test_capacity import _mixed, write_yaml
+
+    _, port, scenario = _mixed(tmp_path, days=100)
+    write_yaml(tmp_path / "port.yaml", port)
+    f = write_yaml(tmp_path / "s.yaml", {"port": "port.yaml", **scenario})
+    monkeypatch.chdir(tmp_path)
+    assert main(["capacity", str(f), "--min-replications", "2", "--max-replications", "2",
+                 "-w", "1", "-q", "--no-bottleneck", "--max-wait-h", "5", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    table = pd.read_csv(tmp_path / "out" / "capacity-s" / "capacity.csv")
+    assert [c["criterion"] for c in doc["criteria"]] == list(table["criterion"]) \
+        == ["container mean wait <= 5 h"]
+    assert doc["criteria"][0]["capacity"] == pytest.approx(table["capacity"][0], rel=1e-12)
+    assert doc["answer"].startswith("mixed: container capacity")
