@@ -143,3 +143,19 @@ def test_capacity_writes_a_default_folder_and_answers_in_json(tmp_path, capsys, 
         == ["container mean wait <= 5 h"]
     assert doc["criteria"][0]["capacity"] == pytest.approx(table["capacity"][0], rel=1e-12)
     assert doc["answer"].startswith("mixed: container capacity")
+
+
+def test_compare_and_robustness_answer_in_json_with_set_on_every_scenario(tmp_path, capsys):
+    fixed = str(REPO / "scenarios" / "operations" / "plan-2025-fixed-cranes.yaml")
+    assert main(["compare", PLAN, fixed, "-n", "1", *SHORT, "-w", "1", "-q", "--json",
+                 "-o", str(tmp_path / "c")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["scenarios"] == ["plan-2025", "plan-2025-fixed-cranes"]
+    rows = {(r["scenario"], r["kpi"]): r for r in doc["differences"]}
+    # --set reached both scenarios: the same 30-day demand, so no difference in it
+    assert rows[("plan-2025-fixed-cranes", "teu_demand")]["diff"] == 0
+    assert main(["robustness", PLAN, "--sets", "cranes-minus-one", "-n", "1", *SHORT, "-w",
+                 "1", "-q", "--json", "-o", str(tmp_path / "r")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [s["set"] for s in doc["sets"]] == ["base", "cranes-minus-one"]
+    assert doc["answer"].startswith(f"the answer ({doc['status']}) holds under")

@@ -14,15 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import (
-    executor,
-    fmt_table,
-    load_scenario_for,
-    print_json,
-    progress,
-    records,
-    replication_options,
-)
+from portsim import cli
+from portsim.cli import fmt_table
 
 FORMATS = {
     "teu_delivered": ",.0f", "tonnes_delivered": ",.0f", "tide_bound_calls_share": ".1%",
@@ -34,7 +27,7 @@ FORMATS = {
 def add_parser(sub) -> None:
     c = sub.add_parser("compare", help="compare scenarios on common random numbers")
     c.add_argument("scenarios", nargs="+", help="scenario YAML files; the first is the base")
-    replication_options(c, "compare-<base>")
+    cli.replication_options(c, "compare-<base>")
     c.add_argument("--report", action="store_true",
                    help="also write report.html: answer, differences and plots in one page")
     c.set_defaults(func=cmd_compare)
@@ -48,7 +41,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = []
     for path in args.scenarios:
         try:
-            scenarios.append(load_scenario_for(args, path))  # --set: on every scenario
+            scenarios.append(cli.load_scenario_for(args, path))  # --set: on every scenario
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -70,15 +63,15 @@ def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
     out = folder.path
     n = args.replications or base.run.replications
     jobs = n * len(scenarios)
-    with executor(args.workers, jobs, args.scheduler) as pool, \
-            progress(jobs, "compare", args.quiet) as bar:
+    with cli.executor(args.workers, jobs, args.scheduler) as pool, \
+            cli.progress(jobs, "compare", args.quiet) as bar:
         result = compare(scenarios, replications=args.replications, seed=args.seed,
                          executor=pool, progress=bar.update)
     text = render_compare(result, scenarios)
     if args.json:
-        print_json({"base": result.base, "scenarios": list(result.labels),
-                    "replications": n, "answer": result.answer(),
-                    "differences": records(result.table)})
+        cli.print_json({"base": result.base, "scenarios": list(result.labels),
+                        "replications": n, "answer": result.answer(),
+                        "differences": cli.records(result.table)})
     else:
         print(text)
 
