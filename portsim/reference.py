@@ -323,8 +323,8 @@ def assumptions_markdown() -> str:
     ]
     for a in data["assumptions"]:
         uses = assumption_uses(a["id"])
-        where = "; ".join(f"`{f}` ({', '.join(map(str, ls[:6]))}"
-                          f"{', …' if len(ls) > 6 else ''})" for f, ls in uses.items())
+        # files and counts, not line numbers: an edit elsewhere in a file leaves it fresh
+        where = "; ".join(f"`{f}` ({len(ls)}×)" for f, ls in uses.items())
         lines.append("| " + " | ".join(_cell(x) for x in (
             f"<a id=\"{a['id'].lower()}\"></a>**{a['id']}**", a["parameter"], a["value"],
             a["basis"], where or "(not used)")) + " |")
