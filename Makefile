@@ -5,8 +5,9 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SCENARIO ?= scenarios/plan-2025.yaml
 OUT     ?= out/plan-2025
+ARGS    ?=
 
-.PHONY: run test test-fast lint bench validation figures clean
+.PHONY: run test test-fast lint bench validation figures reference clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/portsim run $(SCENARIO) -o $(OUT) --report
+	$(BIN)/portsim run $(SCENARIO) -o $(OUT) --report $(ARGS)
 
 test: export OPENBLAS_NUM_THREADS = 1
 test: export OMP_NUM_THREADS = 1
@@ -46,3 +47,7 @@ figures: export OPENBLAS_NUM_THREADS = 1
 figures: export OMP_NUM_THREADS = 1
 figures: $(STAMP)
 	$(BIN)/python tools/figures.py
+
+# portsim/schema/*.schema.json and docs/reference.md (every key), docs/assumptions.md
+reference: $(STAMP)
+	$(BIN)/python -m portsim.reference

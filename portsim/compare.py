@@ -184,7 +184,33 @@ def paired(kpis: pd.DataFrame, labels: list[str], level: float = 0.95) -> pd.Dat
 def compare(scenarios: Sequence[Scenario], replications: int | None = None,
             seed: int | None = None, executor: Executor | None = None,
             progress: Callable[[int], None] | None = None) -> Comparison:
-    """Run every scenario on common random numbers and compare each with the first."""
+    """Run every scenario on common random numbers and compare each with the first.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The first is the base; all run with its seed, replications, horizon and warm-up,
+        so replication r of each sees the same ships and weather.
+    replications, seed : int, optional
+        Override the base's ``run.replications`` / ``run.seed``.
+    executor, progress
+        As for :func:`portsim.replicate`.
+
+    Returns
+    -------
+    Comparison
+        ``table`` (every KPI of every scenario: value, paired difference from the base,
+        95 % CI, significance), ``kpis`` (per replication), ``runs``, ``answer()``.
+
+    Examples
+    --------
+    >>> import portsim
+    >>> from portsim.compare import compare
+    >>> short = {"run.horizon_days": 60, "run.replications": 3}
+    >>> base = portsim.load_scenario("scenarios/plan-2025.yaml", short)
+    >>> fixed = portsim.load_scenario("scenarios/operations/plan-2025-fixed-cranes.yaml", short)
+    >>> compare([base, fixed]).answer()  # doctest: +SKIP
+    """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     scs = aligned(scenarios, replications, seed)

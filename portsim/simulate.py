@@ -8,22 +8,55 @@ object whose ``kpis`` hold the mean and a 95 % confidence interval of every KPI.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from portsim.config.scenario import Scenario
 from portsim.demand import plan_calls
 from portsim.model.port import PortModel
 from portsim.results import RunResult, summarise
 
+Keep = Literal["calls", "tables", "kpis"]
+"""What :func:`replicate` keeps of each replication (see :func:`reduce_run`)."""
+
 
 def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
-    """Run one replication of the scenario."""
+    """Run one replication of the scenario: plan the calls, run the SimPy model, tabulate.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A resolved scenario (:func:`portsim.load_scenario`).
+    replication : int, default 0
+        Replication index. Every random stream is seeded from (``scenario.run.seed``,
+        replication, stream name), so the same scenario and replication give the same
+        numbers in any process, and replication ``r`` of two scenarios sees the same
+        ships where their demand agrees (common random numbers).
+
+    Returns
+    -------
+    RunResult
+        DataFrames of the replication: ``calls`` (one row per call), ``berths``,
+        ``terminals``, ``areas``, ``flows``, ``queue``, the ``port`` KPIs (a Series) and
+        component ``tables`` (channel, yard, rail, gate …). Columns and units:
+        ``help(portsim.dictionary)``.
+
+    Examples
+    --------
+    >>> import portsim
+    >>> sc = portsim.load_scenario("scenarios/plan-2025.yaml",
+    ...                            {"run.horizon_days": 30, "run.warmup_days": 5})
+    >>> run = portsim.simulate(sc, replication=0)
+    >>> run.terminals[["terminal", "berth_utilisation", "waiting_factor"]].head(3)
+    ... # doctest: +SKIP
+    """
     plan = plan_calls(scenario, replication)
     model = PortModel(scenario, plan, replication)
     log = model.run()
@@ -37,6 +70,8 @@ def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
         return np.nan, np.nan, 0
     if len(x) == 1:
         return float(x[0]), np.nan, 1
+    from scipy import stats  # here, not at import: scipy.stats costs ~0.6 s
+
     half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
     return float(x.mean()), float(half), len(x)
 
@@ -53,12 +88,70 @@ def ci_table(frame: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def reduce_run(run: RunResult, keep: Keep) -> RunResult:
+    """What :func:`replicate` keeps of a replication.
+
+    ``calls``: everything (today's behaviour; needed by :func:`portsim.judge` and the
+    plots); ``tables``: without the per-call and anchorage-queue tables (the largest:
+    ~19,000 rows per port-year of plan-2025), keeping the KPI and component tables;
+    ``kpis``: only the KPI tables — port, flows, terminals, areas, berths.
+    """
+    if keep == "calls":
+        return run
+    if keep not in ("tables", "kpis"):
+        raise ValueError(f"keep must be 'calls', 'tables' or 'kpis', got {keep!r}")
+    # copies, not views: an empty slice of a frame would keep its arrays alive
+    return dataclasses.replace(run, calls=run.calls.head(0).copy(deep=True),
+                               queue=run.queue.head(0).copy(deep=True),
+                               tables=run.tables if keep == "tables" else {})
+
+
+def simulate_and_reduce(scenario: Scenario, replication: int, keep: Keep) -> RunResult:
+    """:func:`simulate`, then :func:`reduce_run` in the worker (less to send back); when
+    something was dropped, the freed heap is handed back (:func:`return_freed_memory`)."""
+    run = reduce_run(simulate(scenario, replication), keep)
+    if keep != "calls":
+        return_freed_memory()
+    return run
+
+
+def return_freed_memory() -> None:
+    """Give freed heap pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). glibc keeps what a port-year freed, fragmented, so a process that runs
+    replication after replication grows by ~12 MB each (plan-2025) even when it keeps
+    nothing of them (``benchmarks/memory.py``); trimming keeps it at one port-year's
+    working set. Costs a few milliseconds; results are unaffected."""
+    import gc
+
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
 @dataclass
 class Replications:
-    """Several replications of one scenario, stacked with a ``replication`` column."""
+    """Several replications of one scenario, stacked with a ``replication`` column.
+
+    ``keep`` says what each run kept (:func:`reduce_run`); ``calls`` raises when they
+    were not kept, rather than answer with an empty table.
+    """
 
     scenario: Scenario
     runs: list[RunResult]
+    keep: Keep = "calls"
 
     def _stack(self, attr: str) -> pd.DataFrame:
         return pd.concat(
@@ -78,6 +171,10 @@ class Replications:
 
     @property
     def calls(self) -> pd.DataFrame:
+        """Every call of every replication (needs ``replicate(..., keep="calls")``)."""
+        if self.keep != "calls":
+            raise ValueError(f"the calls were not kept (replicate(..., keep={self.keep!r})); "
+                             "use keep='calls' for calls and the verdict")
         return self._stack("calls")
 
     @property
@@ -134,25 +231,65 @@ def _wide(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def replicate(scenario: Scenario, replications: int | None = None,
               executor: Executor | None = None,
-              progress: Callable[[int], None] | None = None) -> Replications:
-    """Run ``replications`` (default: the scenario's) replications.
+              progress: Callable[[int], None] | None = None,
+              keep: Keep = "calls") -> Replications:
+    """Run several replications and gather them, with 95 % confidence intervals.
 
-    Results do not depend on the executor or its number of workers: each replication's
-    random streams depend only on the seed and the replication index, and runs are
-    returned in index order. ``progress(1)`` is called as each replication finishes.
+    Parameters
+    ----------
+    scenario : Scenario
+        A resolved scenario (:func:`portsim.load_scenario`).
+    replications : int, optional
+        How many (default: the scenario's ``run.replications``); replication indices
+        ``0 … n-1``.
+    executor : concurrent.futures.Executor, optional
+        Where to run them (a ``ProcessPoolExecutor``, a Dask client's executor); default
+        one after the other in this process. Results do not depend on the executor or
+        its number of workers: each replication's random streams depend only on the seed
+        and the replication index, and runs are returned in index order.
+    progress : callable, optional
+        Called with 1 as each replication finishes (e.g. a tqdm bar's ``update``).
+    keep : {"calls", "tables", "kpis"}, default "calls"
+        What to keep of each replication (:func:`reduce_run`): ``"calls"`` everything
+        (needed by :func:`portsim.judge` and the plots); ``"tables"`` all but the call and
+        queue tables; ``"kpis"`` only the KPI tables. With ``"kpis"`` a 20-replication
+        plan-2025 holds about 1 MB of results instead of ~190 MB
+        (``benchmarks/memory.py``); the KPIs are identical.
+
+    Returns
+    -------
+    Replications
+        ``port_kpis()``, ``terminal_kpis()``, ``flow_kpis()``, ``area_kpis()`` (mean and
+        95 % CI half-width per KPI); stacked tables ``terminals``, ``berths``, ``calls``
+        … with a ``replication`` column; ``runs`` (one :class:`RunResult` each).
+
+    Examples
+    --------
+    >>> import portsim
+    >>> sc = portsim.load_scenario("scenarios/plan-2025.yaml",
+    ...                            {"run.horizon_days": 30, "run.warmup_days": 5})
+    >>> reps = portsim.replicate(sc, 3, keep="kpis")
+    >>> reps.port_kpis().loc["teu_delivered", ["mean", "ci95"]]  # doctest: +SKIP
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> with ProcessPoolExecutor(2) as pool:  # doctest: +SKIP
+    ...     reps = portsim.replicate(sc, 10, executor=pool)
     """
     n = replications or scenario.run.replications
+    if keep not in ("calls", "tables", "kpis"):
+        raise ValueError(f"keep must be 'calls', 'tables' or 'kpis', got {keep!r}")
     runs: list[RunResult] = []
     if executor is None:
         for r in range(n):
-            runs.append(simulate(scenario, r))
+            runs.append(simulate_and_reduce(scenario, r, keep))
             if progress:
                 progress(1)
     else:
-        futures = [executor.submit(simulate, scenario, r) for r in range(n)]
+        futures = [executor.submit(simulate, scenario, r) if keep == "calls"
+                   else executor.submit(simulate_and_reduce, scenario, r, keep)
+                   for r in range(n)]
         for fut in as_completed(futures):
             fut.result()
             if progress:
                 progress(1)
         runs = [f.result() for f in futures]
-    return Replications(scenario, runs)
+    return Replications(scenario, runs, keep)

@@ -167,7 +167,31 @@ def _saturation_clause(sat: pd.DataFrame, saturated: list[str]) -> str:
 
 
 def judge(reps: Replications) -> Verdict:
-    """Judge a set of replications against demand and planning thresholds."""
+    """Judge a set of replications against demand and planning thresholds.
+
+    Parameters
+    ----------
+    reps : Replications
+        From :func:`portsim.replicate` with ``keep="calls"`` (the default): the
+        stationarity check and the service criteria read every call.
+
+    Returns
+    -------
+    Verdict
+        ``status`` (``"delivers"``, ``"delivers, congested"``, ``"falls short"``,
+        ``"saturated"``), ``answer`` (the sentence ``portsim run`` prints after
+        ANSWER:), ``flows`` (demand against delivered), ``terminals`` (berth
+        utilisation and waiting factor against their limits, most stressed first),
+        ``landside``, ``bottleneck``, ``saturated``, ``limits_table()``.
+
+    Examples
+    --------
+    >>> import portsim
+    >>> sc = portsim.load_scenario("scenarios/plan-2025.yaml",
+    ...                            {"run.horizon_days": 60, "run.replications": 3})
+    >>> verdict = portsim.judge(portsim.replicate(sc))
+    >>> verdict.status, verdict.terminals[["terminal", "judgement"]].head()  # doctest: +SKIP
+    """
     sat = stationarity_table(reps.runs)
     saturated = saturated_terminals(sat)
     port_grows = bool(sat.loc[sat["id"] == PORT, "saturated"].any())

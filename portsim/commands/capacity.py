@@ -23,9 +23,16 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from portsim.cli import fmt_table, lang_option
+from portsim.cli import (
+    execution_options,
+    fmt_table,
+    json_option,
+    lang_option,
+    load_scenario_for,
+    print_json,
+    records,
+    scenario_options,
+)
 
 
 def add_parser(sub) -> None:
@@ -55,10 +62,11 @@ def add_parser(sub) -> None:
     c.add_argument("--seed", type=int, help="override run.seed")
     c.add_argument("--no-bottleneck", action="store_true",
                    help="skip the runs at capacity that locate the bottleneck")
-    c.add_argument("-o", "--output", help="write samples, runs and terminal tables here")
-    c.add_argument("-w", "--workers", type=int, help="local worker processes (default: cores)")
-    c.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run on this Dask distributed scheduler instead of local processes")
+    c.add_argument("-o", "--output", help="write samples, runs and terminal tables here "
+                                          "(default out/capacity-<scenario>)")
+    execution_options(c)
+    scenario_options(c)
+    json_option(c)
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     c.add_argument("--report", action="store_true",
                    help="also write report.html (into -o DIR, default out/capacity-<scenario>)")
@@ -82,7 +90,7 @@ def _capacity(args: argparse.Namespace) -> int:
     )
 
     changes = {"run.seed": args.seed} if args.seed is not None else {}
-    scenario = load_scenario(args.scenario, changes)
+    scenario = load_scenario_for(args, args.scenario, changes)
     single = args.max_wait_h is not None or args.waiting_factor is not None
     kind = "mean_wait_h" if args.max_wait_h is not None else "waiting_factor"
     limit = args.max_wait_h if args.max_wait_h is not None else args.waiting_factor
@@ -105,10 +113,16 @@ def _capacity(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    print(render_capacity(res))
-    if args.report and not args.output:
+    if args.json:
+        print_json({"scenario": res.scenario, "answer": res.answer(),
+                     "criteria": records(res.table())})
+    else:
+        print(render_capacity(res))
+    if not args.output:  # like run and compare: a default folder
         args.output = str(Path("out") / f"capacity-{Path(args.scenario).stem}")
     if args.output:
+        import pandas as pd
+
         from portsim.output import write_atomically
 
         def write(tmp: Path) -> None:

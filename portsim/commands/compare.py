@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, lang_option, progress, replication_options
+from portsim import cli
+from portsim.cli import fmt_table, lang_option, replication_options
 from portsim.labels import t as tr
 
 
@@ -30,7 +31,6 @@ def add_parser(sub) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from portsim.config import load_scenario
     from portsim.errors import InputError, Problem
     from portsim.output import OutputFolder
 
@@ -38,7 +38,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = []
     for path in args.scenarios:
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(cli.load_scenario_for(args, path))  # --set: on every scenario
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -69,11 +69,17 @@ def _compare_in_language(args: argparse.Namespace, scenarios, folder) -> int:
     out = folder.path
     n = args.replications or base.run.replications
     jobs = n * len(scenarios)
-    with executor(args.workers, jobs) as pool, progress(jobs, "compare", args.quiet) as bar:
+    with cli.executor(args.workers, jobs, args.scheduler) as pool, \
+            cli.progress(jobs, "compare", args.quiet) as bar:
         result = compare(scenarios, replications=args.replications, seed=args.seed,
                          executor=pool, progress=bar.update)
     text = render_compare(result, scenarios)
-    print(text)
+    if args.json:
+        cli.print_json({"base": result.base, "scenarios": list(result.labels),
+                        "replications": n, "answer": result.answer(),
+                        "differences": cli.records(result.table)})
+    else:
+        print(text)
 
     def write(tmp: Path) -> None:
         (tmp / "compare.txt").write_text(text + "\n", encoding="utf-8")

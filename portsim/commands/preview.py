@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from portsim.cli import fmt_table
+from portsim.cli import fmt_table, load_scenario_for, scenario_options
 
 
 def add_parser(sub) -> None:
@@ -23,15 +23,15 @@ def add_parser(sub) -> None:
     p.add_argument("--calls", action="store_true",
                    help="also print the expected calls per flow, ship class and terminal")
     p.add_argument("--csv", metavar="FILE", help="write the terminal table to FILE")
+    scenario_options(p)
     p.set_defaults(func=cmd_preview)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from portsim.config import load_scenario
     from portsim.output import check_output_file, write_file_atomically
     from portsim.preview import OPERATING_DAYS, preview, render_preview
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_for(args, args.scenario)
     csv = check_output_file(args.csv, "--csv") if args.csv else None
     days = OPERATING_DAYS if args.operating_days is None else args.operating_days
     if not 0 < days <= 366:

@@ -15,7 +15,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, lang_option, progress, replication_options
+from portsim.cli import (
+    executor,
+    lang_option,
+    load_scenario_for,
+    print_json,
+    progress,
+    records,
+    replication_options,
+    settings,
+)
 
 
 def add_parser(sub) -> None:
@@ -32,17 +41,17 @@ def add_parser(sub) -> None:
 def run_robustness(args: argparse.Namespace):
     """The robustness run of ``args`` (scenario, sets, replications, seed, workers,
     quiet): shared by ``portsim robustness`` and ``portsim run --robustness``."""
-    from portsim.config import load_scenario
     from portsim.robustness import assumption_sets, robustness
 
     sets = [s.strip() for s in args.sets.split(",") if s.strip()] if getattr(
         args, "sets", None) else None
     chosen = assumption_sets(args.scenario, sets)  # bad input first, before any run
-    n = args.replications or load_scenario(args.scenario).run.replications
-    with executor(args.workers, n * (len(chosen) + 1)) as pool, \
+    n = args.replications or load_scenario_for(args, args.scenario).run.replications
+    with executor(args.workers, n * (len(chosen) + 1), args.scheduler) as pool, \
             progress(n * (len(chosen) + 1), "robustness", args.quiet) as bar:
         return robustness(args.scenario, [s.file or s.name for s in chosen],
-                          replications=args.replications, seed=args.seed, executor=pool,
+                          replications=args.replications, seed=args.seed,
+                          changes=settings(args) or None, executor=pool,
                           progress=bar.update)
 
 
@@ -65,11 +74,16 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 def _robustness(args: argparse.Namespace) -> int:
     from portsim.output import write_atomically
-    from portsim.robustness import render_robustness
+    from portsim.robustness import render_robustness, robustness_sentence, robustness_table
 
     result = run_robustness(args)
     text = render_robustness(result)
-    print(text)
+    if args.json:
+        print_json({"scenario": result.comparison.base, "status": result.base_status,
+                    "answer": robustness_sentence(result),
+                    "sets": records(robustness_table(result))})
+    else:
+        print(text)
     out = Path(args.output or Path("out") / f"robustness-{Path(args.scenario).stem}")
     written = write_atomically(out, lambda tmp: write_robustness(result, tmp, text))
     if not args.quiet:

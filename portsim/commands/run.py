@@ -6,12 +6,30 @@ import argparse
 import sys
 from pathlib import Path
 
-from portsim.cli import executor, fmt_table, lang_option, progress, replication_options
+from portsim.cli import (
+    executor,
+    fmt_table,
+    lang_option,
+    load_scenario_for,
+    print_json,
+    progress,
+    records,
+    replication_options,
+)
 from portsim.labels import t as tr
 
 
 def add_parser(sub) -> None:
-    r = sub.add_parser("run", help="simulate a scenario and print the verdict")
+    r = sub.add_parser(
+        "run", help="simulate a scenario and print the verdict",
+        description="Simulate the scenario's replications, print the verdict (demand vs "
+                    "delivered, terminals against their planning limits, landside, the "
+                    "answer) and write tables, plots and optionally report.html.",
+        epilog="examples:\n  portsim run scenarios/plan-2025.yaml --report\n"
+               "  portsim run scenarios/plan-2025.yaml -n 2 --set demand_scale=1.1 --json\n"
+               "  portsim run scenarios/plan-2025.yaml --set rules.quay_cranes=fixed "
+               "-o out/fixed-cranes",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("scenario", help="scenario YAML file")
     replication_options(r, "<scenario>")
     r.add_argument("--report", action="store_true",
@@ -31,7 +49,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from portsim.config import load_scenario
     from portsim.output import OutputFolder
 
     changes = {}
@@ -39,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
         changes["run.replications"] = args.replications
     if args.seed is not None:
         changes["run.seed"] = args.seed
-    scenario = load_scenario(args.scenario, changes)
+    scenario = load_scenario_for(args, args.scenario, changes)
     out = Path(args.output or Path("out") / Path(args.scenario).stem)
     folder = OutputFolder(out)
     folder.prepare()  # -o is checked (and its temporary folder made) before simulating
@@ -55,7 +72,8 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
     from portsim.verdict import judge
 
     n = scenario.run.replications
-    with executor(args.workers, n) as pool, progress(n, scenario.name, args.quiet) as bar:
+    with executor(args.workers, n, args.scheduler) as pool, \
+            progress(n, scenario.name, args.quiet) as bar:
         reps = replicate(scenario, executor=pool, progress=bar.update)
     verdict = judge(reps)
     text = render_run(reps, verdict)
@@ -66,7 +84,10 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
 
         robust = run_robustness(args)
         text += "\n\n" + render_robustness(robust)
-    print(text)
+    if args.json:
+        print_json(run_json(reps, verdict, robust))
+    else:
+        print(text)
     out = folder.path
 
     def write(tmp: Path) -> None:
@@ -110,6 +131,29 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
     if not args.quiet:
         print(f"\nwrote {len(written)} files to {out}/", file=sys.stderr)
     return 0
+
+
+def run_json(reps, verdict, robust=None) -> dict:
+    """What ``portsim run --json`` prints: the answer, its status, and the KPIs (mean and
+    95 % CI half-width over replications) of the port, flows, terminals and landside."""
+    sc = reps.scenario
+    port = reps.port_kpis()
+    doc = {
+        "scenario": sc.name, "file": sc.file, "year": sc.year, "seed": sc.run.seed,
+        "replications": len(reps.runs), "horizon_days": sc.run.horizon_days,
+        "warmup_days": sc.run.warmup_days, "demand_scale": sc.demand_scale,
+        "status": verdict.status, "answer": verdict.answer,
+        "bottleneck": verdict.bottleneck, "saturated": list(verdict.saturated),
+        "port": {k: {"mean": row["mean"], "ci95": row["ci95"]} for k, row in port.iterrows()},
+        "flows": records(verdict.flows), "terminals": records(verdict.terminals),
+        "landside": records(verdict.landside),
+    }
+    if robust is not None:
+        from portsim.robustness import robustness_sentence, robustness_table
+
+        doc["robustness"] = {"sentence": robustness_sentence(robust),
+                             "sets": records(robustness_table(robust))}
+    return doc
 
 
 def run_manifest(scenario, scenario_file: str, command: str) -> dict:

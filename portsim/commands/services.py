@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
-from portsim.cli import fmt_table
+from portsim.cli import fmt_table, load_scenario_for, scenario_options
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -24,11 +22,14 @@ def add_parser(sub) -> None:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the services as YAML to pin under the flow's services:")
+    scenario_options(p)
     p.set_defaults(func=cmd_services)
 
 
-def service_tables(scenario, plans) -> tuple[pd.DataFrame, pd.DataFrame]:
+def service_tables(scenario, plans):
     """(one row per service, one row per terminal) for the resolved services."""
+    import pandas as pd
+
     from portsim.config.fit import quay_lines
     from portsim.services import WEEKS_PER_YEAR
 
@@ -64,13 +65,13 @@ def service_tables(scenario, plans) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def cmd_services(args: argparse.Namespace) -> int:
+    import pandas as pd
     import yaml
 
-    from portsim.config import load_scenario
     from portsim.errors import InputError
     from portsim.services import pinned_yaml, resolve_services
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_for(args, args.scenario)
     plans = resolve_services(scenario)
     if not plans:
         raise InputError.single(args.scenario, "demand",

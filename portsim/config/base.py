@@ -67,7 +67,9 @@ class Record(BaseModel):
     """Base for every input record: strict (unknown keys are errors), immutable, and
     strict about numbers (:func:`number_problem`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # a field's description is the docstring under it (``docs/reference.md`` is made
+    # from them: :mod:`portsim.reference`)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -107,7 +109,11 @@ class SourcedRecord(Record):
     """A record whose numeric fields may carry their own source."""
 
     source: str
+    """Where the record's numbers come from: a key of the port file's `sources:`, a design
+    code (JTS …), `derived: <how>` or `assumption: <basis>`."""
     provenance: dict[str, str] = {}
+    """Per-field sources, filled from fields written as `{value: …, source: …}` (field name
+    → source); rarely written by hand."""
 
     @model_validator(mode="before")
     @classmethod

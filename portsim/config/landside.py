@@ -11,8 +11,8 @@ Port file (``berths.yaml``) — infrastructure, each record sourced like a berth
   track time per train (placement, inspection, brake test, removal).
 * ``gates``: truck gates with lanes and a service time per truck.
 
-Scenario (``landside:`` section) — knobs with defaults from the facts file
-(``/work/shared/reference/qinzhou_facts.md`` §5.3, §6, §7.3, A11, A12):
+Scenario (``landside:`` section) — knobs with defaults from the assumptions
+register (``docs/assumptions.md``: §5.3, §6, §7.3, A11, A12):
 
 * ``yard``: discharge share of a call's TEU, empty share, blocking levels, planning band;
 * ``dwell``: dwell-time distribution (days) per yard flow — import, export,
@@ -63,6 +63,7 @@ class _InService(SourcedRecord):
     in_service: int | None = Field(None, description="first year of operation")
     retired: int | None = Field(None, description="first year out of service")
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
     def in_service_in(self, year: int | None) -> bool:
         if year is None:
@@ -75,6 +76,7 @@ class Yard(_InService):
     """The container yard behind one terminal's quay."""
 
     id: str
+    """Yard id."""
     terminal: str = Field(description="the container terminal whose ships use this yard")
     ground_slots: PositiveInt = Field(description="TEU ground slots (20-ft footprints)")
     stacking_height: PositiveFloat = Field(description="tiers stacked (by yard equipment)")
@@ -99,8 +101,11 @@ class RailTerminal(_InService):
     """A sea-rail terminal: loading tracks worked by rail cranes (or reach stackers)."""
 
     id: str
+    """Rail-terminal id."""
     name: str
+    """Rail-terminal name."""
     area: str | None = None
+    """Operation area (informative)."""
     tracks: PositiveInt = Field(description="loading tracks")
     track_length_m: PositiveFloat = Field(description="usable length of each loading track")
     cranes: PositiveInt = Field(description="rail cranes / reach stackers, shared evenly by tracks")
@@ -110,6 +115,7 @@ class RailTerminal(_InService):
     share: NonNegativeFloat | None = Field(
         None, description="share of the port's trains (default: by number of tracks)")
     design_capacity_teu: NonNegativeFloat = 0.0
+    """Design throughput (TEU/yr; informative)."""
     slots_per_day: NonNegativeFloat | None = Field(
         None, description="train paths a day in each direction (the timetable's capacity "
                           "when trains follow demand); default: the scenario's annual "
@@ -124,9 +130,13 @@ class Gate(_InService):
     """A truck gate serving one or more container terminals."""
 
     id: str
+    """Gate id."""
     name: str | None = None
+    """Gate name."""
     terminals: list[str] = Field(min_length=1)
+    """Container terminals whose trucks use the gate (at least one)."""
     lanes: PositiveInt
+    """Gate lanes (count)."""
     service_min: PositiveFloat = Field(description="mean lane time per truck (minutes)")
 
 
@@ -138,10 +148,15 @@ class DwellSpec(SourcedRecord):
     Draws are truncated at ``max_days``."""
 
     source: str = "assumption"
+    """Where the dwell comes from."""
     dist: Literal["fixed", "gamma", "lognormal"] = "gamma"
+    """Dwell distribution: fixed (mean), gamma or lognormal (mean, cv)."""
     mean_days: PositiveFloat
+    """Mean dwell (days)."""
     cv: NonNegativeFloat = 0.6
+    """Coefficient of variation of the dwell."""
     max_days: PositiveFloat = 60.0
+    """Dwell draws are truncated here (days; at least mean_days)."""
 
     @model_validator(mode="after")
     def _max_above_mean(self) -> DwellSpec:
@@ -152,10 +167,12 @@ class DwellSpec(SourcedRecord):
 
 
 DEFAULT_DWELL: dict[str, DwellSpec] = {
-    "import": DwellSpec(mean_days=4.5, source="assumption: A11 gateway import 4-5 d (facts §7.3)"),
-    "export": DwellSpec(mean_days=4.5, source="assumption: A11 gateway export 4-5 d (facts §7.3)"),
-    "transshipment": DwellSpec(mean_days=7.0,
-                               source="assumption: A11 7 d (JTJ 211 example, facts §7.3)"),
+    "import": DwellSpec(mean_days=4.5, source="assumption: A11 gateway import 4-5 d "
+                        "(docs/assumptions.md §7.3)"),
+    "export": DwellSpec(mean_days=4.5, source="assumption: A11 gateway export 4-5 d "
+                        "(docs/assumptions.md §7.3)"),
+    "transshipment": DwellSpec(mean_days=7.0, source="assumption: A11 7 d (JTJ 211 example, "
+                               "docs/assumptions.md §7.3)"),
     "rail": DwellSpec(mean_days=2.5, source="assumption: A11 rail-connected boxes 2-3 d"),
     "empty": DwellSpec(mean_days=7.0, source="assumption: A11 empties 7 d"),
 }
@@ -165,9 +182,13 @@ class ModalSplit(SourcedRecord):
     """Where a terminal's full boxes go to / come from: truck, rail, transshipment."""
 
     source: str = "assumption"
+    """Where the split comes from."""
     truck: NonNegativeFloat
+    """Share of full boxes by truck (shares sum to 1)."""
     rail: NonNegativeFloat = 0.0
+    """Share of full boxes by sea-rail train."""
     transshipment: NonNegativeFloat = 0.0
+    """Share of full boxes transshipped ship to ship."""
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> ModalSplit:
@@ -190,10 +211,11 @@ class YardPolicy(SourcedRecord):
     """How calls use the yards and when a full yard holds up ship handling."""
 
     source: str = "assumption"
+    """Where the yard policy comes from."""
     discharge_share: float = Field(
         0.54, gt=0.0, lt=1.0,
         description="share of a call's TEU discharged (the rest is loaded); default derived: "
-                    "COSCO FAITH 3,030 of 5,630 boxes discharged (facts §4)")
+                    "COSCO FAITH 3,030 of 5,630 boxes discharged (docs/assumptions.md §4)")
     empty_share: float = Field(0.10, ge=0.0, lt=1.0,
                                description="share of boxes that are empty (assumption)")
     slow_at: float = Field(
@@ -202,7 +224,8 @@ class YardPolicy(SourcedRecord):
     slow_factor: float = Field(
         0.5, gt=0.0, le=1.0, description="handling-rate factor while the yard is above slow_at")
     utilisation_band: tuple[float, float] = Field(
-        (0.6, 0.8), description="planning band of mean stock / physical stack (facts §7.3)")
+        (0.6, 0.8),
+        description="planning band of mean stock / physical stack (docs/assumptions.md §7.3)")
     dwell_batches: PositiveInt = Field(
         4, le=64, description="dwell draws per call and flow (boxes move in this many batches)")
     transshipment: Literal["dwell", "connection"] = Field(
@@ -231,10 +254,11 @@ LateTrainRule = Literal["roll", "delay_ship", "roll_to_next_call"]
 class SeaRail(SourcedRecord):
     """Sea-rail trains: an annual target turned into a timetable at the rail terminals.
 
-    ``scope`` says which statistic ``trains_per_year`` / ``target_teu`` count (facts §5.3
-    scope warning): ``qinzhou_port`` — boxes through Qinzhou's own rail terminals;
+    ``scope`` says which statistic ``trains_per_year`` / ``target_teu`` count
+    (docs/assumptions.md §5 and §5.3, statistical scopes): ``qinzhou_port`` — boxes
+    through Qinzhou's own rail terminals;
     ``bbg_port`` — BBG's port-side sea-rail volume (Qinzhou + Fangchenggang + Beihai);
-    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains (facts §5.3:
+    ``corridor`` — the railway-side Western Land-Sea Corridor sea-rail trains (§5.3:
     the corridor ran >10,000 trains in 2025, >130万 TEU to 11-29; BBG's port-side sea-rail
     volume was >50万 TEU in 2025; ~24 trains a day at 钦州港东站 in Jan 2025). Unless the
     scope is ``qinzhou_port``, ``port_share`` (the part of that scope handled at the
@@ -263,20 +287,29 @@ class SeaRail(SourcedRecord):
     """
 
     source: str = "assumption"
+    """Where the sea-rail figures come from."""
     scope: Scope = "qinzhou_port"
+    """Which statistic trains_per_year and target_teu count: qinzhou_port, bbg_port or
+    corridor (see the class text)."""
     trains_per_year: NonNegativeFloat = 0.0
+    """Sea-rail trains a year in the scope (one train = one arrival or one departure)."""
     target_teu: NonNegativeFloat | None = None
+    """Sea-rail TEU a year in the scope (target; informative beside trains)."""
     port_share: float | None = Field(None, gt=0.0, le=1.0)
+    """Share of the scope's trains handled at the simulated terminals (0 < share <= 1;
+    required unless scope is qinzhou_port)."""
     teu_per_train: PositiveFloat = Field(
         50.0, description="TEU carried per train; derived ~50 TEU/train on the 到发 basis "
-                          "(facts §5.3)")
+                          "(docs/assumptions.md §5.3)")
     wagons_per_train: PositiveInt = Field(50, description="A12: 50-wagon trains")
     teu_per_wagon: PositiveFloat = Field(2.0, description="A12: 2 TEU per wagon")
     wagon_length_m: PositiveFloat = Field(14.0, description="assumption: flat wagon over couplers")
     loco_length_m: NonNegativeFloat = Field(22.0, description="assumption: one locomotive")
     inbound_share: float = Field(0.5, ge=0.0, le=1.0)
+    """Share of trains arriving loaded with export boxes (0 to 1)."""
     delay_mean_h: NonNegativeFloat = Field(1.0, description="assumption: mean train delay")
     delay_cv: NonNegativeFloat = 1.0
+    """Coefficient of variation of the train delay."""
     max_box_wait_h: NonNegativeFloat = Field(
         24.0, description="an outbound train waits at most this long for its boxes")
     track_occupancy_limit: float = Field(0.7, gt=0.0, le=1.0,
@@ -391,6 +424,7 @@ class GateSpec(SourcedRecord):
     """Truck arrivals at the gates: hourly profile and what a truck carries."""
 
     source: str = "assumption"
+    """Where the gate figures come from."""
     hourly_profile: list[NonNegativeFloat] = Field(
         list(DEFAULT_PROFILE), min_length=24, max_length=24,
         description="relative truck arrivals by hour of day (normalised)")
@@ -423,11 +457,16 @@ class Landside(Record):
     """The scenario's landside knobs (used when the port file has yards)."""
 
     yard: YardPolicy = YardPolicy()
+    """How calls use the yards."""
     dwell: dict[DwellFlow, DwellSpec] = {}
+    """Yard dwell per box flow (import, export, transshipment, rail, empty); default: the
+    built-in assumptions."""
     modal_split: dict[str, ModalSplit] = Field(
         {}, description="per container terminal id, or 'default'")
     sea_rail: SeaRail = SeaRail()
+    """Sea-rail trains."""
     gate: GateSpec = GateSpec()
+    """Truck arrivals at the gates."""
     changes: dict[str, dict[str, Any]] = Field(
         {}, description="field changes of yards, rail terminals or gates, by id")
 

@@ -425,11 +425,17 @@ def _check_override_quay_lines(port: Port, o: Any, file: str) -> list[Problem]:
     for at, line in named:
         if isinstance(line, str) and line not in known:
             near = difflib.get_close_matches(line, sorted(lines), n=1)
-            hint = (f"did you mean '{near[0]}'?" if near
-                    else "no quay line of the port file is close")
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            terminal = next((b.get("terminal") for b in o.add if isinstance(b, dict)
+                             and b.get("quay_line") == line), None)
+            own = sorted({b.quay_line for b in port.berths
+                          if b.quay_line and b.terminal == terminal})
+            listing = (f"quay lines of terminal {terminal}: {', '.join(own)}" if own else
+                       f"known quay lines: {', '.join(sorted(lines)[:20])}"
+                       + (" …" if len(lines) > 20 else ""))
             problems.append(Problem(file, at, (
-                f"unknown quay line '{line}'; {hint} (a new quay line must be listed in "
-                "overrides.new_quay_lines)")))
+                f"unknown quay line '{line}'; {hint}{listing} (a new quay line must be "
+                "listed in overrides.new_quay_lines)")))
     return problems
 
 
@@ -616,8 +622,34 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
 def load_scenario(path: str | Path, changes: Mapping[str, Any] | None = None) -> Scenario:
     """Read, validate and resolve a scenario file.
 
-    ``changes`` maps dotted paths to values applied to the YAML before validation
-    (``{"run.seed": 7, "demand_scale": 1.2}``) — the hook sweeps use.
+    Parameters
+    ----------
+    path : str or Path
+        The scenario YAML (keys: ``docs/reference.md``). Its ``port:`` file is read
+        relative to it; ``extends:`` merges it over another scenario.
+    changes : mapping, optional
+        Dotted paths to values set in the YAML before validation, checked exactly as if
+        written in the file — the hook of sweeps and of the CLI's ``--set``:
+        ``{"run.seed": 7, "demand_scale": 1.2, "demand[0].annual_volume": 9e6}``.
+
+    Returns
+    -------
+    Scenario
+        The resolved scenario: the port after the scenario's overrides (berths in
+        service in ``year``), demand, rules, run settings, landside and seasons.
+
+    Raises
+    ------
+    InputError
+        Every problem found, each naming the file and the path inside it
+        (``exc.problems``); nothing is simulated.
+
+    Examples
+    --------
+    >>> import portsim
+    >>> sc = portsim.load_scenario("scenarios/plan-2025.yaml", {"run.replications": 2})
+    >>> sc.run.replications, len(sc.port.berths) > 100
+    (2, True)
     """
     data = read_yaml(path)
     if changes:

@@ -54,12 +54,17 @@ class Constituent(SourcedRecord):
     """One harmonic constituent: amplitude (m) and phase lag (deg) at the run's hour 0."""
 
     name: str
+    """Constituent name (M2, S2, K1, O1, …); its standard speed is used unless speed_deg_h
+    is given."""
     amplitude_m: NonNegativeFloat
+    """Amplitude (m)."""
     phase_deg: float = 0.0
+    """Phase lag at the run's hour 0 (degrees)."""
     speed_deg_h: PositiveFloat | None = Field(
         None, description="angular speed; default: the standard speed of the named constituent"
     )
     source: str = "assumption"
+    """Where the amplitude and phase come from."""
 
     @model_validator(mode="after")
     def _known_speed(self) -> Constituent:
@@ -80,6 +85,7 @@ class Tide(SourcedRecord):
 
     mean_level_m: float | None = Field(None, description="mean sea level above chart datum")
     constituents: list[Constituent] = []
+    """Harmonic constituents (or give series)."""
     series: str | None = Field(None, description="CSV water-level file, relative to the port file")
     units: Literal["m", "cm"] | None = Field(
         None, description="units of the CSV levels (default: from the column name)"
@@ -87,6 +93,7 @@ class Tide(SourcedRecord):
     start: str | None = Field(None, description="ISO timestamp of the run's hour 0 (CSV 'time')")
     max_gap_h: PositiveFloat = Field(1.0, description="largest allowed step between CSV rows")
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Tide:
@@ -104,27 +111,33 @@ class Pilots(SourcedRecord):
     """The pilot pool."""
 
     count: PositiveInt
+    """Pilots on duty (count)."""
     boarding_h: NonNegativeFloat = Field(0.5, description="pilot boarding before the transit")
     return_h: NonNegativeFloat = Field(0.0, description="pilot's way back to the station")
     min_dwt: NonNegativeFloat = Field(0.0, description="ships of this DWT or more take a pilot")
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
 
 class TugBand(Record):
     """Tugs needed by ships up to ``max_dwt`` (the first band that fits applies)."""
 
     max_dwt: PositiveFloat
+    """Upper DWT bound of the band (t)."""
     tugs: NonNegativeInt
+    """Tugs a ship in this band needs per berthing or unberthing (count)."""
 
 
 class Tugs(SourcedRecord):
     """The tug pool."""
 
     count: PositiveInt
+    """Tugs in the pool (count)."""
     assist_h: PositiveFloat = Field(1.0, description="hours a tug works one berthing/unberthing")
     needed: list[TugBand] = Field(min_length=1, description="tugs by DWT band, ascending")
     per_class: dict[str, NonNegativeInt] = Field({}, description="tugs by ship class (wins)")
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
     @model_validator(mode="after")
     def _ascending(self) -> Tugs:
@@ -149,14 +162,19 @@ class WeatherEvent(SourcedRecord):
     """A kind of closure drawn at random (Poisson count per year)."""
 
     kind: str
+    """Kind of closure (fog, typhoon, wind …), used in wait causes."""
     per_year: NonNegativeFloat
+    """Mean number of events a year (Poisson)."""
     duration_h: tuple[PositiveFloat, PositiveFloat] = Field(description="uniform low, high")
     months: list[int] = Field(list(range(1, 13)), min_length=1)
+    """Months (1-12) in which the event can start."""
     start_hour: tuple[float, float] | None = Field(
         None, description="onset hour of day (uniform low, high), e.g. early-morning fog"
     )
     closes: list[Closes] = ["channel"]
+    """What the event closes: the channel, the berths, or both."""
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
     @model_validator(mode="after")
     def _ranges(self) -> WeatherEvent:
@@ -175,9 +193,13 @@ class FixedClosure(Record):
     """A closure at a given time (hours from the start of the run)."""
 
     start_h: NonNegativeFloat
+    """Start (hours from the run's hour 0)."""
     end_h: PositiveFloat
+    """End (hours from the run's hour 0; after start_h)."""
     kind: str = "closure"
+    """Kind of closure, used in wait causes."""
     closes: list[Closes] = ["channel"]
+    """What the closure closes: the channel, the berths, or both."""
 
     @model_validator(mode="after")
     def _order(self) -> FixedClosure:
@@ -191,8 +213,11 @@ class Weather(Record):
 
     start_month: int = Field(1, ge=1, le=12, description="calendar month at the run's hour 0")
     events: list[WeatherEvent] = []
+    """Random closures."""
     closures: list[FixedClosure] = []
+    """Closures at given times."""
     note: str | None = None
+    """Free text for the reader; not used by the model."""
 
 
 # ----------------------------------------------------------------- scenario changes
@@ -202,15 +227,20 @@ class RecordChanges(Record):
     """Remove, change (merge fields), add records by id — applied in that order."""
 
     remove: list[str] = []
+    """Ids of records to remove."""
     change: dict[str, dict[str, Any]] = {}
+    """Record id → fields to change."""
     add: list[dict[str, Any]] = []
+    """New records."""
 
 
 class RouteChanges(Record):
     """Remove routes (by id) and add routes."""
 
     remove: list[str] = []
+    """Ids of routes to remove."""
     add: list[dict[str, Any]] = []
+    """New routes."""
 
 
 class ChannelChanges(Record):
@@ -220,11 +250,17 @@ class ChannelChanges(Record):
     port file's block (``null`` removes the block)."""
 
     segments: RecordChanges = RecordChanges()
+    """Remove, change, add channel segments."""
     routes: RouteChanges = RouteChanges()
+    """Remove and add routes."""
     tide: dict[str, Any] | None = None
+    """Keys merged into the port file's tide block."""
     pilots: dict[str, Any] | None = None
+    """Keys merged into the port file's pilots block."""
     tugs: dict[str, Any] | None = None
+    """Keys merged into the port file's tugs block."""
     weather: dict[str, Any] | None = None
+    """Keys merged into the port file's weather block."""
     remove: list[Literal["tide", "pilots", "tugs", "weather"]] = Field(
         [], description="marine blocks to drop from the port file"
     )

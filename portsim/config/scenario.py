@@ -61,11 +61,18 @@ class VolumeDistribution(Record):
     """
 
     dist: Literal["fixed", "gamma", "lognormal", "triangular", "uniform"] = "gamma"
+    """Distribution of the volume per call: fixed, gamma, lognormal (mean, cv), triangular
+    (low, mode, high) or uniform (low, high)."""
     mean: PositiveFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    """Mean volume per call (TEU for containers, t otherwise)."""
     cv: NonNegativeFloat | None = Field(None, le=10.0)
+    """Coefficient of variation (standard deviation / mean; 0 to 10)."""
     low: NonNegativeFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    """Smallest volume per call (TEU or t; triangular, uniform)."""
     mode: NonNegativeFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    """Most likely volume per call (TEU or t; triangular)."""
     high: PositiveFloat | None = Field(None, le=MAX_CALL_VOLUME)
+    """Largest volume per call (TEU or t; triangular, uniform)."""
 
     @model_validator(mode="after")
     def _parameters_present(self) -> VolumeDistribution:
@@ -109,8 +116,10 @@ class FlowClass(Record):
     """One ship class in a flow's mix: its share of the flow's calls and call volume."""
 
     ship_class: str
+    """Ship-class id of the port file (its cargo must be the flow's)."""
     share: PositiveFloat = Field(description="share of the flow's calls")
     per_call: VolumeDistribution
+    """Volume moved per call of this class (TEU loaded + discharged, or t)."""
 
 
 class Arrivals(Record):
@@ -122,25 +131,34 @@ class Arrivals(Record):
     """
 
     liner_share: float = Field(0.0, ge=0.0, le=1.0)
+    """Share of calls that are scheduled liner calls (0 to 1); the rest arrive at random."""
     schedule_deviation_h: NonNegativeFloat = 6.0
+    """Standard deviation of a liner call's arrival about its timetable slot (h)."""
     erlang_k: PositiveInt = 1
+    """Shape of the random calls' inter-arrival times: 1 = Poisson (exponential), k > 1 =
+    Erlang-k (more regular)."""
 
 
 class Flow(Record):
     """A stream of ship calls carrying one cargo family."""
 
     id: str
+    """Flow id (unique in the scenario)."""
     cargo: CargoType
+    """Cargo family of the flow."""
     annual_volume: PositiveFloat = Field(
         le=MAX_ANNUAL_VOLUME, description="TEU/yr for containers, t/yr otherwise")
     source: str = "assumption"
+    """Where the annual volume comes from (a source key or `assumption: …`)."""
     terminals: list[str] | dict[str, PositiveFloat] | None = Field(
         None,
         description="terminals the flow may use (list) or its share per terminal (mapping); "
         "default: every terminal with a berth for the cargo, shared by design capacity",
     )
     classes: list[FlowClass] = Field(min_length=1)
+    """Ship-class mix: share of calls and volume per call for each class (shares sum to 1)."""
     arrivals: Arrivals = Arrivals()
+    """How the flow's calls arrive (liner share, schedule deviation, randomness)."""
     services: list[Service] | ServiceGeneration | None = Field(
         None, description="liner services (list: pinned) or {generate: …} (rules.liner_calls: "
         "services); see portsim.config.services")
@@ -180,8 +198,12 @@ class Thresholds(Record):
     """Planning thresholds a terminal is judged against."""
 
     occupancy_band: tuple[float, float] = (0.5, 0.7)
+    """Planning band of berth utilisation (low, high; shares of the year, 0 <= low < high
+    <= 1)."""
     waiting_factor: PositiveFloat = 0.1
+    """Planning limit of the waiting factor (mean wait / mean berth time; > 0)."""
     source: str = "assumption"
+    """Where the thresholds come from."""
 
     @model_validator(mode="after")
     def _band_in_order(self) -> Thresholds:
@@ -198,6 +220,7 @@ class CraneRange(Record):
     min: PositiveInt = Field(1, description="fewest QCs a ship is started with")
     max: PositiveInt = Field(description="most QCs that work the ship at once")
     source: str = Field(min_length=1)
+    """Where the range comes from (a source key or `assumption: …`)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CraneRange:
@@ -216,6 +239,7 @@ class Rules(Record):
         {}, description="quay cranes working one ship, by ship class"
     )
     default_cranes_per_ship: PositiveInt = 2
+    """Quay cranes working one ship of a class not in cranes_per_ship (count)."""
     crane_efficiency: float = Field(
         0.9, gt=0.0, le=1.0, description="simultaneous-working factor (K2 in JTS 165)"
     )
@@ -227,7 +251,9 @@ class Rules(Record):
         0.5, description="coefficient of variation of handling time (gamma)"
     )
     berthing_h: NonNegativeFloat = 1.0
+    """Time to berth a ship alongside (h), part of berth time."""
     unberthing_h: NonNegativeFloat = 0.5
+    """Time to unberth a ship (h), part of berth time."""
     berth_clearance_m: NonNegativeFloat = Field(
         30.0, description="quay length a ship needs beyond its LOA"
     )
@@ -235,9 +261,15 @@ class Rules(Record):
         0.6, description="under-keel clearance required alongside"
     )
     working_hours_per_day: float = Field(24.0, gt=0.0, le=24.0)
+    """Hours a day cargo is handled (h; 0 < h <= 24)."""
     berth_allocation: Literal["first_fit", "best_fit"] = "best_fit"
+    """Where on a quay line a ship is placed: the first free stretch that fits (first_fit)
+    or the tightest one (best_fit)."""
     queue_priority: Literal["fcfs", "liner_first"] = "fcfs"
+    """Anchorage queue order: first come, first served (fcfs) or liner calls before tramp
+    calls (liner_first)."""
     include_channel_transit: bool = True
+    """Count the channel transit between anchorage and berth in the call's time in port."""
     marine_model: bool = Field(
         True, description="simulate tide windows, one-way rules, pilots, tugs and weather "
         "where the port file gives them (false: fixed channel transit times only)"
@@ -269,11 +301,15 @@ class Rules(Record):
         "at the berth about its planned time (ETB error)",
     )
     thresholds: dict[CargoType, Thresholds] = {}
+    """Planning thresholds per cargo family (default: the built-in band and waiting-factor
+    limit of each family)."""
     liner_calls: Literal["stream", "services"] = Field(
         "stream", description="container liner calls: one evenly spaced stream per class sent "
         "to terminals at random (stream), or the flows' services with berth windows")
     service_compliance: Compliance = Compliance()
+    """How liner services keep their berth windows (default for every service)."""
     source: str = "assumption"
+    """Where the rules come from."""
     quay_cranes: Literal["fixed", "pool"] = Field(
         "fixed", description="fixed: a ship keeps the QCs it was given at call-in "
         "(min(planned, free)); pool: each quay line's QCs are a pool, a ship starts with "
@@ -322,9 +358,13 @@ class RunSettings(Record):
     """How long and how often to simulate."""
 
     horizon_days: PositiveFloat = Field(365.0, le=MAX_DAYS)
+    """Measured simulation length (days), after the warm-up."""
     warmup_days: NonNegativeFloat = Field(30.0, le=MAX_DAYS)
+    """Warm-up (days) simulated before measuring, not counted in results."""
     replications: PositiveInt = Field(5, le=100_000)
+    """Independent replications (1 to 100,000); CIs are over replications."""
     seed: int = Field(2025, ge=0, le=2**63 - 1)
+    """Seed of every random stream (0 to 2^63-1); same seed, same numbers."""
 
 
 class BerthChanges(Record):
@@ -332,31 +372,45 @@ class BerthChanges(Record):
     ``channel``: changes to channel segments, routes, tide, pilots, tugs and weather."""
 
     remove: list[str] = []
+    """Ids of port-file berths taken out of service."""
     change: dict[str, dict[str, Any]] = {}
+    """Berth id → fields to change (any berth field)."""
     add: list[dict[str, Any]] = []
+    """New berths (full berth records, with source)."""
     new_quay_lines: list[str] = Field(
         [], description="quay lines that added berths create (every other quay line an "
         "added or changed berth names must exist in the port file)")
     channel: ChannelChanges = ChannelChanges()
+    """Changes to channel segments, routes, tide, pilots, tugs and weather."""
 
 
 class ScenarioSpec(Record):
     """A scenario as written in YAML (before the port file is resolved)."""
 
     name: str
+    """Scenario name, used in output and folder names."""
     description: str | None = None
+    """One line on what the scenario is."""
     port: str = Field(description="port file, relative to the scenario file")
     year: int | None = Field(None, description="keep the berths in service this year")
     overrides: BerthChanges = BerthChanges()
+    """Changes to the port file: remove, change, add berths; channel changes."""
     demand: list[Flow] = Field(min_length=1)
+    """Demand flows (at least one)."""
     demand_scale: PositiveFloat = Field(1.0, le=MAX_DEMAND_SCALE)
+    """Factor on every flow's annual volume (> 0, at most the demand bound)."""
     demand_scale_by_cargo: dict[CargoType, Annotated[float, Field(gt=0.0,
                                                                   le=MAX_DEMAND_SCALE)]] = Field(
         {}, description="extra demand factor per cargo family, on top of demand_scale")
     rules: Rules = Rules()
+    """Operating rules and mechanism switches."""
     run: RunSettings = RunSettings()
+    """Run length, warm-up, replications and seed."""
     landside: Landside = Landside()
+    """Yard, dwell, modal split, sea-rail and gate knobs (used when the port file has
+    yards)."""
     seasons: Seasons = Seasons()
+    """Monthly and weekly demand pattern (flat by default)."""
     canal: Canal | None = Field(None, description="the Pinglu Canal (portsim.config.canal)")
 
 
@@ -364,18 +418,31 @@ class Scenario(Record):
     """A fully resolved scenario: the port after overrides, demand, rules, run settings."""
 
     name: str
+    """Scenario name."""
     description: str | None = None
+    """One line on what the scenario is."""
     file: str | None = None
+    """The scenario file it was read from."""
     port_file: str | None = None
+    """The port file, resolved to an absolute path."""
     year: int | None = None
+    """Year whose berths are in service."""
     port: Port
+    """The port after the scenario's overrides."""
     demand: list[Flow]
+    """Demand flows."""
     demand_scale: float = 1.0
+    """Factor on every flow's annual volume."""
     demand_scale_by_cargo: dict[CargoType, float] = {}
+    """Extra demand factor per cargo family, on top of demand_scale."""
     rules: Rules
+    """Operating rules."""
     run: RunSettings
+    """Run settings."""
     landside: Landside = Landside()
+    """Landside knobs."""
     seasons: Seasons = Seasons()
+    """Seasonal demand pattern."""
     canal: Canal | None = None
 
     def volume_scale(self, flow: Flow) -> float:

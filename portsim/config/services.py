@@ -47,6 +47,7 @@ class Window(Record):
 
     day: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     hour: float = Field(ge=0.0, lt=24.0)
+    """Start hour of day (0 <= h < 24)."""
     length_h: float = Field(gt=0.0, le=HOURS_PER_WEEK,
                             description="hours the berth is held for the service (0 < h <= 168)")
 
@@ -66,10 +67,14 @@ class Compliance(Record):
     """
 
     on_window_share: float = Field(0.7, ge=0.0, le=1.0)
+    """Share of calls arriving on-window (0 to 1)."""
     deviation_h: NonNegativeFloat = 2.0
+    """Standard deviation of an on-window arrival about the window start (h)."""
     late_mean_h: PositiveFloat = 24.0
+    """Mean lateness of a late call after the window start (h; above 3 × deviation_h)."""
     source: str = ("assumption: schedule reliability of container lines ~55-70 % on time "
                    "(carrier schedule-reliability indices); on-window ±2 h, late mean 24 h")
+    """Where the compliance figures come from."""
 
     @model_validator(mode="after")
     def _late_after_tolerance(self) -> Compliance:
@@ -88,17 +93,26 @@ class Service(Record):
     """
 
     id: str
+    """Service id (e.g. the line's service code)."""
     trade: Trade
+    """Trade of the service: foreign_mainline, intra_asia, domestic or feeder."""
     ship_class: str
+    """Ship-class id of the port file."""
     call_size: VolumeDistribution = Field(description="TEU per call (loaded + discharged)")
     frequency: FrequencyName | PositiveFloat = Field(
         "weekly", description="weekly | twice_weekly | fortnightly, or calls per week")
     terminal: str
+    """Terminal the service calls at."""
     window: Window
+    """Weekly berth window (day, hour, length)."""
     compliance: Compliance | None = Field(None, description="default: rules.service_compliance")
     quay_line: str | None = None
+    """Quay line of the window (default: chosen by the packer)."""
     start_m: NonNegativeFloat | None = None
+    """Window's position along the quay line (m from its start; default: chosen by the
+    packer)."""
     source: str = "assumption"
+    """Where the service comes from."""
 
     @property
     def calls_per_week(self) -> float:
@@ -109,8 +123,11 @@ class ClassServices(Record):
     """How the generator makes services of one ship class."""
 
     trade: Trade
+    """Trade of the class's services."""
     frequency: FrequencyName | PositiveFloat = "weekly"
+    """weekly | twice_weekly | fortnightly, or calls per week."""
     source: str = "assumption"
+    """Where trade and frequency come from."""
 
 
 class ServiceGeneration(Record):
@@ -122,9 +139,12 @@ class ServiceGeneration(Record):
     """
 
     generate: dict[str, ClassServices] = Field(min_length=1)
+    """Ship-class id → trade and frequency of its services (every class of the flow)."""
     window_buffer: float = Field(1.2, ge=1.0, le=3.0)
+    """Berth window = planned berth time of the mean call × this (1 to 3), in whole hours."""
     buffer_source: str = ("assumption: windows ~20 % longer than the planned berth time of "
                           "the mean call, the margin a terminal plans for call-size spread")
+    """Where window_buffer comes from."""
 
 
 def pinned_or_generated(value: Any, handler: Any) -> Any:
@@ -146,9 +166,13 @@ class AllocationRow(Record):
     """
 
     trade: Trade | None = None
+    """Trade the row applies to (any trade when empty)."""
     ship_classes: list[str] = []
+    """Ship classes the row applies to (all when empty)."""
     terminals: dict[str, NonNegativeFloat] | list[str] = Field(min_length=1)
+    """Terminal → share (shares sum to 1), or a list shared pro rata to design capacity."""
     source: str
+    """Where the allocation comes from."""
 
     @field_validator("terminals")
     @classmethod
@@ -169,8 +193,11 @@ class Trough(Record):
 
     start_day: int = Field(ge=1, le=DAYS_PER_YEAR, description="first day of the year (1 = 1 Jan)")
     days: int = Field(ge=1, le=60)
+    """Length of the trough (days; 1 to 60)."""
     factor: float = Field(gt=0.0, le=1.0)
+    """Demand factor in the trough (0 < factor <= 1)."""
     source: str = "assumption"
+    """Where the trough comes from."""
 
 
 class Seasons(Record):
@@ -189,9 +216,13 @@ class Seasons(Record):
         "flat", description="flat: demand even through the year (the factors are kept as "
         "data but not applied); seasonal: apply them")
     monthly: list[PositiveFloat] = Field([1.0] * 12, min_length=12, max_length=12)
+    """Demand factor per month, January first (12 values > 0; normalised to mean 1)."""
     weekly: list[PositiveFloat] = Field([1.0] * 7, min_length=7, max_length=7)
+    """Demand factor per day of week, Monday first (7 values > 0; normalised to mean 1)."""
     trough: Trough | None = None
+    """Spring-Festival trough (none: no trough)."""
     source: str = "flat (no seasons)"
+    """Where the seasonal factors come from."""
 
     @property
     def flat(self) -> bool:

@@ -858,6 +858,16 @@ def capacity(
 ) -> CapacityResult:
     """Search the capacity of one or more cargo families (see the module docstring).
 
+    Examples
+    --------
+    >>> from portsim.experiments.capacity import capacity
+    >>> res = capacity("scenarios/plan-2025.yaml", criteria="panel",
+    ...                base_year="scenarios/baseline-2020.yaml", workers=2)  # doctest: +SKIP
+    >>> res.table()[["criterion", "capacity", "ci95", "status"]]  # doctest: +SKIP
+    >>> res.answer()  # doctest: +SKIP
+
+    Parameters (as keywords)
+    ------------------------
     ``scenario``: a resolved scenario or a scenario file. ``cargo``: a family, a list,
     or ``"all"`` (every family in the demand). ``criterion``/``limit``: one criterion,
     the waiting factor (default limit: the family's planning threshold) or the mean

@@ -6,7 +6,7 @@ ships lying along the line, as a terminal's crane-split plan shares them:
 
 *Crane range.* A ship class has a minimum and a maximum number of QCs per ship
 (``rules.quay_cranes_per_ship``; default min 1 and max the class's ``cranes_per_ship``).
-The scenarios take the maximum from the upper end of the facts file's A8 band (QCs per
+The scenarios take the maximum from the upper end of the A8 band (docs/assumptions.md) (QCs per
 ship by TEU size) and the minimum one below the band's lower end; both are capped at
 the QCs of the line, and ``max`` × ``quay_crane_width_m`` must fit along the ship (LOA +
 clearance; the scenario loader checks it).

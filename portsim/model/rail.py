@@ -24,7 +24,7 @@ each takes the latest free slot no later than its first box is due, and does not
 none is left. So rail TEU and trains scale with the container volume until the slots bind,
 then saturate at the slot count (basis: a rail operator sells train paths in a timetable
 and runs a block train when its load is there; the corridor's and the port's trains are
-counted by the same 到发 statistic, facts §5.3).
+counted by the same 到发 statistic, docs/assumptions.md §5.3).
 
 A train needs a loading track and, when outbound, its boxes: rail boxes discharged from
 ships become ready for a train after their rail dwell (customs, planning) in the yard of

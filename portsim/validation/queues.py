@@ -73,11 +73,46 @@ def default_seed(model: str, c: int, rho: float) -> int:
 def identical_berths(model: str, c: int, rho: float, *, calls: int | None = None,
                      reps: int = REPS, seed: int | None = None,
                      service_h: float = SERVICE_H) -> Scenario:
-    """``c`` identical berths fed as the queue ``model`` at utilisation ``rho``.
+    """``c`` identical berths fed as the queue ``model`` at utilisation ``rho``: a port
+    that is exactly an x/x/c queue, to check the simulation (or a rule of one's own)
+    against queueing theory (:mod:`portsim.theory`).
 
     Each call moves 1000 TEU at ``1000 / service_h`` moves/h (one crane, TEU factor 1,
     efficiency 1), times a mean-one gamma factor of the model's CV; no channel and no
     berthing time, so the berth time is the service time of the queue.
+
+    Parameters
+    ----------
+    model : {"M/M/c", "M/D/c", "M/E2/c", "E2/E2/c"}
+        Arrivals (M = Poisson, E2 = Erlang-2) / service time (M exponential, D fixed,
+        E2 Erlang-2) / berths.
+    c : int
+        Berths (one terminal, one area, each 250 m, 15 m deep).
+    rho : float
+        Berth utilisation λ·s/c (0 < ρ < 1 for a stationary queue).
+    calls : int, optional
+        Calls per replication (sets the horizon; default :func:`calls_for`).
+    reps : int, default 10
+        ``run.replications`` of the scenario.
+    seed : int, optional
+        Default: one fixed seed per (model, c, ρ).
+    service_h : float, default 24
+        Mean berth (service) time in hours.
+
+    Returns
+    -------
+    Scenario
+        Resolved, ready for :func:`portsim.simulate` / :func:`portsim.replicate`
+        (warm-up 5 % of the horizon).
+
+    Examples
+    --------
+    >>> import portsim
+    >>> from portsim import theory
+    >>> sc = portsim.identical_berths("M/M/c", c=2, rho=0.7, calls=4000, reps=4)
+    >>> reps = portsim.replicate(sc)
+    >>> wait = reps.port_kpis().loc["all_mean_wait_h", "mean"]  # doctest: +SKIP
+    >>> theory.mmc_mean_wait(0.7 * 2 / 24, 24, 2)  # the exact mean wait (h)  # doctest: +SKIP
     """
     q = QUEUE_MODELS[model]
     calls = calls or calls_for(c, rho)
