@@ -111,7 +111,37 @@ def schema(kind: str) -> dict[str, Any]:
                            "replaced."}, **doc["properties"]}
         required = doc.pop("required", [])
         doc["anyOf"] = [{"required": required}, {"required": ["extends"]}]
+        _allow_patch(doc, defs, "canal")
     return {"$schema": DRAFT, "$id": f"https://portsim/schema/{kind}.schema.json", **doc}
+
+
+def _allow_patch(doc: dict[str, Any], defs: dict[str, Any], key: str) -> None:
+    """Let block ``key`` of a scenario also be written as a *patch*: a scenario that
+    ``extends:`` another may give only the keys it changes (mappings merge key by key;
+    lists are replaced whole, so list items stay complete). The patch is the block's
+    definition without ``required``, its nested mappings patches too."""
+
+    def patch(name: str) -> str:
+        patched = f"{name}Patch"
+        if patched not in defs:
+            body = json.loads(json.dumps(defs[name]))
+            body.pop("required", None)
+            defs[patched] = body
+            for prop in body.get("properties", {}).values():
+                for alt in prop.get("anyOf", [prop]):
+                    ref = alt.get("$ref", "")
+                    target = ref.rsplit("/", 1)[-1]
+                    if ref and target in defs and target != "SourcedValue" and \
+                            defs[target].get("type") == "object":
+                        alt["$ref"] = f"#/$defs/{patch(target)}"
+        return patched
+
+    prop = doc["properties"][key]
+    for alt in prop.get("anyOf", []):
+        ref = alt.get("$ref", "")
+        if ref:
+            prop["anyOf"].append({"$ref": f"#/$defs/{patch(ref.rsplit('/', 1)[-1])}"})
+            break
 
 
 def schema_text(kind: str) -> str:

@@ -60,6 +60,18 @@ COMMANDS: dict[str, list[str]] = {
         PORTSIM, "robustness", "scenarios/plan-2025.yaml", "-n", "5", "-o", "{tmp}",
     ],
     "capacity-plan-2025": [PORTSIM, "capacity", "scenarios/plan-2025.yaml", "-o", "{tmp}"],
+    "compare-pinglu": [
+        PORTSIM, "compare", "scenarios/plan-2025.yaml", "scenarios/pinglu-2027.yaml",
+        "scenarios/pinglu/pinglu-2030-no-sea-leg.yaml", "scenarios/pinglu-2030.yaml",
+        "-n", "3", "-o", "{tmp}",
+    ],
+    "canal-binds-2030": [
+        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2030.yaml",
+    ],
+    "canal-berths-2030": [
+        PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2030.yaml",
+        "-n", "3",
+    ],
     "run-vision-2035": [PORTSIM, "run", "scenarios/vision-2035.yaml", "-o", "{tmp}"],
     "bench-run": [PYTHON, "benchmarks/run.py", "--repeat", "5"],
     "bench-saturation": [PYTHON, "benchmarks/saturation.py"],

@@ -50,8 +50,11 @@ class LockClosure(Record):
 
     line: int = Field(ge=0, description="lock line index (0 or 1 for a two-line hub)")
     start_day: NonNegativeFloat
+    """Day of the run the closure starts (0 = start of the run)."""
     days: PositiveFloat
+    """Length of the closure (days)."""
     note: str | None = None
+    """Free text: what the closure is and where it comes from."""
 
 
 class LockHub(SourcedRecord):
@@ -69,11 +72,17 @@ class LockHub(SourcedRecord):
     """
 
     id: str
+    """Lock hub id (e.g. MADAO)."""
     name: str
+    """Name of the lock hub (English and Chinese)."""
     chamber_length_m: PositiveFloat
+    """Usable chamber length (m)."""
     chamber_width_m: PositiveFloat
+    """Usable chamber width (m)."""
     sill_depth_m: PositiveFloat
+    """Depth over the sill (m); a ship's draught plus UKC must fit."""
     lines: PositiveInt = 2
+    """Lock lines (chambers side by side) of the hub."""
     lockage_h: PositiveFloat = Field(description="one lockage, entry to exit (T)")
     ships_per_lockage: PositiveInt | None = Field(
         None, description="k; default: from the chamber and the ship (rows × abreast)")
@@ -83,8 +92,11 @@ class LockHub(SourcedRecord):
     sail_to_next_h: NonNegativeFloat = Field(
         description="sailing time to the next hub downstream (the last: to the canal mouth)")
     lockage_rule: Literal["alternating"] = "alternating"
+    """How lines serve the two directions: `alternating` (a line locks down, then up)."""
     closures: list[LockClosure] = []
+    """Maintenance closures of single lines."""
     note: str | None = None
+    """Free text on the hub and its sources."""
 
     def ships_per_lockage_for(self, ship: ShipClass) -> int:
         """k for one class: ships end to end × ships abreast that fit the chamber (0 when
@@ -102,10 +114,14 @@ class CanalTraffic(SourcedRecord):
     """Annual tonnage of one cargo in one direction, on one river-sea class."""
 
     id: str
+    """Traffic id."""
     cargo: Literal["container", "dry_bulk", "general"]
+    """Cargo family of the traffic."""
     direction: Direction
+    """`down` (to the sea, towards Qinzhou) or `up` (inland)."""
     annual_t: NonNegativeFloat = Field(description="tonnes a year through Qinzhou")
     ship_class: str
+    """River-sea ship class (id in `canal.classes`) that carries it."""
     payload_t: PositiveFloat = Field(description="tonnes per loaded call")
     t_per_teu: PositiveFloat | None = Field(
         None, description="containers: tonnes per TEU (payload and sea leg in TEU)")
@@ -115,6 +131,7 @@ class CanalTraffic(SourcedRecord):
         1.0, ge=0.0, le=1.0, description="share of the tonnage that continues by sea (the "
         "rest is Qinzhou's own industry or goes by land)")
     note: str | None = None
+    """Free text on the figure and its source."""
 
     @model_validator(mode="after")
     def _teu(self) -> CanalTraffic:
@@ -128,40 +145,61 @@ class TransferBerths(SourcedRecord):
 
     terminal: str = Field(description="id of the transfer terminal (created)")
     name: str
+    """Name of the transfer terminal."""
     area: str = Field(description="operation area of the terminal (a route from the canal "
                       "mouth must reach it)")
     cargo: Literal["container", "dry_bulk", "general"]
+    """Cargo family the transfer berths handle."""
     count: PositiveInt
+    """Number of transfer berths (江海联运换装泊位)."""
     quay_length_m: PositiveFloat
+    """Quay length per berth (m)."""
     depth_m: PositiveFloat
+    """Depth alongside (m)."""
     max_dwt: PositiveFloat
+    """Largest ship (t DWT) a berth takes."""
     cranes: int = Field(0, ge=0, description="quay cranes per berth (containers)")
     crane_rate: PositiveFloat | None = None
+    """Boxes an hour per crane (containers)."""
     loading_rate_t_h: PositiveFloat | None = None
+    """Handling rate per berth (t/h, bulk and general cargo)."""
     design_capacity_teu: NonNegativeFloat = 0.0
+    """Declared design capacity of the berths (TEU/yr), for the preview."""
     design_capacity_t: NonNegativeFloat = 0.0
+    """Declared design capacity of the berths (t/yr), for the preview."""
     note: str | None = None
+    """Free text on the berths and their sources."""
 
 
 class CanalChannel(Record):
     """The canal mouth and the river-sea ships' way into the port."""
 
     mouth: Anchorage
+    """Where river-sea ships enter the port: the canal mouth, as an anchorage."""
     segments: list[ChannelSegment] = []
+    """Channel segments of the canal's approach into the port (shared ones are named in
+    the routes)."""
     routes: list[Route] = Field(min_length=1)
+    """Routes from the canal mouth to the operation areas."""
 
 
 class Canal(SourcedRecord):
     """The Pinglu Canal block of a scenario (see the module docstring)."""
 
     name: str = "Pinglu Canal (平陆运河)"
+    """Name of the canal."""
     depth_m: PositiveFloat = Field(description="canal channel depth")
     ukc_m: NonNegativeFloat = Field(0.5, description="under-keel clearance in the canal")
     locks: list[LockHub] = Field(min_length=1)
+    """The lock hubs, seaward last."""
     classes: list[ShipClass] = Field(min_length=1)
+    """River-sea ship classes (5,000 t and smaller)."""
     traffic: list[CanalTraffic] = Field(min_length=1)
+    """Annual canal traffic through Qinzhou by cargo and direction."""
     transfer: Literal["transfer_berths", "existing_berths"] = "transfer_berths"
+    """Where river-sea ships berth: dedicated `transfer_berths` or the cargo's `existing_berths`."""
     transfer_berths: list[TransferBerths] = []
+    """The transfer berths (江海联运换装泊位) by cargo."""
     traffic_scale: PositiveFloat = Field(
         1.0, description="factor on every traffic tonnage (low / central / high variants)")
     sea_leg: Literal["added", "none"] = Field(
@@ -169,11 +207,13 @@ class Canal(SourcedRecord):
         "traffic's sea_flow; none: the sea-going flows are left as they are (isolates the "
         "river-sea ships' own effect on channels, pilots and berths)")
     channel: CanalChannel
+    """The canal's approach channel into the port."""
     lock_utilisation_limit: float = Field(
         0.7, gt=0.0, le=1.0, description="planning limit on the share of a hub's downbound "
         "lockage capacity used (assumption: the 0.5-0.7 planning band of berths; locks "
         "queue as they fill, the Three Gorges peer passed its design load within years)")
     note: str | None = None
+    """Free text on the canal block and its sources."""
 
 
 CANAL_FLOW_PREFIX = "canal:"

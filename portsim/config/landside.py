@@ -369,7 +369,7 @@ class SeaRail(SourcedRecord):
 
 @dataclass(frozen=True)
 class ScopeFigure:
-    """The latest public figure of one sea-rail statistical scope (facts file §5.3, §6)."""
+    """The latest public figure of one sea-rail statistical scope (docs/assumptions.md §5.3, §6)."""
 
     year: int
     trains: float | None  # trains a year (到发: arrivals and departures), None: not found
@@ -382,14 +382,14 @@ SCOPE_FIGURES: dict[str, ScopeFigure] = {
     "corridor": ScopeFigure(
         2025, 10_000, 1_300_000,
         "Western Land-Sea Corridor sea-rail trains, railway side: >10,000 trains, >130万 TEU "
-        "to 29 Nov", "facts §5.3 (163.com 2025-12-31; Xinhua 2025-11-30)"),
+        "to 29 Nov", "docs/assumptions.md §5.3 (163.com 2025-12-31; Xinhua 2025-11-30)"),
     "bbg_port": ScopeFigure(
         2025, None, 500_000, "BBG port-side sea-rail container volume >50万 TEU",
-        "facts §5.3 (163.com 2025-12-31)"),
+        "docs/assumptions.md §5.3 (163.com 2025-12-31)"),
     "qinzhou_port": ScopeFigure(
         2025, 24 * 365, None,
         "~24 sea-rail trains arriving or departing a day at 钦州港东站 (Jan 2025)",
-        "facts §6 (gmw-2025-02)"),
+        "docs/assumptions.md §6 (gmw-2025-02)"),
 }
 """What each ``sea_rail.scope`` counted in its latest year (a planner compares the
 scenario's target with it; nothing in the model reads it)."""

@@ -444,6 +444,7 @@ class Scenario(Record):
     seasons: Seasons = Seasons()
     """Seasonal demand pattern."""
     canal: Canal | None = None
+    """The Pinglu Canal, resolved (None: no canal)."""
 
     def volume_scale(self, flow: Flow) -> float:
         """Factor on a flow's annual volume: ``demand_scale`` × its cargo family's factor."""
