@@ -8,7 +8,7 @@ terminal's berths in service) is shown here, by ``portsim preview``, so that a p
 sees how far the assumed landside is from a yard, gate or track count sized for the
 berth plan:
 
-* **yard** (JTJ 211-99 §5.8.9, facts §7.3): ground slots
+* **yard** (JTJ 211-99 §5.8.9, docs/assumptions.md §7.3): ground slots
   ``N_s = Q · t_dc · K_BK / (T_yk · N1 · A)`` with the gateway dwell ``t_dc`` (the
   scenario's import dwell, A11 4-5 d), ``K_BK`` 1.25 (A11), ``T_yk`` 360 d (350-365),
   ``N1`` the yard's stacking height and ``A`` 0.65 (A11);

@@ -333,8 +333,8 @@ def landside_table(reps: Replications) -> pd.DataFrame | None:
     LimitSpec.judge`); today:
 
     * a **yard**: mean stock / physical stack (utilisation) against the top of the planning
-      band (60–80 % in Chinese practice, facts §7.3), and over too when full in more than
-      1 % of hours; yard waits of ships are reported;
+      band (60–80 % in Chinese practice, docs/assumptions.md §7.3), and over too when full
+      in more than 1 % of hours; yard waits of ships are reported;
     * a **rail terminal**: loading-track occupancy against ``track_occupancy_limit``, and
       over too when it serves under 97 % of its timetabled trains;
     * a **gate**: the mean truck wait against ``gate.wait_limit_h``.

@@ -344,7 +344,7 @@ YARD = register(Component(
                       second=_yard_full, band_low=lambda sc: sc.landside.yard.utilisation_band[0],
                       detail=_yard_waits,
                       basis="landside.yard.utilisation_band (Chinese practice 60-80 %, "
-                            "facts §7.3); full > 1 % of hours"),),
+                            "docs/assumptions.md §7.3); full > 1 % of hours"),),
     plots=(PlotSpec("yard_occupancy", "yard_hourly",
                     "Container yard stock over time as a share of each yard's slots × tiers, "
                     "against the planning band (green) and the working capacity (red dashes; "

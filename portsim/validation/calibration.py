@@ -61,14 +61,14 @@ class Target:
         return bool(np.isfinite(value) and self.low <= value <= self.high)
 
 
-NATIONAL_WAIT = ("hk.crntt.com 2025 (facts §7.4): 2024, 10 Chinese sample ports — direct "
+NATIONAL_WAIT = ("hk.crntt.com 2025: 2024, 10 Chinese sample ports — direct "
                  "berthing 89 %, average anchorage wait 19 h (Conf. M)")
 
 TARGETS: dict[int, list[Target]] = {
     2020: [
         Target("teu", "containers delivered", 3.95e6, 3.95e6 * 0.97, 3.95e6 * 1.03, "TEU/yr",
                "brief: 2020 actual 3.95 M TEU (Jan–Nov 352.9万 TEU, yybnet 2021-01-01, "
-               "facts §5.1; scope: Qinzhou port)",
+               "docs/assumptions.md §5.1; scope: Qinzhou port)",
                "±3 %: the verdict's shortfall rule"),
         Target("tonnes_total", "all cargo delivered", 136e6, 136e6 * 0.97, 136e6 * 1.03,
                "t/yr", "brief: 2020 actual 136 Mt (Jan–Nov 1.24亿 t, yybnet 2021-01-01)",
@@ -93,7 +93,7 @@ TARGETS: dict[int, list[Target]] = {
                "bbrtv-2020-08)", "liner calls / 52 weeks; routes assumed weekly; ±10 %"),
         Target("rail_trains", "sea-rail trains served at Qinzhou", 3300.0, 2970.0, 3630.0,
                "trains/yr", "yybnet 2021-01-01: Qinzhou Jan–Nov 2020 3,205 trains, ~3,300 "
-               "for the year; the brief's 4,607 is the corridor total (facts §5.3)",
+               "for the year; the brief's 4,607 is the corridor total (docs/assumptions.md §5.3)",
                "scenario: 4,607 corridor trains × 0.72; ±10 %"),
     ],
     2021: [
@@ -120,8 +120,8 @@ TARGETS: dict[int, list[Target]] = {
                "tech.china.com 2021-12-24: 57 container routes (2021)", "±10 %"),
         Target("rail_trains", "sea-rail trains served at Qinzhou", 6117 * 0.72, 6117 * 0.72 * 0.9,
                6117 * 0.72 * 1.1, "trains/yr", "jsycport-2022: 6,117 corridor trains in 2021 "
-               "(facts §5.3)", "Qinzhou's share 0.72 assumed as in 2020: a capacity check of "
-               "the rail terminal, not an independent observation"),
+               "(docs/assumptions.md §5.3)", "Qinzhou's share 0.72 assumed as in 2020: a "
+               "capacity check of the rail terminal, not an independent observation"),
     ],
 }
 
