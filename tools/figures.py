@@ -65,12 +65,38 @@ COMMANDS: dict[str, list[str]] = {
         "scenarios/pinglu/pinglu-2030-no-sea-leg.yaml", "scenarios/pinglu-2030.yaml",
         "-n", "3", "-o", "{tmp}",
     ],
-    "canal-binds-2030": [
-        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2030.yaml",
+    "canal-berths-2027": [
+        PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2027.yaml",
+        "-n", "3",
+    ],
+    "canal-effect-2027": [
+        PYTHON, "-m", "portsim.experiments.canal", "effect", "scenarios/plan-2025.yaml",
+        "scenarios/pinglu-2027.yaml", "-n", "3",
+    ],
+    "canal-binds-2027": [
+        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2027.yaml",
     ],
     "canal-berths-2030": [
         PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2030.yaml",
         "-n", "3",
+    ],
+    "canal-effect-2030": [
+        PYTHON, "-m", "portsim.experiments.canal", "effect", "scenarios/plan-2025.yaml",
+        "scenarios/pinglu-2030.yaml", "-n", "3",
+    ],
+    "canal-binds-2030": [
+        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2030.yaml",
+    ],
+    "canal-berths-2035": [
+        PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2035.yaml",
+        "-n", "3",
+    ],
+    "canal-effect-2035": [
+        PYTHON, "-m", "portsim.experiments.canal", "effect", "scenarios/vision-2035.yaml",
+        "scenarios/pinglu-2035.yaml", "-n", "3",
+    ],
+    "canal-binds-2035": [
+        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2035.yaml",
     ],
     "run-vision-2035": [PORTSIM, "run", "scenarios/vision-2035.yaml", "-o", "{tmp}"],
     "bench-run": [PYTHON, "benchmarks/run.py", "--repeat", "5"],

@@ -231,8 +231,6 @@ def answer_lines(verdict, name: str) -> list[str]:
     return [f"{labels.t(PART_HEADINGS[k])}：{v}" for k, v in parts.items() if v]
 
 
-
-
 def write_landside(reps, verdict, tmp: Path) -> None:
     """The landside judgement (``landside.csv``), then for every registered component
     (:data:`portsim.model.components.REGISTRY`) the tables it declares with a file name
