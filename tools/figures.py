@@ -65,44 +65,21 @@ COMMANDS: dict[str, list[str]] = {
         "scenarios/pinglu/pinglu-2030-no-sea-leg.yaml", "scenarios/pinglu-2030.yaml",
         "-n", "3", "-o", "{tmp}",
     ],
-    "canal-berths-2027": [
-        PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2027.yaml",
-        "-n", "3",
-    ],
-    "canal-effect-2027": [
-        PYTHON, "-m", "portsim.experiments.canal", "effect", "scenarios/plan-2025.yaml",
-        "scenarios/pinglu-2027.yaml", "-n", "3",
-    ],
-    "canal-binds-2027": [
-        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2027.yaml",
-    ],
-    "canal-berths-2030": [
-        PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2030.yaml",
-        "-n", "3",
-    ],
-    "canal-effect-2030": [
-        PYTHON, "-m", "portsim.experiments.canal", "effect", "scenarios/plan-2025.yaml",
-        "scenarios/pinglu-2030.yaml", "-n", "3",
-    ],
-    "canal-binds-2030": [
-        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2030.yaml",
-    ],
-    "canal-berths-2035": [
-        PYTHON, "-m", "portsim.experiments.canal", "berths", "scenarios/pinglu-2035.yaml",
-        "-n", "3",
-    ],
-    "canal-effect-2035": [
-        PYTHON, "-m", "portsim.experiments.canal", "effect", "scenarios/vision-2035.yaml",
-        "scenarios/pinglu-2035.yaml", "-n", "3",
-    ],
-    "canal-binds-2035": [
-        PYTHON, "-m", "portsim.experiments.canal", "binds", "scenarios/pinglu-2035.yaml",
-    ],
     "run-vision-2035": [PORTSIM, "run", "scenarios/vision-2035.yaml", "-o", "{tmp}"],
     "bench-run": [PYTHON, "benchmarks/run.py", "--repeat", "5"],
     "bench-saturation": [PYTHON, "benchmarks/saturation.py"],
     "bench-operations": [PYTHON, "benchmarks/operations.py", "--repeat", "3"],
 }
+
+#: The Pinglu Canal's three questions per year, each against the port year it extends.
+CANAL_BASES = {"2027": "scenarios/plan-2025.yaml", "2030": "scenarios/plan-2025.yaml",
+               "2035": "scenarios/vision-2035.yaml"}
+for _year, _base in CANAL_BASES.items():
+    _canal = [PYTHON, "-m", "portsim.experiments.canal"]
+    _scenario = f"scenarios/pinglu-{_year}.yaml"
+    COMMANDS[f"canal-berths-{_year}"] = [*_canal, "berths", _scenario, "-n", "3"]
+    COMMANDS[f"canal-effect-{_year}"] = [*_canal, "effect", _base, _scenario, "-n", "3"]
+    COMMANDS[f"canal-binds-{_year}"] = [*_canal, "binds", _scenario]
 
 
 def _shown(argv: list[str]) -> str:
