@@ -41,11 +41,15 @@ def shoot(lang: str, replications: int, height: int) -> Path:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("langs", nargs="*", default=["zh", "en"], choices=["zh", "en"])
+    p.add_argument("langs", nargs="*", metavar="{zh,en}",
+                   help="languages to photograph (default: zh and en)")
     p.add_argument("-n", "--replications", type=int, default=5)
     p.add_argument("--height", type=int, default=1600, help="pixels of the page shown")
     args = p.parse_args()
-    for lang in args.langs:
+    unknown = sorted(set(args.langs) - {"zh", "en"})
+    if unknown:
+        p.error(f"unknown language(s) {', '.join(unknown)}: choose zh or en")
+    for lang in args.langs or ["zh", "en"]:
         print(shoot(lang, args.replications, args.height))
 
 
