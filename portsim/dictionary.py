@@ -17,14 +17,12 @@ really makes.
 
 from __future__ import annotations
 
+from portsim.model.components import REGISTRY, TableSpec
 from portsim.model.components import Column as C
-from portsim.model.components import TableSpec
 
 PER_YEAR = "TEU/year"
 CHANNEL = "the port file has routes (channel model)"
 SERVICES = "a flow has liner services"
-YARDS = "the port file has yards"
-RAIL_DELAY = "sea_rail.late_train: delay_ship"
 JUST_IN_TIME = "rules.call_in: just_in_time"
 
 WAIT_CAUSES = (
@@ -36,8 +34,9 @@ WAIT_CAUSES = (
     ("tide", "waiting for a tidal window", CHANNEL),
     ("tug", "waiting for tugs", CHANNEL),
     ("weather", "waiting out a weather closure", CHANNEL),
-    ("yard", "discharge slowed or stopped by a congested or full yard", YARDS),
-    ("rail", "waiting alongside for rail export boxes after the cut-off", RAIL_DELAY),
+    # the components' own causes, as the registry declares them (yard, rail …)
+    *((cause.name, cause.description, cause.registered_when)
+      for component in REGISTRY.values() for cause in component.wait_causes),
 )
 
 

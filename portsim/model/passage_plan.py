@@ -61,13 +61,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from portsim.model.channel import INBOUND, ChannelModel
+from portsim.model.channel import EPS, INBOUND, ChannelModel
 
 TOLERANCE_H = 1.0 / 60.0
 """Bisection tolerance (h) for the last clear start before F − sail where a passage or a
 pilot (not the tide) is in the way: the plan may start up to this much earlier than the
 latest possible start (the ship then waits that much longer off the berth)."""
-EPS = 1e-9
 
 
 class PassagePlan:
@@ -75,6 +74,7 @@ class PassagePlan:
 
     def __init__(self, channel: ChannelModel):
         self.channel = channel
+
     def start_for(self, i: int, now: float, free_h: float) -> float:
         """When call ``i``, called in at ``now``, should start its passage (pilot boarding)
         to be at its berth as the berth frees at ``free_h`` (see the module docstring)."""
