@@ -160,8 +160,23 @@ def calendar_growth(arrival_h: np.ndarray, called_h: np.ndarray, start_h: float,
 def seasonal_window(run: RunResult) -> bool:
     """Whether a run is judged year on year: seasonal demand and a window of two years
     or more."""
-    start, end = _window(run)
-    return (not run.scenario.seasons.flat) and end - start >= 2 * YEAR_H - 1e-6
+    return judged_year_on_year(run.scenario)
+
+
+def judged_year_on_year(scenario) -> bool:
+    """Whether runs of ``scenario`` are judged year on year (:func:`calendar_growth`):
+    seasonal demand and a measurement window of two years or more."""
+    r = scenario.run
+    return (not scenario.seasons.flat) and r.horizon_days * 24.0 >= 2 * YEAR_H - 1e-6
+
+
+def growth_test(calendar: bool, batches: int = BATCHES):
+    """The growth estimate of one replication and its test's settings, as
+    ``(growth, batches, df)``: the calendar comparison for runs judged year on year,
+    else the batch-means trend."""
+    if calendar:
+        return calendar_growth, CALENDAR_BATCHES, CALENDAR_BATCHES - 1
+    return queue_growth, batches, batches - 2
 
 
 def _p_grows(mean: float, se: float, df: int) -> float:
@@ -213,11 +228,7 @@ def stationarity_table(runs: Iterable[RunResult], batches: int = BATCHES,
     :data:`CALENDAR_BATCHES`)."""
     runs = list(runs)
     calendar = bool(runs) and all(seasonal_window(run) for run in runs)
-    if calendar:
-        growth, df = calendar_growth, CALENDAR_BATCHES - 1
-        batches = CALENDAR_BATCHES
-    else:
-        growth, df = queue_growth, batches - 2
+    growth, batches, df = growth_test(calendar, batches)
     per: dict[str, list[tuple[float, float]]] = {}
     for run in runs:
         start, end = _window(run)

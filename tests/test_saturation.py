@@ -189,3 +189,20 @@ def test_a_seasonal_port_is_judged_year_on_year(tmp_path):
         table = stationarity_table(replicate(sc).runs).set_index("id")
         verdicts[days] = bool(table.loc["T", "saturated"])
     assert verdicts == {365: True, 730: False}
+
+
+
+def test_capacity_search_judges_a_seasonal_port_year_on_year(tmp_path):
+    # The capacity search's own growth check (one replication at a time) follows the
+    # verdict's rule. The seasonal M/E2/1 port above over two years is stationary: the
+    # trend test over the window reads its December peaks as growth in 2 of these 8
+    # replications (the confound); judged year on year, none.
+    from portsim.experiments.capacity import _grows
+
+    monthly = [0.9, 0.8, 0.95, 1, 1, 1, 1, 1, 1, 1.05, 1.1, 1.25]
+    sc = one_berth(tmp_path, 0.85, service_h=4.0, regular=False, service_cv=2 ** -0.5,
+                   reps=8)
+    sc = sc.model_copy(update={
+        "seasons": sc.seasons.model_copy(update={"profile": "seasonal", "monthly": monthly}),
+        "run": sc.run.model_copy(update={"horizon_days": 730})})
+    assert [_grows(sc, run.calls, "container") for run in replicate(sc).runs] == [False] * 8

@@ -287,9 +287,11 @@ def _grows(scenario: Scenario, calls: pd.DataFrame, cargo: str) -> bool:
     """Whether the anchorage queue of a terminal handling ``cargo`` grows over this one
     run: each terminal's batch-means trend tested one-sided at 5 % shared over the
     terminals (Bonferroni) and at least one ship of growth, as the verdict's check
-    (:mod:`portsim.saturation`) does with one replication."""
-    from portsim.saturation import FALSE_ALARM, queue_growth, stationarity
+    (:mod:`portsim.saturation`) does with one replication — year on year when the
+    scenario's runs are (seasonal demand over two years or more)."""
+    from portsim.saturation import FALSE_ALARM, growth_test, judged_year_on_year, stationarity
 
+    growth, batches, df = growth_test(judged_year_on_year(scenario))
     run = scenario.run
     start, end = run.warmup_days * 24.0, (run.warmup_days + run.horizon_days) * 24.0
     arrival, called = calls["arrival_h"].to_numpy(), calls["called_h"].to_numpy()
@@ -297,8 +299,10 @@ def _grows(scenario: Scenario, calls: pd.DataFrame, cargo: str) -> bool:
     groups = {name: idx for name, idx in calls.groupby("terminal", observed=True).indices.items()
               if family[idx].any()}
     each = FALSE_ALARM / max(len(groups), 1)
-    return any(stationarity(str(name), [queue_growth(arrival[idx], called[idx], start, end)],
-                            each).saturated for name, idx in groups.items())
+    return any(stationarity(str(name), [growth(arrival[idx], called[idx], start, end,
+                                               batches)],
+                            each, batches=batches, df=df).saturated
+               for name, idx in groups.items())
 
 
 # ----------------------------------------------------------------- one replication's root
