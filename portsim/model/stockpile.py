@@ -59,11 +59,12 @@ def _hours(t: float) -> int:
 
 def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                      volume: np.ndarray, work_start_h: np.ndarray, work_end_h: np.ndarray,
-                     replication: int = 0) -> tuple[list[dict], list[tuple[str, int, float]]]:
+                     end_h: float, replication: int = 0
+                     ) -> tuple[list[dict], list[tuple[str, int, float]]]:
     """The tonnes moved through each stockpile: per stockpile a row of totals, and the
     movements as (stockpile id, hour, ± tonnes). Calls whose work did not start (NaN)
-    move nothing; a call's work end NaN (still working at the end) delays its entries
-    past the run."""
+    move nothing; a call whose work ends at or after ``end_h`` (the end of the run) puts
+    nothing into the stockpile."""
     from portsim.config.canal import canal_flow_id
 
     canal = scenario.canal
@@ -114,11 +115,13 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
             down = volume[i] * both[f]["down"] / tot if tot else 0.0
             to_sea = down * (sea_t[f]["down"] / both[f]["down"] if both[f]["down"] else 0.0)
             s2s = to_sea * s2s_of_term.get(terms[terminal[i]], 0.0)
+            end = float(work_end_h[i])
+            if math.isnan(end) or end >= end_h:
+                continue  # not discharged in the run
             row["barge_discharged_t"] += down
             row["ship_to_ship_t"] += s2s
             row["to_land_t"] += down - to_sea
-            end = work_end_h[i] if work_end_h[i] == work_end_h[i] else math.inf
-            if to_sea - s2s > 0 and end < math.inf:
+            if to_sea - s2s > 0:
                 lots.append((end + w, end, to_sea - s2s))
                 moves.append((pile.id, _hours(end), to_sea - s2s))
                 row["down_in_t"] += to_sea - s2s
@@ -144,8 +147,8 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                 if ready[0][0] <= 1e-9:
                     ready.popleft()
         # upbound: barges take from the latest sea calls (not loaders) ended by then
-        givers = sorted((c for c in seas if c not in loaders
-                         and work_end_h[c] == work_end_h[c]), key=lambda c: work_end_h[c])
+        givers = sorted((c for c in seas if c not in loaders and work_end_h[c] < end_h),
+                        key=lambda c: work_end_h[c])
         ends = [float(work_end_h[c]) for c in givers]
         left = {c: float(volume[c]) for c in givers}
         up_draws = _dwell_h(dwell, rng, len(barges))
@@ -189,7 +192,7 @@ def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     canal = scenario.canal
     assert canal is not None
     rows, moves = stockpile_ledger(scenario, flow, terminal, volume, work_start_h, work_end_h,
-                                   replication)
+                                   end_h, replication)
     H = math.ceil(end_h)
     h0 = min(int(start_h), H)
     ids = [p.id for p in canal.stockpiles]

@@ -273,7 +273,7 @@ class CanalTransfer:
                 "barge_discharged_teu": int(self.discharged[b].sum()),
                 "down_to_sea_teu": xd_in, "down_loaded_teu": int(fout[j, XD, :H].sum()),
                 "down_waiting_teu": int(stock[j, XD, -1]) if H else 0,
-                "ship_to_ship_teu": int(self._s2s[b].sum()),
+                "ship_to_ship_teu": int(self._s2s[b & (self.discharged > 0)].sum()),
                 "up_from_sea_teu": xu_in, "up_loaded_teu": int(fout[j, XU, :H].sum()),
                 "up_waiting_teu": int(stock[j, XU, -1]) if H else 0,
                 "up_short_teu": int((self._up_need[b] - self._xu_got[b]).sum()),
