@@ -27,6 +27,15 @@ A scenario's ``canal:`` block says
   the canal tonnage × ``sea_share`` (both directions; containers at ``t_per_teu``; the
   rest of the tonnage is Qinzhou's own industry or goes by land), so tonnage is
   conserved canal → transfer berth → sea ship.
+* **transfer flow** (switch ``transfer_flow``: ``volume_only`` or ``through_yard``) —
+  ``volume_only``: the sea leg is volume only, nothing ties a barge's cargo to a
+  sea-going call; ``through_yard``: container barges' boxes pass through the yard their
+  transfer berths are mapped to (``transfer_berths[].yard``) and leave on the
+  ``sea_flow``'s calls there, and back (:mod:`portsim.model.yard.canal_transfer`); bulk
+  barges' tonnes pass through the stockpile their berths are mapped to
+  (``transfer_berths[].stockpile``, ``stockpiles``: :mod:`portsim.model.stockpile`);
+  ``transfer_berths[].ship_to_ship_share`` of it is worked ship-to-ship (过驳),
+  bypassing the yard or stockpile. General cargo stays volume only.
 * **channel** — the canal mouth (an anchorage the river-sea ships arrive at), the canal's
   approach channel into the port (平陆运河进港航道) and the routes from the mouth to each
   area, through segments shared with sea-going ships under each segment's traffic rule.
