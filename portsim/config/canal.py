@@ -485,25 +485,22 @@ def _check_transfer_flow(canal: Canal, port, file: str) -> list:
                                     unknown("terminal", p.terminal, terminals)))
     if canal.transfer != "transfer_berths":
         return problems
+    # cargo: (the field naming where it goes through, the ids there are, what it is)
+    where = {"container": ("yard", yards, "yard", "the yard of the terminal they belong to"),
+             "dry_bulk": ("stockpile", piles, "stockpile", "a stockpile of canal.stockpiles")}
     for i, g in enumerate(canal.transfer_berths):
-        if g.cargo == "container":
-            if g.yard is None:
-                problems.append(Problem(
-                    file, f"canal.transfer_berths[{i}].yard",
-                    f"transfer_flow through_yard: the container transfer berths '{g.terminal}' "
-                    f"are mapped to no yard (give the yard of the terminal they belong to)"))
-            elif g.yard not in yards:
-                problems.append(Problem(file, f"canal.transfer_berths[{i}].yard",
-                                        unknown("yard", g.yard, yards)))
-        elif g.cargo == "dry_bulk":
-            if g.stockpile is None:
-                problems.append(Problem(
-                    file, f"canal.transfer_berths[{i}].stockpile",
-                    f"transfer_flow through_yard: the bulk transfer berths '{g.terminal}' are "
-                    f"mapped to no stockpile (canal.stockpiles)"))
-            elif g.stockpile not in piles:
-                problems.append(Problem(file, f"canal.transfer_berths[{i}].stockpile",
-                                        unknown("stockpile", g.stockpile, piles)))
+        if g.cargo not in where:
+            continue  # general cargo stays volume only
+        key, known, what, hint = where[g.cargo]
+        value = getattr(g, key)
+        if value is None:
+            problems.append(Problem(
+                file, f"canal.transfer_berths[{i}].{key}",
+                f"transfer_flow through_yard: the {g.cargo} transfer berths '{g.terminal}' "
+                f"are mapped to no {what} (give {hint})"))
+        elif value not in known:
+            problems.append(Problem(file, f"canal.transfer_berths[{i}].{key}",
+                                    unknown(what, value, known)))
     return problems
 
 
