@@ -198,3 +198,18 @@ def test_the_shipped_pinglu_scenario_moves_its_boxes_through_the_yard():
     flows = res.tables["yard_flows"].set_index(["yard", "flow"])
     assert flows.loc[("Y-BBICT", "canal_to_sea"), "teu_in_per_year"] > 0
     assert flows.loc[("Y-BBICT", "sea_to_canal"), "teu_in_per_year"] > 0
+
+
+def test_sea_calls_at_any_terminal_or_only_the_transfer_yards():
+    """any_terminal (default): sea-going calls at every Dalanping yard bring boxes for the
+    barges; same_terminal: only calls through the transfer berths' yard do."""
+    sc = load_scenario(REPO / "scenarios" / "pinglu-2027.yaml")
+    sc = sc.model_copy(update={"run": sc.run.model_copy(update={"horizon_days": 20,
+                                                               "warmup_days": 2})})
+    assert sc.canal.transfer_sea_calls == "any_terminal"
+    anywhere = simulate(sc, 0).tables["canal_transfer"]
+    assert len(anywhere) > 2 and (anywhere["up_from_sea_teu"] > 0).sum() > 2
+    same = sc.model_copy(update={"canal": sc.canal.model_copy(
+        update={"transfer_sea_calls": "same_terminal"})})
+    only = simulate(same, 0).tables["canal_transfer"]
+    assert only["yard"].tolist() == ["Y-BBICT"]

@@ -243,6 +243,13 @@ class Canal(SourcedRecord):
         "pass through the yard of their transfer berths' terminal and leave on the "
         "sea_flow's calls there (and back), bulk through the stockpile "
         "(portsim.model.yard.canal_transfer, portsim.model.stockpile)")
+    transfer_sea_calls: Literal["any_terminal", "same_terminal"] = Field(
+        "any_terminal", description="with through_yard, which sea-going calls of the "
+        "sea_flow take (and bring) the canal's boxes: any_terminal — a call at any container "
+        "terminal with a yard (boxes trucked between the Dalanping terminals; consistent "
+        "with the sea leg, which spreads the canal's TEU over the flow's terminals); "
+        "same_terminal — only calls at the terminal whose yard the transfer berths use. "
+        "Containers only: bulk always goes by the stockpile's terminal")
     transfer_dwell: DwellSpec = Field(
         DwellSpec(mean_days=2.0, cv=0.5, max_days=10.0,
                   source="assumption: boxes on a through bill of lading (江海联运) wait for "

@@ -350,7 +350,8 @@ YARD = register(Component(
                   "with transfer berths, whole run (portsim.model.yard.canal_transfer)",
                   only_when=CANAL_THROUGH_YARD, columns=(
             C("yard", "", "yard id"), C("barge_calls", "calls", "river-sea container calls"),
-            C("sea_calls", "calls", "calls of the sea flow through the yard"),
+            C("sea_calls", "calls", "calls of the sea flow through the yard that took or "
+              "brought canal boxes"),
             C("barge_discharged_teu", "TEU", "TEU the barges discharged into the yard"),
             C("down_to_sea_teu", "TEU", "of them for a sea-going call (canal_to_sea)"),
             C("down_loaded_teu", "TEU", "canal_to_sea TEU loaded onto sea-going calls"),

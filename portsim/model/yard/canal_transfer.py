@@ -9,15 +9,20 @@ transfer berths and its boxes pass through the yard those berths are mapped to
   alongside (过驳, they never enter the yard: counted, not stocked), the rest enters the
   yard as the flow ``canal_to_sea`` in ``dwell_batches`` batches, each with a drawn
   ``canal.transfer_dwell`` (the least time before it can leave: customs, stowage). A batch
-  leaves on the first call of the traffic's ``sea_flow`` at the same yard that arrives at
+  leaves on the first call of the traffic's ``sea_flow`` (which: below) that arrives at
   or after the barge's arrival + the dwell and still has room for the whole batch (room:
   the TEU the call loads; batches in order of readiness, first come first served — as the
   transshipment connections, :mod:`portsim.model.yard.transshipment`). It leaves the
-  yard the two calls' planned arrival gap after its discharge. A batch no call takes
+  yard the two calls' planned arrival gap after its discharge. Which calls: with
+  ``canal.transfer_sea_calls: any_terminal`` (default) a call at any container terminal
+  with a yard (the box is trucked to it from the transfer berths' yard — the Dalanping
+  terminals are side by side — and the sea leg spreads the canal's TEU over the flow's
+  terminals, so each terminal's calls carry their share); with ``same_terminal`` only
+  calls through the same yard. A batch no call takes
   stays in the yard to the end of the run (counted as ``down_waiting_teu``, not lost).
   The rest (1 − ``sea_share``) is Qinzhou's own cargo: it leaves by truck as imports.
 * **Upbound** (sea → canal). A barge loads ``sea_share`` of its upbound TEU from boxes
-  that sea-going calls of the ``sea_flow`` at the same yard discharged for the canal: the
+  that sea-going calls of the ``sea_flow`` (as above) discharged for the canal: the
   latest such calls that arrived at least a drawn ``transfer_dwell`` before the barge
   (and at most ``transfer_dwell.max_days`` before), latest first, each giving what is
   left of its discharge (in at most ``dwell_batches`` pieces). They enter the yard as
@@ -218,6 +223,8 @@ class CanalTransfer:
         up_sea = np.where(barge, np.rint(ld * su), 0).astype(np.int64)
         bi, si = np.flatnonzero(barge), np.flatnonzero(sea)
         arr, yard = plan.arrival_h[rows], self._yard_row
+        if canal.transfer_sea_calls == "any_terminal":  # one pool: any yard's calls
+            yard = np.zeros_like(yard)
         rs = stream(scenario.run.seed, replication, "canal:transfer")
         batches = split_batches(xd_tot[bi], k)
         down_dwell = dwell_hours(canal.transfer_dwell, rs, (len(bi), k))
@@ -253,7 +260,8 @@ class CanalTransfer:
         return d, ld, d_split, ld_split
 
     def transfer_tables(self) -> dict:
-        """``canal_transfer``: per yard, the canal's boxes over the whole run (TEU)."""
+        """``canal_transfer``: per yard the canal's boxes go through, over the whole run
+        (TEU)."""
         import pandas as pd
 
         if self.transfer is None:
@@ -263,8 +271,9 @@ class CanalTransfer:
         rows = []
         for j, y in enumerate(self.yards):
             mine = self._yard_row == j
-            b, s = mine & self._barge, mine & self._sea
-            if not b.any():
+            b = mine & self._barge
+            s = mine & self._sea & ((self._xd_load > 0) | (self._xu_cnt.sum(axis=1) > 0))
+            if not (b.any() or s.any()):
                 continue
             xd_in = int(fin[j, XD, :H].sum())
             xu_in = int(fin[j, XU, :H].sum())
