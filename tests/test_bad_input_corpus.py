@@ -119,6 +119,20 @@ def two_class_port() -> dict[str, Any]:
     return p
 
 
+def pinglu_case(id: str, mutate: Callable[[dict[str, Any]], None], expect: list[str]) -> Case:
+    """``portsim run`` on a scenario extending the shipped pinglu-2027 with its canal block
+    changed by ``mutate`` (lists are replaced whole by ``extends``, so the block is
+    copied)."""
+    import yaml
+
+    parent = Path(__file__).resolve().parents[1] / "scenarios" / "pinglu-2027.yaml"
+    canal = copy.deepcopy(yaml.safe_load(parent.read_text(encoding="utf-8"))["canal"])
+    mutate(canal)
+    sc = {"extends": str(parent), "name": "corpus-canal", "canal": canal,
+          "run": {"horizon_days": 2, "warmup_days": 0, "replications": 1}}
+    return Case(id, RUN, expect, {"scenario.yaml": sc})
+
+
 CASES: list[Case] = [
     # ---------------------------------------------------------------- scenario values
     run_case("band-high-to-low", scenario({"rules.thresholds.container.occupancy_band":
@@ -322,6 +336,22 @@ CASES: list[Case] = [
          ["--csv", "does not exist"], {"scenario.yaml": SCENARIO, "port.yaml": base_port()}),
     Case("cli-info-port-is-a-folder", ["info", "ports"], ["ports", "is a folder"],
          make=_folder("ports")),
+    # ---------------------------------------------------------------- canal transfer
+    pinglu_case("canal-transfer-sea-flow-of-another-cargo",
+                lambda c: c["traffic"][2].update(sea_flow="ore-other-bulk"),
+                ["canal.traffic[2].sea_flow", "carries dry_bulk, not container"]),
+    pinglu_case("canal-stockpile-without-capacity",
+                lambda c: c["stockpiles"][0].pop("capacity_t"),
+                ["canal.stockpiles[0].capacity_t"]),
+    pinglu_case("canal-stockpile-of-zero-tonnes",
+                lambda c: c["stockpiles"][0].update(capacity_t=0),
+                ["canal.stockpiles[0].capacity_t"]),
+    pinglu_case("canal-transfer-berth-mapped-to-no-yard",
+                lambda c: c["transfer_berths"][0].pop("yard"),
+                ["canal.transfer_berths[0].yard", "mapped to no yard"]),
+    pinglu_case("canal-transfer-berth-mapped-to-an-unknown-yard",
+                lambda c: c["transfer_berths"][0].update(yard="Y-NOWHERE"),
+                ["canal.transfer_berths[0].yard", "Y-NOWHERE"]),
 ]
 
 

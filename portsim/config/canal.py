@@ -27,6 +27,15 @@ A scenario's ``canal:`` block says
   the canal tonnage × ``sea_share`` (both directions; containers at ``t_per_teu``; the
   rest of the tonnage is Qinzhou's own industry or goes by land), so tonnage is
   conserved canal → transfer berth → sea ship.
+* **transfer flow** (switch ``transfer_flow``: ``volume_only`` or ``through_yard``) —
+  ``volume_only``: the sea leg is volume only, nothing ties a barge's cargo to a
+  sea-going call; ``through_yard``: container barges' boxes pass through the yard their
+  transfer berths are mapped to (``transfer_berths[].yard``) and leave on the
+  ``sea_flow``'s calls there, and back (:mod:`portsim.model.yard.canal_transfer`); bulk
+  barges' tonnes pass through the stockpile their berths are mapped to
+  (``transfer_berths[].stockpile``, ``stockpiles``: :mod:`portsim.model.stockpile`);
+  ``transfer_berths[].ship_to_ship_share`` of it is worked ship-to-ship (过驳),
+  bypassing the yard or stockpile. General cargo stays volume only.
 * **channel** — the canal mouth (an anchorage the river-sea ships arrive at), the canal's
   approach channel into the port (平陆运河进港航道) and the routes from the mouth to each
   area, through segments shared with sea-going ships under each segment's traffic rule.
@@ -40,6 +49,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
 from portsim.config.base import Record, SourcedRecord
+from portsim.config.landside import DwellSpec
 from portsim.config.port import Anchorage, ChannelSegment, Route, ShipClass
 
 Direction = Literal["down", "up"]
@@ -167,8 +177,35 @@ class TransferBerths(SourcedRecord):
     """Declared design capacity of the berths (TEU/yr), for the preview."""
     design_capacity_t: NonNegativeFloat = 0.0
     """Declared design capacity of the berths (t/yr), for the preview."""
+    yard: str | None = Field(
+        None, description="containers, transfer_flow through_yard: the yard (port file id) "
+        "the berths' boxes go through — the yard of the terminal the berths belong to")
+    stockpile: str | None = Field(
+        None, description="bulk, transfer_flow through_yard: the stockpile (canal.stockpiles "
+        "id) the berths' tonnes go through")
+    ship_to_ship_share: float = Field(
+        0.0, ge=0.0, le=1.0, description="share of the transferred cargo worked ship-to-ship "
+        "(过驳) alongside a sea-going ship, bypassing the yard or stockpile (0: the berths do "
+        "not allow it)")
     note: str | None = None
     """Free text on the berths and their sources."""
+
+
+class Stockpile(SourcedRecord):
+    """The stockpile (堆场) of one bulk terminal, through which canal bulk is transferred.
+
+    Tonnes only (no blocking of ships): bulk barges discharge the tonnes that continue by
+    sea into it and load their upbound tonnes from it; the sea-going calls of the
+    traffic's ``sea_flow`` at ``terminal`` load / discharge them
+    (:mod:`portsim.model.stockpile`)."""
+
+    id: str
+    """Stockpile id."""
+    terminal: str = Field(description="the bulk terminal (port file id) whose stockpile it is")
+    capacity_t: PositiveFloat = Field(description="tonnes the stockpile can hold (working "
+                                      "capacity)")
+    note: str | None = None
+    """Free text on the stockpile and its sources."""
 
 
 class CanalChannel(Record):
@@ -200,6 +237,32 @@ class Canal(SourcedRecord):
     """Where river-sea ships berth: dedicated `transfer_berths` or the cargo's `existing_berths`."""
     transfer_berths: list[TransferBerths] = []
     """The transfer berths (江海联运换装泊位) by cargo."""
+    transfer_flow: Literal["volume_only", "through_yard"] = Field(
+        "volume_only", description="volume_only: the transferred cargo only adds to the "
+        "sea_flow's volume (no yard, no stockpile); through_yard: container barges' boxes "
+        "pass through the yard of their transfer berths' terminal and leave on the "
+        "sea_flow's calls there (and back), bulk through the stockpile "
+        "(portsim.model.yard.canal_transfer, portsim.model.stockpile)")
+    transfer_sea_calls: Literal["any_terminal", "same_terminal"] = Field(
+        "any_terminal", description="with through_yard, which sea-going calls of the "
+        "sea_flow take (and bring) the canal's boxes: any_terminal — a call at any container "
+        "terminal with a yard (boxes trucked between the Dalanping terminals; consistent "
+        "with the sea leg, which spreads the canal's TEU over the flow's terminals); "
+        "same_terminal — only calls at the terminal whose yard the transfer berths use. "
+        "Containers only: bulk always goes by the stockpile's terminal")
+    transfer_dwell: DwellSpec = Field(
+        DwellSpec(mean_days=2.0, cv=0.5, max_days=10.0,
+                  source="assumption: boxes on a through bill of lading (江海联运) wait for "
+                  "customs and stowage planning only, as rail-connected boxes (A11 2-3 d); "
+                  "the wait for the next suitable call comes on top"),
+        description="least time a transferred box (or bulk lot) stays in the yard "
+        "(stockpile) before it can leave, both directions")
+    stockpiles: list[Stockpile] = []
+    """Stockpiles of the bulk terminals canal bulk is transferred through."""
+    stockpile_utilisation_band: tuple[float, float] = Field(
+        (0.5, 0.7), description="planning band of a stockpile's mean stock / capacity "
+        "(assumption: as the berths' 0.5-0.7 band; a bulk yard needs free room for "
+        "stacking, reclaiming and blending)")
     traffic_scale: PositiveFloat = Field(
         1.0, description="factor on every traffic tonnage (low / central / high variants)")
     sea_leg: Literal["added", "none"] = Field(
@@ -340,7 +403,13 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
         g = groups.setdefault(key, {"down": 0.0, "up": 0.0})
         g[tr.direction] += tr.annual_t * scale
         first.setdefault(key, tr)
-        if tr.sea_flow is not None and canal.sea_leg == "added":
+        if canal.transfer_flow == "through_yard" and tr.annual_t > 0 and tr.sea_flow is None \
+                and tr.cargo != "general":
+            problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
+                                    "transfer_flow through_yard needs the sea-going flow "
+                                    "that carries the transferred cargo on (sea_flow)"))
+        if tr.sea_flow is not None and (canal.sea_leg == "added"
+                                        or canal.transfer_flow == "through_yard"):
             sea = flows.get(tr.sea_flow)
             if sea is None:
                 problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
@@ -348,9 +417,11 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
             elif sea.cargo != tr.cargo:
                 problems.append(Problem(file, f"{at}.traffic[{i}].sea_flow",
                                         f"flow '{sea.id}' carries {sea.cargo}, not {tr.cargo}"))
-            else:
+            elif canal.sea_leg == "added":
                 sea_add[sea.id] = sea_add.get(sea.id, 0.0) + tr.annual_t * scale * (
                     tr.sea_share / (tr.t_per_teu or 1.0))
+    if canal.transfer_flow == "through_yard":
+        problems += _check_transfer_flow(canal, port, file)
     # the canal's channel
     anchorages = list(port.anchorages)
     if canal.channel.mouth.id in {a.id for a in anchorages}:
@@ -403,6 +474,41 @@ def resolve_canal(canal: Canal, port, demand: list, file: str, berth_ukc_m: floa
     if problems:
         raise InputError(problems)
     return new_port, new_demand
+
+
+def _check_transfer_flow(canal: Canal, port, file: str) -> list:
+    """With ``transfer_flow: through_yard``: every container transfer berth group names a
+    yard of the port file, every bulk group a stockpile of the canal block, and every
+    stockpile a terminal of the port file."""
+    from portsim.errors import Problem, unknown
+
+    problems = []
+    yards = {y.id for y in port.yards}
+    piles = {p.id for p in canal.stockpiles}
+    terminals = {t.id for t in port.terminals}
+    for j, p in enumerate(canal.stockpiles):
+        if p.terminal not in terminals:
+            problems.append(Problem(file, f"canal.stockpiles[{j}].terminal",
+                                    unknown("terminal", p.terminal, terminals)))
+    if canal.transfer != "transfer_berths":
+        return problems
+    # cargo: (the field naming where it goes through, the ids there are, what it is)
+    where = {"container": ("yard", yards, "yard", "the yard of the terminal they belong to"),
+             "dry_bulk": ("stockpile", piles, "stockpile", "a stockpile of canal.stockpiles")}
+    for i, g in enumerate(canal.transfer_berths):
+        if g.cargo not in where:
+            continue  # general cargo stays volume only
+        key, known, what, hint = where[g.cargo]
+        value = getattr(g, key)
+        if value is None:
+            problems.append(Problem(
+                file, f"canal.transfer_berths[{i}].{key}",
+                f"transfer_flow through_yard: the {g.cargo} transfer berths '{g.terminal}' "
+                f"are mapped to no {what} (give {hint})"))
+        elif value not in known:
+            problems.append(Problem(file, f"canal.transfer_berths[{i}].{key}",
+                                    unknown(what, value, known)))
+    return problems
 
 
 def _too_deep(canal: Canal, port, file: str, channel_ukc_m: float) -> list:

@@ -286,8 +286,18 @@ def _yard_waits(r: Row) -> str:
 C = Column
 PER_YEAR = "TEU/year"
 
+CANAL_THROUGH_YARD = "canal.transfer_flow: through_yard"
+
+
+def _yard_conditions(sc: Scenario) -> set[str]:
+    canal = sc.canal
+    return {CANAL_THROUGH_YARD} if canal is not None and \
+        canal.transfer_flow == "through_yard" else set()
+
+
 YARD = register(Component(
     name="yard", label="container yard", id_column="yard", present=_has_yards,
+    conditions=_yard_conditions,
     wait_causes=(WaitCause(
         "yard", "hours a ship's discharge was slowed or stopped by a congested or full yard",
         "the port file has yards", label="yard full", colour="#c0392b"),),
@@ -330,9 +340,28 @@ YARD = register(Component(
             C("in_ship", "TEU", "from ships"), C("out_ship", "TEU", "to ships"),
             C("in_truck", "TEU", "from trucks"), C("out_truck", "TEU", "to trucks"),
             C("in_rail", "TEU", "from trains"), C("out_rail", "TEU", "to trains"),
+            C("in_barge", "TEU", "from river-sea barges (the canal)", CANAL_THROUGH_YARD),
+            C("out_barge", "TEU", "to river-sea barges (the canal)", CANAL_THROUGH_YARD),
             C("held_at_gate_end", "TEU", "held at the gate at the end"),
             C("planned_gate_in", "TEU", "truck deliveries planned in the run"),
             C("stock_end", "TEU", "stock at the end"), C("min_stock", "TEU", "lowest stock"),
+        )),
+        TableSpec("canal_transfer", ("yard",), "the Pinglu Canal's boxes through each yard "
+                  "with transfer berths, whole run (portsim.model.yard.canal_transfer)",
+                  only_when=CANAL_THROUGH_YARD, columns=(
+            C("yard", "", "yard id"), C("barge_calls", "calls", "river-sea container calls"),
+            C("sea_calls", "calls", "calls of the sea flow through the yard that took or "
+              "brought canal boxes"),
+            C("barge_discharged_teu", "TEU", "TEU the barges discharged into the yard"),
+            C("down_to_sea_teu", "TEU", "of them for a sea-going call (canal_to_sea)"),
+            C("down_loaded_teu", "TEU", "canal_to_sea TEU loaded onto sea-going calls"),
+            C("down_waiting_teu", "TEU", "canal_to_sea TEU still in the yard at the end"),
+            C("ship_to_ship_teu", "TEU", "TEU worked ship-to-ship, bypassing the yard"),
+            C("up_from_sea_teu", "TEU", "TEU sea-going calls discharged for the canal"),
+            C("up_loaded_teu", "TEU", "sea_to_canal TEU loaded onto barges"),
+            C("up_waiting_teu", "TEU", "sea_to_canal TEU still in the yard at the end"),
+            C("up_short_teu", "TEU", "upbound TEU the barges found no box for"),
+            C("mean_stock_teu", "TEU", "mean stock of the two transfer flows"),
         )),
     ),
     kpis=(Kpi("utilisation", "yard", "utilisation", "1", "yard utilisation"),
@@ -564,6 +593,87 @@ CANAL = register(Component(
 ))
 
 
-__all__ = ["CANAL", "GATE", "RAIL", "REGISTRY", "YARD", "Column", "Component", "Kpi", "LimitSpec",
-           "PlotSpec", "TableSpec", "WaitCause", "components_in", "input_provenance",
+# ============================================================ stockpile (canal bulk)
+
+
+def _has_stockpiles(sc: Scenario) -> bool:
+    c = sc.canal
+    return c is not None and c.transfer_flow == "through_yard" and bool(c.stockpiles)
+
+
+def _stockpile_over(r: Row) -> str:
+    share = r["share_h_over_capacity"]
+    return f"above capacity {share:.0%} of hours" if share > 0.01 else ""
+
+
+def _stockpile_detail(r: Row) -> str:
+    return (f"mean {r['mean_t']:,.0f} t, p95 {r['p95_t']:,.0f} t of {r['capacity_t']:,.0f} t; "
+            f"{r['t_in_per_year']:,.0f} t/yr in")
+
+
+def _stockpile_plot(run: Any, title: str) -> Any:
+    from portsim.stockpile_plot import stockpile_stock
+
+    return stockpile_stock(run, title)
+
+
+STOCKPILE = register(Component(
+    name="stockpile", label="bulk stockpile", id_column="stockpile", present=_has_stockpiles,
+    tables=(
+        TableSpec("stockpile", ("stockpile",), "per stockpile the canal's bulk goes through "
+                  "(portsim.model.stockpile)", (
+                      C("stockpile", "", "stockpile id"), C("terminal", "", "bulk terminal"),
+                      C("capacity_t", "t", "tonnes it can hold"),
+                      C("mean_t", "t", "mean stock"), C("p95_t", "t", "95th percentile stock"),
+                      C("max_t", "t", "highest stock"),
+                      C("utilisation", "1", "mean stock / capacity (judged against the band)"),
+                      C("share_h_over_capacity", "1", "share of hours above capacity"),
+                      C("t_in_per_year", "t/year", "tonnes entering"),
+                      C("band_low", "1", "bottom of the planning band"),
+                      C("band_high", "1", "top of the planning band"),
+                  )),
+        TableSpec("stockpile_hourly", ("stockpile", "hour"), "stock per stockpile and hour",
+                  file=None, columns=(
+                      C("stockpile", "", "stockpile id"),
+                      C("hour", "h", "hour from the start of the run"), C("t", "t", "stock"),
+                  )),
+        TableSpec("stockpile_ledger", ("stockpile",), "the tonnage balance, whole run", (
+            C("stockpile", "", "stockpile id"), C("terminal", "", "bulk terminal"),
+            C("capacity_t", "t", "tonnes it can hold"),
+            C("barge_calls", "calls", "bulk barge calls worked"),
+            C("sea_calls", "calls", "calls of the sea flow worked at the terminal"),
+            C("barge_discharged_t", "t", "tonnes the barges discharged"),
+            C("ship_to_ship_t", "t", "of them worked ship-to-ship (bypassing the stockpile)"),
+            C("to_land_t", "t", "of them staying in Qinzhou (1 - sea_share)"),
+            C("down_in_t", "t", "of them into the stockpile"),
+            C("down_loaded_t", "t", "loaded from it onto sea-going calls"),
+            C("up_need_t", "t", "upbound tonnes the barges load from the sea"),
+            C("up_in_t", "t", "of them discharged by sea-going calls and loaded"),
+            C("up_short_t", "t", "of them no sea-going call gave"),
+            C("down_waiting_t", "t", "downbound tonnes still in the stockpile at the end"),
+            C("stock_end_t", "t", "stock at the end"),
+        )),
+    ),
+    kpis=(Kpi("utilisation", "stockpile", "utilisation", "1", "stockpile utilisation"),),
+    limits=(LimitSpec("utilisation", "stockpile", "stockpile",
+                      lambda sc: sc.canal.stockpile_utilisation_band[1] if sc.canal else 0.7,
+                      "canal.stockpile_utilisation_band (top)",
+                      also_over="share_h_over_capacity > 0.01",
+                      second=_stockpile_over,
+                      band_low=lambda sc: sc.canal.stockpile_utilisation_band[0] if sc.canal
+                      else 0.5, detail=_stockpile_detail,
+                      basis="canal.stockpile_utilisation_band (assumption: 0.5-0.7, as the "
+                            "berths' band); above capacity > 1 % of hours"),),
+    plots=(PlotSpec(_stockpile_plot, "stockpile_hourly",
+                    "Bulk stockpiles of the canal transfer: stock over time as a share of "
+                    "capacity, against the planning band (green) and the capacity (red "
+                    "dashes; first replication).", "stockpile_stock.png",
+                    title="stockpile stock"),),
+    inputs=lambda sc: {p.id: p for p in sc.canal.stockpiles} if sc.canal else {},
+    input_fields=("capacity_t",),
+))
+
+
+__all__ = ["CANAL", "GATE", "RAIL", "REGISTRY", "STOCKPILE", "YARD", "Column", "Component", "Kpi",
+           "LimitSpec", "PlotSpec", "TableSpec", "WaitCause", "components_in", "input_provenance",
            "provenance_words", "register", "source_kind"]

@@ -80,6 +80,7 @@ class PortModel:
     def __init__(self, scenario: Scenario, plan: CallPlan, replication: int = 0):
         self.scenario = scenario
         self.plan = plan
+        self.replication = replication
         self.env = simpy.Environment()
         port, rules = scenario.port, scenario.rules
         self.lines = quay_lines(port.berths)
@@ -434,7 +435,22 @@ class PortModel:
         out["quay_cranes"] = self.crane_table()
         if self.plan.canal:  # the Pinglu Canal's lock hubs (model/canal.py)
             out.update(self.plan.canal.tables(self.scenario.run.warmup_days * 24.0, self.end_h))
+        canal = self.scenario.canal
+        if canal is not None and canal.transfer_flow == "through_yard" and canal.stockpiles:
+            out.update(self._stockpile_tables())
         return out
+
+    def _stockpile_tables(self) -> dict[str, pd.DataFrame]:
+        """The canal's bulk through the stockpiles (:mod:`portsim.model.stockpile`), from
+        the calls' work start (berthed + berthing) and end."""
+        from portsim.model.stockpile import stockpile_tables
+
+        p, log = self.plan, self.log
+        start = np.asarray(log.berthed_h, float) + self.berthing_h
+        return stockpile_tables(self.scenario, p.flow, p.terminal, p.volume, start,
+                                np.asarray(log.handled_h, float),
+                                self.scenario.run.warmup_days * 24.0, self.end_h,
+                                self.replication)
 
     def crane_table(self) -> pd.DataFrame:
         """Quay-crane use per quay line with QCs: crane-hours worked inside the window and

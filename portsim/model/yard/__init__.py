@@ -19,6 +19,12 @@ rail_imp   ship           rail            on an outbound train, after it has
 rail_exp   rail           ship            unloading + rail dwell
 empty_in   ship           truck (gate)    discharge + empty dwell
 empty_out  truck (gate)   ship            when its ship loads
+canal_to_  river-sea      ship            on the first call of the sea flow
+sea        barge                          after a transfer dwell (only with
+                                          ``canal.transfer_flow: through_yard``,
+                                          see ``canal_transfer``)
+sea_to_    ship           river-sea       on the barge it was discharged for
+canal                     barge           (ditto)
 ========== ============== =============== ======================================
 
 A container call at a terminal with a yard discharges ``round(TEU × discharge_share)``
@@ -58,7 +64,9 @@ Modules, by concern: :mod:`~portsim.model.yard.flows` (the flows and the dwell d
 :mod:`~portsim.model.yard.stock` (stock levels, the gate, rail pools),
 :mod:`~portsim.model.yard.ship_path` (fast and slow ship handling),
 :mod:`~portsim.model.yard.trains` (train bookings),
-:mod:`~portsim.model.yard.transshipment` (connections), :mod:`~portsim.model.yard.records`
+:mod:`~portsim.model.yard.transshipment` (connections),
+:mod:`~portsim.model.yard.canal_transfer` (the Pinglu Canal's boxes),
+:mod:`~portsim.model.yard.records`
 (the layouts of the flat records), :mod:`~portsim.model.yard.views` (numpy views) and
 :mod:`~portsim.model.yard.tables` (result tables).
 """

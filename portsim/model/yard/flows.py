@@ -20,6 +20,13 @@ FLOW_MODES = {  # flow: (enters from, leaves to)
     "empty_out": ("truck", "ship"),
 }
 MODES = ("ship", "truck", "rail")
+CANAL_FLOWS = ("canal_to_sea", "sea_to_canal")
+"""The Pinglu Canal's transfer flows (only with ``canal.transfer_flow: through_yard``):
+boxes a river-sea barge discharged for a sea-going call, and boxes a sea-going call
+discharged for a barge (:mod:`portsim.model.yard.canal_transfer`)."""
+XD, XU = len(FLOWS), len(FLOWS) + 1
+FLOW_MODES.update({"canal_to_sea": ("barge", "ship"), "sea_to_canal": ("ship", "barge")})
+CANAL_MODES = (*MODES, "barge")
 
 
 def dwell_hours(spec: DwellSpec, rng: np.random.Generator, size) -> np.ndarray:

@@ -9,7 +9,7 @@ from collections import deque
 from itertools import accumulate, zip_longest
 from operator import add
 
-from portsim.model.yard.flows import EIN, IMP, RIMP, TS
+from portsim.model.yard.flows import EIN, IMP, RIMP, TS, XD, XU
 
 
 class ShipPath:
@@ -95,8 +95,10 @@ class ShipPath:
         wl = work_h - wd
         t0 = env.now
         H = self.H
-        k, nc = self.k, 3 * self.k
+        k, nc = self.k, self._nc
         by_flow: dict[int, list[list[int]]] = {IMP: [], TS: [], EIN: [], RIMP: []}
+        if nc > 3 * k:  # the canal's transfer flows
+            by_flow.update({XD: [], XU: []})
         for f, o, n in zip(self._flow_of_col, self._doff[r * nc:(r + 1) * nc],
                            self._dcnt[r * nc:(r + 1) * nc], strict=True):
             if n:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from portsim.demand import HOURS_PER_YEAR
-from portsim.model.yard.flows import FLOW_MODES, FLOWS, MODES
+from portsim.model.yard.flows import FLOW_MODES
 
 
 class YardTables:
@@ -31,12 +31,12 @@ class YardTables:
         fin, fout = self.fin, self.fout
         for j, y in enumerate(self.yards):
             row = {"yard": y.id, "terminal": y.terminal}
-            for mode in MODES:
+            for mode in self.modes:
                 row[f"in_{mode}"] = int(sum(fin[j, f, :self.H].sum()
-                                            for f, name in enumerate(FLOWS)
+                                            for f, name in enumerate(self.flows)
                                             if FLOW_MODES[name][0] == mode))
                 row[f"out_{mode}"] = int(sum(fout[j, f, :self.H].sum()
-                                             for f, name in enumerate(FLOWS)
+                                             for f, name in enumerate(self.flows)
                                              if FLOW_MODES[name][1] == mode))
             row["held_at_gate_end"] = self._held[j][0] + self._held[j][1]
             row["planned_gate_in"] = int(self._planned_np[j, :, :self.H].sum())
@@ -92,7 +92,7 @@ class YardTables:
                 "rail_waiting_teu_mean": float(waiting_rail[j, h0:H].mean()) if h0 < H
                 else 0.0,
             })
-            for f, name in enumerate(FLOWS):
+            for f, name in enumerate(self.flows):
                 teu_in = float(fin[j, f, h0:H].sum())
                 fs = float(fstock[j, f, h0:H].mean()) if h0 < H else 0.0
                 frows.append({
@@ -112,4 +112,4 @@ class YardTables:
             "rail_waiting_teu": waiting_rail.reshape(-1),
         })
         return {"yard": pd.DataFrame(rows), "yard_flows": pd.DataFrame(frows),
-                "yard_hourly": hourly, "yard_ledger": self.ledger()}
+                "yard_hourly": hourly, "yard_ledger": self.ledger(), **self.transfer_tables()}

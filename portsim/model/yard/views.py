@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from portsim.model.yard import records as rec
-from portsim.model.yard.flows import EIN, EOUT, EXP, FLOWS, IMP, REXP, RIMP, TS
+from portsim.model.yard.flows import EOUT, EXP, REXP, RIMP
 
 
 class YardViews:
@@ -26,7 +26,7 @@ class YardViews:
         has booked them so far (the hot path keeps no per-flow lists)."""
         if "fin" in self._arrays:
             return self._arrays
-        ny, nf, L = len(self.yards), len(FLOWS), self.L
+        ny, nf, L = len(self.yards), len(self.flows), self.L
         fin = np.zeros(ny * nf * L, np.int64)  # flat: (yard, flow, hour)
         fout = np.zeros(ny * nf * L, np.int64)
         ready = np.zeros(ny * L, np.int64)
@@ -38,7 +38,7 @@ class YardViews:
         dis_h = np.asarray(self._dis_h, np.int64)
         r = np.flatnonzero(dis_h >= 0)
         ys, hs = self._yard_row[r], dis_h[r]
-        for col, f in enumerate((IMP, RIMP, TS, EIN)):
+        for col, f in enumerate(self._dis_flows):
             np.add.at(fin, at(ys, f, hs), self.split_discharge[r, col])
         np.add.at(fout, at(ys[:, None], np.asarray(self._flow_of_col)[None, :],
                            hs[:, None] + self._dwell_off[r]).ravel(),

@@ -11,10 +11,18 @@ import numpy as np
 
 from portsim.config.scenario import Scenario
 from portsim.demand import CallPlan
+from portsim.model.yard.canal_transfer import CanalTransfer, transfer_setup
 from portsim.model.yard.flows import (
+    CANAL_FLOWS,
+    CANAL_MODES,
     EIN,
+    FLOWS,
     IMP,
+    MODES,
+    RIMP,
     TS,
+    XD,
+    XU,
     dwell_hours,
     receiving_window_hours,
     split_batches,
@@ -28,7 +36,7 @@ from portsim.model.yard.views import YardViews
 from portsim.streams import stream
 
 
-class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
+class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables, CanalTransfer):
     """The yards of one replication: hourly TEU stocks and the per-call box split.
 
     Only what decides the model's course is kept hour by hour while it runs, in plain
@@ -55,6 +63,14 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
         longest = max(land.dwell_for(f).max_days for f in ("import", "export",
                                                             "transshipment", "rail", "empty"))
         self._max_off = math.ceil(longest * 24)
+        ts_cap = self._max_off
+        # the Pinglu Canal's container transfer through the yard (None: not modelled)
+        xfer = self.transfer = transfer_setup(scenario)
+        self.flows = (*FLOWS, *CANAL_FLOWS) if xfer else FLOWS
+        self.modes = CANAL_MODES if xfer else MODES
+        if xfer:  # a transfer batch no call takes leaves "never": after the run
+            self._max_off = max(self._max_off, H + 1)
+        self._never = self._max_off
         self.L = L = H + self._max_off + 24 * 60
         self._last = L - 1
         self._last_in = L - 1 - self._max_off  # latest hour for an entry with dwell departures
@@ -85,6 +101,10 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
         t_index = {t.id: i for i, t in enumerate(port.terminals)}
         for j, y in enumerate(self.yards):
             term_yard[t_index[y.terminal]] = j
+        if xfer:  # transfer berths work through the yard they are mapped to
+            y_index = {y.id: j for j, y in enumerate(self.yards)}
+            for tid, yid in xfer.terminal_yard.items():
+                term_yard[t_index[tid]] = y_index[yid]
         is_box = np.array([s.cargo == "container" for s in port.ship_classes])[plan.ship_class]
         call_yard = np.where(is_box, term_yard[plan.terminal], -1)
         rows = np.flatnonzero(call_yard >= 0)
@@ -101,6 +121,10 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
         dis = np.zeros((m, 4), np.int64)  # truck, rail, transshipment, empty
         lod = np.zeros((m, 4), np.int64)
         seed = scenario.run.seed
+        d_split, ld_split = d, ld  # the TEU split by the terminal's modal split
+        if xfer:
+            d, ld, d_split, ld_split = self._canal_transfer(scenario, plan, rows, v, replication)
+            barge = self._barge
         dwell_off = np.zeros((m, 3 * k), np.int64)  # import | transship | empty_in
         rail_off = np.zeros((m, k), np.int64)
         planned = np.zeros((ny, 2, L), np.int64)  # truck gate-ins: export, empty_out
@@ -113,8 +137,12 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
             p = np.array([(1 - e) * truck, (1 - e) * rail, (1 - e) * ts, e])
             p = p / p.sum()
             r_split = stream(seed, replication, f"landside:split:{tid}")
-            dis[sel] = r_split.multinomial(d[sel], p)
-            lod[sel] = r_split.multinomial(ld[sel], p)
+            dis[sel] = r_split.multinomial(d_split[sel], p)
+            lod[sel] = r_split.multinomial(ld_split[sel], p)
+            if xfer:  # a barge's boxes that stay in Qinzhou come and go by truck
+                b = sel & barge
+                dis[b], lod[b] = 0, 0
+                dis[b, 0], lod[b, 0] = d_split[b], ld_split[b]
             r_dw = stream(seed, replication, f"dwell:{tid}")
             ns = int(sel.sum())
             dwell_off[sel, :k] = dwell_hours(land.dwell_for("import"), r_dw, (ns, k))
@@ -144,7 +172,7 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
             ts = split_batches(dis[:, 2], k)
             off, self.connections = connect_transshipment(
                 plan.arrival_h[rows], plan.terminal[rows], ts, lod[:, 2],
-                pol.min_connection_h, self._max_off)
+                pol.min_connection_h, ts_cap)
             linked = off >= 0
             dwell_off[:, k:2 * k] = np.where(linked, off, dwell_off[:, k:2 * k])
             self.unconnected_ts_teu = int(ts[~linked].sum())
@@ -158,7 +186,16 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
                                     split_batches(dis[:, 3], k)], axis=1)
         rail_cnt = split_batches(dis[:, 1], k)
         self._flow_of_col = [IMP] * k + [TS] * k + [EIN] * k
-        self._nc = 3 * k  # dwell batches per call
+        self._dis_flows = (IMP, RIMP, TS, EIN)  # the flows of split_discharge's columns
+        if xfer:  # + canal_to_sea (barges' batches) | sea_to_canal (sea calls' pieces)
+            dwell_off = np.concatenate([dwell_off, self._xd_off, self._xu_off], axis=1)
+            dwell_cnt = np.concatenate([dwell_cnt, self._xd_cnt, self._xu_cnt], axis=1)
+            self._flow_of_col += [XD] * k + [XU] * k
+            self._dis_flows += (XD, XU)
+            dis = np.concatenate([dis, self._xd_cnt.sum(axis=1)[:, None],
+                                  self._xu_cnt.sum(axis=1)[:, None]], axis=1)
+            lod = np.concatenate([lod, self._xd_load[:, None], self._xu_got[:, None]], axis=1)
+        self._nc = len(self._flow_of_col)  # dwell batches per call
         # per call (flat, 3k resp. k entries per row): batches leaving by dwell (offset,
         # TEU) and rail batches becoming ready (offset, TEU)
         self._dwell_off, self._dwell_cnt = dwell_off, dwell_cnt
@@ -171,6 +208,8 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables):
         self.split_load = lod
         self._discharge_teu = d.tolist()
         self._dfrac = np.where(v > 0, d / np.maximum(v, 1), 0.0).tolist()
+        if xfer:  # ship-to-ship boxes are worked but never enter the yard
+            self._discharge_teu = (d - self._s2s).tolist()
         self._drail = dis[:, 1].tolist()
         self._exp = lod[:, 0].tolist()
         self._eout = lod[:, 3].tolist()

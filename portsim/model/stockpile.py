@@ -1,0 +1,225 @@
+"""Bulk terminals' stockpiles (堆场) through which the Pinglu Canal's bulk is transferred.
+
+With ``canal.transfer_flow: through_yard`` a bulk transfer berth group names its
+stockpile (``canal.transfer_berths[].stockpile``; ``canal.stockpiles``: a bulk terminal
+and a capacity in tonnes). The stockpile keeps a tonnage ledger, built after the run
+from the calls' work times (it does not hold up ships: it is judged, not simulated as a
+resource):
+
+* **Downbound** (canal → sea). Of the tonnes a bulk barge discharges, ``sea_share``
+  continue by sea: the berths' ``ship_to_ship_share`` of them goes straight to a
+  sea-going ship alongside (过驳: counted, never stocked), the rest enters the stockpile
+  when the barge's work ends, as one lot with a drawn ``canal.transfer_dwell`` (least
+  time before it can be loaded). The rest (1 − ``sea_share``) is Qinzhou's own cargo
+  (leaves by land, not stocked here). Lots leave on sea-going calls of the traffic's
+  ``sea_flow`` at the stockpile's terminal: each such call, when its work starts, loads
+  the lots ready by then (oldest first) up to its own tonnes, if they make at least
+  ``FULL_CARGO_SHARE`` (half) of them (a bulk carrier is fixed for a cargo, not a part
+  load); a lot may be split over calls. What no call takes stays (``down_waiting_t``).
+* **Upbound** (sea → canal). A bulk barge loads ``sea_share`` of its upbound tonnes from
+  tonnes that sea-going calls of the ``sea_flow`` at the terminal discharged for the
+  canal: the latest calls whose work ended at least a drawn ``transfer_dwell`` before the
+  barge's work starts (and at most ``transfer_dwell.max_days`` before), each giving up to
+  its tonnes. A sea-going bulk call either loads canal cargo or discharges it, not both
+  (a bulk ship sails loaded one way): calls that loaded canal cargo give none.
+  Those tonnes enter the stockpile when the sea call's work ends and leave when the
+  barge's work starts; what no call can give is ``up_short_t``.
+
+Stock = Σ entries − Σ departures, hour by hour; utilisation = mean stock / capacity in
+the measurement window, judged against ``canal.stockpile_utilisation_band`` (top), and a
+stockpile above its capacity in more than 1 % of hours is over too.
+
+Basis: the tonnage of the sea leg is carried by the sea flow's own calls at the
+terminal that stores it; a bulk lot is shipped first in, first out once it is ready.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import deque
+
+import numpy as np
+import pandas as pd
+
+from portsim.config.scenario import Scenario
+from portsim.streams import stream
+
+FULL_CARGO_SHARE = 0.5
+"""A sea-going bulk call loads canal cargo only when the tonnes ready make at least this
+share of its cargo (assumption: a bulk carrier is fixed for a cargo, not a part load)."""
+
+OVER_CAPACITY_HOURS = 0.01
+"""A stockpile above its capacity in more than this share of hours is over."""
+
+
+def _hours(t: float) -> int:
+    return math.floor(t)
+
+
+def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
+                     volume: np.ndarray, work_start_h: np.ndarray, work_end_h: np.ndarray,
+                     end_h: float, replication: int = 0
+                     ) -> tuple[list[dict], list[tuple[str, int, float]]]:
+    """The tonnes moved through each stockpile: per stockpile a row of totals, and the
+    movements as (stockpile id, hour, ± tonnes). Calls whose work did not start (NaN)
+    move nothing; a call whose work ends at or after ``end_h`` (the end of the run) puts
+    nothing into the stockpile."""
+    from portsim.config.canal import canal_flow_id
+
+    canal = scenario.canal
+    assert canal is not None
+    flows = [f.id for f in scenario.demand]
+    terms = [t.id for t in scenario.port.terminals]
+    pile_of_term = {p.terminal: p.id for p in canal.stockpiles}
+    pile_of_term.update({g.terminal: g.stockpile for g in canal.transfer_berths
+                         if g.cargo == "dry_bulk" and g.stockpile is not None})
+    s2s_of_term = {g.terminal: g.ship_to_ship_share for g in canal.transfer_berths}
+    both: dict[str, dict[str, float]] = {}
+    sea_t: dict[str, dict[str, float]] = {}
+    sea_flows: dict[str, set[str]] = {}
+    for tr in canal.traffic:
+        if tr.cargo != "dry_bulk":
+            continue
+        fid = canal_flow_id(tr.cargo, tr.ship_class)
+        both.setdefault(fid, {"down": 0.0, "up": 0.0})[tr.direction] += tr.annual_t
+        sea_t.setdefault(fid, {"down": 0.0, "up": 0.0})[tr.direction] += tr.annual_t * \
+            tr.sea_share
+        if tr.sea_flow is not None:
+            sea_flows.setdefault(fid, set()).add(tr.sea_flow)
+    rng = stream(scenario.run.seed, replication, "canal:stockpile")
+    dwell = canal.transfer_dwell
+    moves: list[tuple[str, int, float]] = []
+    rows = []
+    for pile in canal.stockpiles:
+        barges, seas = [], []
+        my_sea_flows = set().union(*sea_flows.values()) if sea_flows else set()
+        for i in range(len(flow)):
+            f, t = flows[flow[i]], terms[terminal[i]]
+            if pile_of_term.get(t) != pile.id or math.isnan(work_start_h[i]):
+                continue
+            if f in both:
+                barges.append(i)
+            elif f in my_sea_flows and t == pile.terminal:
+                seas.append(i)
+        row = {"stockpile": pile.id, "terminal": pile.terminal, "capacity_t": pile.capacity_t,
+               "barge_calls": len(barges), "sea_calls": len(seas), "barge_discharged_t": 0.0,
+               "ship_to_ship_t": 0.0, "to_land_t": 0.0, "down_in_t": 0.0,
+               "down_loaded_t": 0.0, "up_need_t": 0.0, "up_in_t": 0.0, "up_short_t": 0.0}
+        # downbound lots, ready at the barge's work end + dwell
+        lots = []
+        draws = _dwell_h(dwell, rng, len(barges))
+        for i, w in zip(barges, draws, strict=True):
+            f = flows[flow[i]]
+            tot = both[f]["down"] + both[f]["up"]
+            down = volume[i] * both[f]["down"] / tot if tot else 0.0
+            to_sea = down * (sea_t[f]["down"] / both[f]["down"] if both[f]["down"] else 0.0)
+            s2s = to_sea * s2s_of_term.get(terms[terminal[i]], 0.0)
+            end = float(work_end_h[i])
+            if math.isnan(end) or end >= end_h:
+                continue  # not discharged in the run
+            row["barge_discharged_t"] += down
+            row["ship_to_ship_t"] += s2s
+            row["to_land_t"] += down - to_sea
+            if to_sea - s2s > 0:
+                lots.append((end + w, end, to_sea - s2s))
+                moves.append((pile.id, _hours(end), to_sea - s2s))
+                row["down_in_t"] += to_sea - s2s
+        lots.sort()
+        ready: deque[list[float]] = deque()
+        k = 0
+        loaders = set()
+        for i in sorted(seas, key=lambda c: work_start_h[c]):
+            t = work_start_h[i]
+            while k < len(lots) and lots[k][0] <= t:
+                ready.append([lots[k][2]])
+                k += 1
+            room = float(volume[i])
+            if sum(lot[0] for lot in ready) < FULL_CARGO_SHARE * room:
+                continue  # not enough for a cargo: the call may discharge for the canal
+            while ready and room > 1e-9:
+                take = min(room, ready[0][0])
+                ready[0][0] -= take
+                room -= take
+                moves.append((pile.id, _hours(t), -take))
+                row["down_loaded_t"] += take
+                loaders.add(i)
+                if ready[0][0] <= 1e-9:
+                    ready.popleft()
+        # upbound: barges take from the latest sea calls (not loaders) ended by then
+        givers = sorted((c for c in seas if c not in loaders and work_end_h[c] < end_h),
+                        key=lambda c: work_end_h[c])
+        ends = [float(work_end_h[c]) for c in givers]
+        left = {c: float(volume[c]) for c in givers}
+        up_draws = _dwell_h(dwell, rng, len(barges))
+        for i, w in sorted(zip(barges, up_draws, strict=True), key=lambda x: work_start_h[x[0]]):
+            f = flows[flow[i]]
+            tot = both[f]["down"] + both[f]["up"]
+            up = volume[i] * both[f]["up"] / tot if tot else 0.0
+            need = up * (sea_t[f]["up"] / both[f]["up"] if both[f]["up"] else 0.0)
+            need *= 1.0 - s2s_of_term.get(terms[terminal[i]], 0.0)
+            row["up_need_t"] += need
+            t_b = float(work_start_h[i])
+            q = bisect_right(ends, t_b - w) - 1
+            while need > 1e-9 and q >= 0 and ends[q] >= t_b - w - dwell.max_days * 24.0:
+                c = givers[q]
+                take = min(need, left[c])
+                if take > 0:
+                    left[c] -= take
+                    need -= take
+                    moves.append((pile.id, _hours(ends[q]), take))
+                    moves.append((pile.id, _hours(t_b), -take))
+                    row["up_in_t"] += take
+                q -= 1
+            row["up_short_t"] += need
+        row["down_waiting_t"] = row["down_in_t"] - row["down_loaded_t"]
+        rows.append(row)
+    return rows, moves
+
+
+def _dwell_h(spec, rng: np.random.Generator, n: int) -> list[float]:
+    from portsim.model.yard.flows import dwell_hours
+
+    return dwell_hours(spec, rng, n).astype(float).tolist()
+
+
+def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
+                     volume: np.ndarray, work_start_h: np.ndarray, work_end_h: np.ndarray,
+                     start_h: float, end_h: float, replication: int = 0
+                     ) -> dict[str, pd.DataFrame]:
+    """``stockpile`` (KPIs per stockpile), ``stockpile_hourly`` (stock over time) and
+    ``stockpile_ledger`` (the tonnage balance over the whole run)."""
+    canal = scenario.canal
+    assert canal is not None
+    rows, moves = stockpile_ledger(scenario, flow, terminal, volume, work_start_h, work_end_h,
+                                   end_h, replication)
+    H = math.ceil(end_h)
+    h0 = min(int(start_h), H)
+    ids = [p.id for p in canal.stockpiles]
+    net = np.zeros((len(ids), H + 1))
+    index = {p: j for j, p in enumerate(ids)}
+    for pid, h, t in moves:
+        net[index[pid], min(max(h, 0), H)] += t
+    stock = np.cumsum(net[:, :H], axis=1)
+    kpis, ledger = [], []
+    low, high = canal.stockpile_utilisation_band
+    for j, row in enumerate(rows):
+        s = stock[j, h0:H]
+        cap = row["capacity_t"]
+        mean = float(s.mean()) if len(s) else 0.0
+        window_h = max(H - h0, 1)
+        kpis.append({
+            "stockpile": row["stockpile"], "terminal": row["terminal"], "capacity_t": cap,
+            "mean_t": mean, "p95_t": float(np.quantile(s, 0.95)) if len(s) else 0.0,
+            "max_t": float(s.max()) if len(s) else 0.0,
+            "utilisation": mean / cap,
+            "share_h_over_capacity": float((s > cap).mean()) if len(s) else 0.0,
+            "t_in_per_year": float(net[j, h0:H][net[j, h0:H] > 0].sum()) * 8760.0 / window_h,
+            "band_low": low, "band_high": high,
+        })
+        ledger.append({**row, "stock_end_t": float(stock[j, -1]) if H else 0.0})
+    hourly = pd.DataFrame({
+        "stockpile": np.repeat(ids, H), "hour": np.tile(np.arange(H), len(ids)),
+        "t": stock.reshape(-1)})
+    return {"stockpile": pd.DataFrame(kpis), "stockpile_hourly": hourly,
+            "stockpile_ledger": pd.DataFrame(ledger)}

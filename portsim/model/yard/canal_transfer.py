@@ -1,0 +1,294 @@
+"""The Pinglu Canal's container transfer (江海联运) through the yard.
+
+With ``canal.transfer_flow: through_yard`` a river-sea container barge works at its
+transfer berths and its boxes pass through the yard those berths are mapped to
+(``canal.transfer_berths[].yard``: the yard of the terminal the berths belong to):
+
+* **Downbound** (canal → sea). Of the TEU a barge discharges, ``sea_share`` continue by
+  sea; of those, the berths' ``ship_to_ship_share`` goes straight to a sea-going ship
+  alongside (过驳, they never enter the yard: counted, not stocked), the rest enters the
+  yard as the flow ``canal_to_sea`` in ``dwell_batches`` batches, each with a drawn
+  ``canal.transfer_dwell`` (the least time before it can leave: customs, stowage). A batch
+  leaves on the first call of the traffic's ``sea_flow`` (which: below) that arrives at
+  or after the barge's arrival + the dwell and still has room for the whole batch (room:
+  the TEU the call loads; batches in order of readiness, first come first served — as the
+  transshipment connections, :mod:`portsim.model.yard.transshipment`). It leaves the
+  yard the two calls' planned arrival gap after its discharge. Which calls: with
+  ``canal.transfer_sea_calls: any_terminal`` (default) a call at any container terminal
+  with a yard (the box is trucked to it from the transfer berths' yard — the Dalanping
+  terminals are side by side — and the sea leg spreads the canal's TEU over the flow's
+  terminals, so each terminal's calls carry their share); with ``same_terminal`` only
+  calls through the same yard. A batch no call takes
+  stays in the yard to the end of the run (counted as ``down_waiting_teu``, not lost).
+  The rest (1 − ``sea_share``) is Qinzhou's own cargo: it leaves by truck as imports.
+* **Upbound** (sea → canal). A barge loads ``sea_share`` of its upbound TEU from boxes
+  that sea-going calls of the ``sea_flow`` (as above) discharged for the canal: the
+  latest such calls that arrived at least a drawn ``transfer_dwell`` before the barge
+  (and at most ``transfer_dwell.max_days`` before), latest first, each giving what is
+  left of its discharge (in at most ``dwell_batches`` pieces). They enter the yard as
+  the flow ``sea_to_canal`` and leave on the barge the arrival gap later. What no call
+  can give is the barge's ``up_short_teu`` (the barge sails that much lighter); the rest
+  of its upbound TEU (1 − ``sea_share``) comes by truck as exports.
+
+A sea-going call's transfer boxes are part of its volume (the sea leg adds the canal's
+TEU × ``sea_share`` to the flow, ``canal.sea_leg: added``): its other boxes are the rest
+of its discharge and load, split by its terminal's modal split as before.
+
+Basis: a box on a through bill of lading is stowed on the first suitable sailing after
+it is ready (as hub transshipment); river-sea boxes are planned to the barge they are
+booked on. The matching is made before the run on the planned arrivals, as the
+transshipment connections are.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from portsim.config.scenario import Scenario
+from portsim.model.yard.flows import XD, XU
+
+
+@dataclass
+class TransferSetup:
+    """What the yard needs to know about the canal's container transfer."""
+
+    terminal_yard: dict[str, str]
+    """Transfer terminal id → the yard (id) its boxes go through."""
+    down_share: dict[str, float]
+    """Canal flow id → share of a barge's TEU it discharges (downbound / both ways)."""
+    sea_share_down: dict[str, float]
+    """Canal flow id → share of its downbound TEU that continues by sea."""
+    sea_share_up: dict[str, float]
+    """Canal flow id → share of its upbound TEU that comes from the sea."""
+    sea_flows: set[str]
+    """The sea-going flows that carry the transferred boxes on."""
+    ship_to_ship: dict[str, float] = field(default_factory=dict)
+    """Transfer terminal id → share worked ship-to-ship (bypassing the yard)."""
+
+
+def transfer_setup(scenario: Scenario) -> TransferSetup | None:
+    """The container transfer of the scenario; None unless ``transfer_flow: through_yard``."""
+    from portsim.config.canal import canal_flow_id
+
+    canal = scenario.canal
+    if canal is None or canal.transfer_flow != "through_yard":
+        return None
+    totals: dict[str, dict[str, float]] = {}
+    sea: dict[str, dict[str, float]] = {}
+    flows: set[str] = set()
+    for tr in canal.traffic:
+        if tr.cargo != "container":
+            continue
+        fid = canal_flow_id(tr.cargo, tr.ship_class)
+        totals.setdefault(fid, {"down": 0.0, "up": 0.0})[tr.direction] += tr.annual_t
+        s = sea.setdefault(fid, {"down": 0.0, "up": 0.0})
+        s[tr.direction] += tr.annual_t * tr.sea_share
+        if tr.sea_flow is not None:
+            flows.add(tr.sea_flow)
+
+    def share(num: dict[str, dict[str, float]], d: str) -> dict[str, float]:
+        return {f: num[f][d] / totals[f][d] if totals[f][d] > 0 else 0.0 for f in totals}
+
+    both = {f: t["down"] + t["up"] for f, t in totals.items()}
+    return TransferSetup(
+        terminal_yard={g.terminal: g.yard for g in canal.transfer_berths
+                       if g.cargo == "container" and g.yard is not None},
+        down_share={f: totals[f]["down"] / both[f] if both[f] > 0 else 0.0 for f in totals},
+        sea_share_down=share(sea, "down"), sea_share_up=share(sea, "up"), sea_flows=flows,
+        ship_to_ship={g.terminal: g.ship_to_ship_share for g in canal.transfer_berths
+                      if g.cargo == "container"})
+
+
+def connect_down(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, batches: np.ndarray,
+                 dwell_h: np.ndarray, sea_arrival_h: np.ndarray, sea_yard: np.ndarray,
+                 sea_room: np.ndarray, never_h: int
+                 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    """Downbound batches onto sea-going calls.
+
+    ``batches``, ``dwell_h``: (barges, k) TEU and least dwell per batch; ``sea_room``: TEU
+    each sea-going call can load. Returns (offset hours per batch from its barge's
+    arrival to its sea call's, ``never_h`` where no call takes it; TEU each sea call
+    loads; the connections as (barge, sea call, TEU))."""
+    nb, k = batches.shape
+    off = np.full((nb, k), never_h, np.int64)
+    load = np.zeros(len(sea_arrival_h), np.int64)
+    connections: list[tuple[int, int, int]] = []
+    room = sea_room.astype(np.int64).tolist()
+    ready = barge_arrival_h[:, None] + dwell_h
+    for y in np.unique(barge_yard).tolist():
+        calls = np.flatnonzero(sea_yard == y)
+        calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")].tolist()
+        arr = [float(sea_arrival_h[c]) for c in calls]
+        b_rows = np.flatnonzero(barge_yard == y)
+        cells = [(float(ready[b, j]), int(b), j) for b in b_rows.tolist() for j in range(k)
+                 if batches[b, j] > 0]
+        cells.sort()
+        p = 0
+        for t, b, j in cells:
+            n = int(batches[b, j])
+            while p < len(calls) and arr[p] < t:
+                p += 1
+            q = p
+            while q < len(calls) and room[calls[q]] < n:
+                q += 1
+            if q == len(calls):
+                continue  # no call takes it: it stays in the yard
+            c = calls[q]
+            room[c] -= n
+            load[c] += n
+            connections.append((b, c, n))
+            off[b, j] = max(0, round(arr[q] - float(barge_arrival_h[b])))
+    return off, load, connections
+
+
+def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.ndarray,
+               dwell_h: np.ndarray, sea_arrival_h: np.ndarray, sea_yard: np.ndarray,
+               sea_room: np.ndarray, k: int, lookback_h: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    """Upbound boxes from sea-going calls onto barges.
+
+    ``need``: TEU each barge loads from the sea; ``dwell_h``: its least dwell;
+    ``sea_room``: TEU each sea-going call discharges. Barges in arrival order take from
+    the latest calls of their yard that arrived between ``lookback_h`` + dwell and dwell
+    before them, each call giving at most ``k`` pieces. Returns (TEU per piece (sea
+    calls, k), offset hours per piece from the sea call's arrival to its barge's, TEU each
+    barge got, the connections as (sea call, barge, TEU))."""
+    ns = len(sea_arrival_h)
+    cnt = np.zeros((ns, k), np.int64)
+    off = np.zeros((ns, k), np.int64)
+    got = np.zeros(len(barge_arrival_h), np.int64)
+    used = [0] * ns
+    room = sea_room.astype(np.int64).tolist()
+    connections: list[tuple[int, int, int]] = []
+    order = np.argsort(barge_arrival_h, kind="stable").tolist()
+    by_yard: dict[int, tuple[list[int], list[float]]] = {}
+    for y in np.unique(barge_yard).tolist():
+        calls = np.flatnonzero(sea_yard == y)
+        calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")].tolist()
+        by_yard[y] = (calls, [float(sea_arrival_h[c]) for c in calls])
+    for b in order:
+        left = int(need[b])
+        if left <= 0:
+            continue
+        calls, arr = by_yard[int(barge_yard[b])]
+        t_b = float(barge_arrival_h[b])
+        latest = t_b - float(dwell_h[b])
+        q = bisect_right(arr, latest) - 1
+        while left > 0 and q >= 0 and arr[q] >= latest - lookback_h:
+            c = calls[q]
+            if room[c] > 0 and used[c] < k:
+                take = min(left, room[c])
+                room[c] -= take
+                cnt[c, used[c]] = take
+                off[c, used[c]] = max(0, round(t_b - arr[q]))
+                used[c] += 1
+                left -= take
+                connections.append((c, b, take))
+            q -= 1
+        got[b] = int(need[b]) - left
+    return cnt, off, got, connections
+
+
+class CanalTransfer:
+    """The canal's transfer boxes in the yard (a part of
+    :class:`~portsim.model.yard.Yards`, used with ``transfer_flow: through_yard``)."""
+
+    def _canal_transfer(self, scenario: Scenario, plan, rows: np.ndarray, v: np.ndarray,
+                        replication: int):
+        """Barges' and sea-going calls' transfer boxes, matched before the run. Returns
+        (TEU each call discharges, TEU it loads, and of them the TEU its terminal's modal
+        split shares out) and keeps the batches for the yard's dwell columns."""
+        from portsim.model.yard.flows import dwell_hours, split_batches
+        from portsim.streams import stream
+
+        xfer, k, pol = self.transfer, self.k, scenario.landside.yard
+        canal = scenario.canal
+        flow_ids = np.array([f.id for f in scenario.demand], dtype=object)[plan.flow[rows]]
+        terms = np.array([t.id for t in scenario.port.terminals],
+                         dtype=object)[plan.terminal[rows]]
+        barge = np.array([f in xfer.down_share for f in flow_ids], bool)
+        sea = np.array([f in xfer.sea_flows for f in flow_ids], bool) & ~barge
+        down = np.array([xfer.down_share.get(f, pol.discharge_share) for f in flow_ids])
+        d = np.rint(v * down).astype(np.int64)
+        ld = v - d
+        sd = np.array([xfer.sea_share_down.get(f, 0.0) for f in flow_ids])
+        su = np.array([xfer.sea_share_up.get(f, 0.0) for f in flow_ids])
+        s2s = np.array([xfer.ship_to_ship.get(t, 0.0) for t in terms])
+        to_sea = np.where(barge, np.rint(d * sd), 0).astype(np.int64)
+        self._s2s = np.rint(to_sea * s2s).astype(np.int64)
+        xd_tot = to_sea - self._s2s
+        up_sea = np.where(barge, np.rint(ld * su), 0).astype(np.int64)
+        bi, si = np.flatnonzero(barge), np.flatnonzero(sea)
+        arr, yard = plan.arrival_h[rows], self._yard_row
+        if canal.transfer_sea_calls == "any_terminal":  # one pool: any yard's calls
+            yard = np.zeros_like(yard)
+        rs = stream(scenario.run.seed, replication, "canal:transfer")
+        batches = split_batches(xd_tot[bi], k)
+        down_dwell = dwell_hours(canal.transfer_dwell, rs, (len(bi), k))
+        up_dwell = dwell_hours(canal.transfer_dwell, rs, len(bi))
+        off, load, down_links = connect_down(arr[bi], yard[bi], batches, down_dwell, arr[si],
+                                             yard[si], ld[si], self._never)
+        cnt, up_off, got, up_links = connect_up(arr[bi], yard[bi], up_sea[bi], up_dwell,
+                                                arr[si], yard[si], d[si], k,
+                                                canal.transfer_dwell.max_days * 24.0)
+        m = len(rows)
+        self._barge, self._sea = barge, sea
+        self._xd_cnt = np.zeros((m, k), np.int64)
+        self._xd_cnt[bi] = batches
+        self._xd_off = np.zeros((m, k), np.int64)
+        self._xd_off[bi] = off
+        self._xu_cnt = np.zeros((m, k), np.int64)
+        self._xu_cnt[si] = cnt
+        self._xu_off = np.zeros((m, k), np.int64)
+        self._xu_off[si] = up_off
+        self._xd_load = np.zeros(m, np.int64)
+        self._xd_load[si] = load
+        self._xu_got = np.zeros(m, np.int64)
+        self._xu_got[bi] = got
+        self._up_need = up_sea
+        self.down_connections = [(int(bi[b]), int(si[c]), n) for b, c, n in down_links]
+        self.up_connections = [(int(si[c]), int(bi[b]), n) for c, b, n in up_links]
+        d_split = d.copy()
+        ld_split = ld.copy()
+        d_split[si] -= cnt.sum(axis=1)
+        ld_split[si] -= load
+        d_split[bi] = d[bi] - to_sea[bi]  # to Qinzhou: by truck
+        ld_split[bi] = ld[bi] - up_sea[bi]
+        return d, ld, d_split, ld_split
+
+    def transfer_tables(self) -> dict:
+        """``canal_transfer``: per yard the canal's boxes go through, over the whole run
+        (TEU)."""
+        import pandas as pd
+
+        if self.transfer is None:
+            return {}
+        fin, fout, H = self.fin, self.fout, self.H
+        stock = self.flow_stock(fin, fout)
+        rows = []
+        for j, y in enumerate(self.yards):
+            mine = self._yard_row == j
+            b = mine & self._barge
+            s = mine & self._sea & ((self._xd_load > 0) | (self._xu_cnt.sum(axis=1) > 0))
+            if not (b.any() or s.any()):
+                continue
+            xd_in = int(fin[j, XD, :H].sum())
+            xu_in = int(fin[j, XU, :H].sum())
+            rows.append({
+                "yard": y.id, "barge_calls": int(b.sum()), "sea_calls": int(s.sum()),
+                "barge_discharged_teu": int(self.discharged[b].sum()),
+                "down_to_sea_teu": xd_in, "down_loaded_teu": int(fout[j, XD, :H].sum()),
+                "down_waiting_teu": int(stock[j, XD, -1]) if H else 0,
+                "ship_to_ship_teu": int(self._s2s[b & (self.discharged > 0)].sum()),
+                "up_from_sea_teu": xu_in, "up_loaded_teu": int(fout[j, XU, :H].sum()),
+                "up_waiting_teu": int(stock[j, XU, -1]) if H else 0,
+                "up_short_teu": int((self._up_need[b] - self._xu_got[b]).sum()),
+                "mean_stock_teu": float((stock[j, XD] + stock[j, XU]).mean()) if H else 0.0,
+            })
+        return {"canal_transfer": pd.DataFrame(rows, columns=[
+            "yard", "barge_calls", "sea_calls", "barge_discharged_teu", "down_to_sea_teu",
+            "down_loaded_teu", "down_waiting_teu", "ship_to_ship_teu", "up_from_sea_teu",
+            "up_loaded_teu", "up_waiting_teu", "up_short_teu", "mean_stock_teu"])}
