@@ -376,3 +376,109 @@ def test_report_renders_in_chromium_in_both_languages(browser, tmp_path, lang): 
                                 "'泊位利用率')")
     else:
         assert "Demand vs delivered" in headings and not CJK.search("".join(headings))
+
+
+# ----------------------------------------------------------------- no English left in Chinese
+
+#: Two English words in a row (what a sentence or a header left untranslated looks like).
+ENGLISH_RUN = re.compile(r"[A-Za-z]{3,}(?:[ ,;:]+[A-Za-z]{3,})+")
+#: The small whitelist: units and design-code names written in Latin in Chinese practice,
+#: the commands a planner types, and code names (a scenario key with ``_`` or ``.``, a
+#: file name) — besides the ids the scenario itself declares (see :func:`_ids`).
+LATIN_KEPT = re.compile(r"\bportsim (?:run|compare|capacity|preview|robustness)\b"
+                        r"|\b(?:TEU|JTS|Mt|PIANC|UNCTAD)\b|[\w/]*[_.][\w./§]*")
+
+
+def _visible(page: str) -> str:
+    """The text a reader sees: no style, no code, no tags, entities decoded."""
+    import html as html_lib
+
+    page = re.sub(r"<(style|script|code)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "\n", page))
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _ids(scenario) -> set[str]:
+    """Every id the scenario declares (terminal, berth, area, yard, lock hub, ship class …:
+    a capitalised code such as DLS-ULCV, EC-P1, MADAO, RS-C5k), and its parts."""
+    out = set()
+    for s in _strings(scenario.model_dump()):
+        if re.fullmatch(r"[A-Z][A-Za-z0-9]*(?:[-#/][A-Za-z0-9#]+)*", s):
+            out |= {s, *re.split(r"[-/]", s)}
+    return {s for s in out if len(s) >= 2}
+
+
+def english_left(text: str, scenario) -> list[str]:
+    """The runs of English words in ``text`` once the whitelist and the scenario's ids
+    are taken out."""
+    text = LATIN_KEPT.sub(" ", text)
+    for i in sorted(_ids(scenario), key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(i)}(?![A-Za-z0-9])", " ", text)
+    return sorted({m.group(0) for m in ENGLISH_RUN.finditer(text)})
+
+
+def chinese_left(text: str, scenario) -> list[str]:
+    """Runs of Chinese characters in ``text`` that no string of the scenario's data (a
+    port name, a source) contains."""
+    data = "\n".join(_strings(scenario.model_dump()))
+    return sorted({m.group(0) for m in re.finditer(r"[\u3400-\u9fff]+", text)
+                   if m.group(0) not in data})
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    """plan-2025 (channel, yards, rail, gates) and pinglu-2027 (the canal's lock hubs),
+    one short replication each: the run report, ``portsim run``'s text and ``portsim
+    preview``'s text, in both languages."""
+    from portsim.commands.run import render_run
+    from portsim.preview import preview, render_preview
+
+    out = {}
+    for name in ("plan-2025", "pinglu-2027"):
+        sc = load_scenario(ROOT / "scenarios" / f"{name}.yaml",
+                           {"run.horizon_days": 12, "run.warmup_days": 2,
+                            "run.replications": 1})
+        reps = replicate(sc)
+        for lang in ("en", "zh"):
+            with labels.using(lang):
+                verdict = judge(reps)
+                text = render_run(reps, verdict)
+                page = report.run_report(reps, verdict, text_output=text)
+                out[name, lang] = (sc, _visible(page), text, render_preview(preview(sc)))
+    return out
+
+
+@pytest.mark.parametrize("name", ["plan-2025", "pinglu-2027"])
+def test_the_chinese_report_and_terminal_have_no_english_sentence(rendered, name):
+    sc, page, text, preview_text = rendered[name, "zh"]
+    assert CJK.search(page) and "DLS-ULCV" in page  # ids stay as they are
+    for what, shown in (("report", page), ("portsim run", text),
+                        ("portsim preview", preview_text)):
+        left = english_left(shown, sc)
+        assert not left, f"{name}, {what} in Chinese: English left: {left[:20]}"
+
+
+@pytest.mark.parametrize("name", ["plan-2025", "pinglu-2027"])
+def test_the_english_report_and_terminal_have_no_chinese_but_the_data_names(rendered, name):
+    sc, page, text, preview_text = rendered[name, "en"]
+    assert "berth utilisation" in page
+    for what, shown in (("report", page), ("portsim run", text),
+                        ("portsim preview", preview_text)):
+        left = chinese_left(shown, sc)
+        assert not left, f"{name}, {what} in English: Chinese left: {left[:20]}"
+
+
+def test_the_english_check_catches_english_and_passes_ids():
+    sc = load_scenario(ROOT / "scenarios" / "plan-2025.yaml")
+    assert english_left("DLS-ULCV 泊位利用率 82% (JTS 165), track_length_m", sc) == []
+    assert english_left("DLS-ULCV: above limit", sc) == ["above limit"]
+    assert english_left("泊位 PREVIEW CONGESTED", sc) == ["PREVIEW CONGESTED"]
+    assert chinese_left("Dalanping South 大榄坪南作业区", sc) == []
+    assert chinese_left("berth 泊位利用率", sc) == ["泊位利用率"]
