@@ -463,9 +463,11 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
     if keys:
         counts = t[keys[0]].astype(str).value_counts()
         if len(counts) <= 8:
-            note += "; " + tr("rows by {key}: {counts}", key=labels.label(keys[0]), counts=", ".join(
-                tr("{value} {count:,.4g}/replication", value=labels.translate(k), count=v / n)
-                for k, v in counts.items()))
+            listed = ", ".join(tr("{value} {count:,.4g}/replication",
+                                  value=labels.translate(k), count=v / n)
+                               for k, v in counts.items())
+            note += "; " + tr("rows by {key}: {counts}", key=labels.label(keys[0]),
+                              counts=listed)
     return summary, note
 
 
