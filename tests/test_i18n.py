@@ -262,10 +262,10 @@ def test_the_report_shows_no_mean_of_ids_or_times_and_maxima_per_replication(rep
                                                 "max_teu": [150.0 + 10 * k]})
     try:
         summary, _ = report.component_table(reps, "trains_test")
-        assert set(summary["column"]) == {"track_wait_h"}
+        assert set(summary["column"]) == {labels.header("track_wait_h", "en")}
         keyed, note = report.component_table(reps, "yard_test")
         assert keyed.loc[0, "mean_teu"] == 100.5  # mean of replications 0 and 1
-        assert keyed.loc[0, "max_teu (highest replication)"] == 160.0
+        assert keyed.loc[0, "highest stock (TEU) (highest replication)"] == 160.0
         assert "max_teu" not in keyed and "highest replication" in note
     finally:
         for run in reps.runs:

@@ -106,7 +106,7 @@ def test_component_tables_are_reduced_to_something_readable(reps):
                                              "wait_h": [1.0, 3.0, 5.0]})
     try:
         summary, note = report.component_table(reps, "events")
-        assert summary.loc[0, "column"] == "wait_h" and summary.loc[0, "mean"] == "3.0"
+        assert summary.loc[0, "column"] == "wait (h)" and summary.loc[0, "mean"] == "3.0"
         assert "3 per replication" in note and "a 2/replication" in note
     finally:
         for run in reps.runs:
