@@ -504,7 +504,10 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
                                              "zh": verdict.status})[lg]
     parts: dict[str, str] = {"headline": f"{name}: {word}"}
     if verdict.status in ("no calls", "nothing handled"):
-        parts["headline"] += " — " + (tr("nothing was handled, so nothing is judged", lg))
+        # the reason is the answer: in English the verdict's own words, which say why
+        reason = (verdict.answer.split(" — ", 1)[-1] if lg == "en" and " — " in verdict.answer
+                  else tr("nothing was handled, so nothing is judged", lg))
+        parts["headline"] += " — " + reason
         return parts
     f = verdict.flows
     box = f[f["unit"] == "TEU"]

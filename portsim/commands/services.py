@@ -12,7 +12,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from portsim.cli import fmt_table, load_scenario_for, scenario_options
+from portsim.cli import (
+    fmt_table,
+    json_option,
+    load_scenario_for,
+    print_json,
+    records,
+    scenario_options,
+)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -23,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the services as YAML to pin under the flow's services:")
     scenario_options(p)
+    json_option(p)
     p.set_defaults(func=cmd_services)
 
 
@@ -66,10 +74,9 @@ def service_tables(scenario, plans):
 
 def cmd_services(args: argparse.Namespace) -> int:
     import pandas as pd
-    import yaml
 
     from portsim.errors import InputError
-    from portsim.services import pinned_yaml, resolve_services
+    from portsim.services import resolve_services
 
     scenario = load_scenario_for(args, args.scenario)
     plans = resolve_services(scenario)
@@ -77,6 +84,12 @@ def cmd_services(args: argparse.Namespace) -> int:
         raise InputError.single(args.scenario, "demand",
                                 "no container flow has services (a list, or {generate: …})")
     services, terms = service_tables(scenario, plans)
+    if args.json:  # the tables as printed, as one document (-o still writes the YAML)
+        print_json({"scenario": scenario.name, "liner_calls": scenario.rules.liner_calls,
+                    "terminals": records(terms), "services": records(services)})
+        if args.output:
+            _write_pinned(args.output, plans, scenario)
+        return 0
     print(f"Liner services of {scenario.name} (rules.liner_calls: "
           f"{scenario.rules.liner_calls})\n")
     print(fmt_table(terms, {
@@ -103,12 +116,21 @@ def cmd_services(args: argparse.Namespace) -> int:
         for note in plan.moves:
             print(f"moved: {note}")
     if args.output:
-        lists = {f: pinned_yaml(p, scenario) for f, p in plans.items()}
-        body = next(iter(lists.values())) if len(lists) == 1 else lists
-        head = (f"# Liner services of {scenario.name}, written by `portsim services`.\n"
-                "# Paste under the container flow's `services:` to pin them (replace the\n"
-                "# `generate:` block; keep `allocation:` for the tramp calls).\n")
-        Path(args.output).write_text(
-            head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        _write_pinned(args.output, plans, scenario)
         print(f"\nwrote {args.output}")
     return 0
+
+
+def _write_pinned(output: str, plans, scenario) -> None:
+    """The services as YAML to paste under the flow's ``services:``."""
+    import yaml
+
+    from portsim.services import pinned_yaml
+
+    lists = {f: pinned_yaml(p, scenario) for f, p in plans.items()}
+    body = next(iter(lists.values())) if len(lists) == 1 else lists
+    head = (f"# Liner services of {scenario.name}, written by `portsim services`.\n"
+            "# Paste under the container flow's `services:` to pin them (replace the\n"
+            "# `generate:` block; keep `allocation:` for the tramp calls).\n")
+    Path(output).write_text(
+        head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
