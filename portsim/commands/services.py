@@ -15,6 +15,7 @@ from pathlib import Path
 from portsim.cli import (
     fmt_table,
     json_option,
+    lang_option,
     load_scenario_for,
     print_json,
     records,
@@ -31,6 +32,7 @@ def add_parser(sub) -> None:
                    help="write the services as YAML to pin under the flow's services:")
     scenario_options(p)
     json_option(p)
+    lang_option(p)
     p.set_defaults(func=cmd_services)
 
 
@@ -73,9 +75,17 @@ def service_tables(scenario, plans):
 
 
 def cmd_services(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(args.lang)):
+        return _services(args)
+
+
+def _services(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from portsim.errors import InputError
+    from portsim.labels import t
     from portsim.services import resolve_services
 
     scenario = load_scenario_for(args, args.scenario)
@@ -90,15 +100,16 @@ def cmd_services(args: argparse.Namespace) -> int:
         if args.output:
             _write_pinned(args.output, plans, scenario)
         return 0
-    print(f"Liner services of {scenario.name} (rules.liner_calls: "
-          f"{scenario.rules.liner_calls})\n")
+    print(t("Liner services of {name} (rules.liner_calls: {mode})", name=scenario.name,
+            mode=scenario.rules.liner_calls) + "\n")
     print(fmt_table(terms, {
         "terminal": ("terminal", ""), "services": ("services", "d"),
         "calls_per_week": ("calls/week", ".1f"), "teu_per_year": ("TEU/yr", ",.0f"),
         "window_h_per_week": ("window h/week", ",.0f"), "quay_m": ("quay m", ",.0f"),
         "quay_week_share": ("quay-week share", ".0%")}))
-    print(f"\n{len(services)} services, {services['calls_per_week'].sum():.1f} calls a week, "
-          f"{services['teu_per_year'].sum():,.0f} TEU a year in service calls\n")
+    print("\n" + t("{n} services, {calls:.1f} calls a week, {teu:,.0f} TEU a year in service "
+                   "calls", n=len(services), calls=services["calls_per_week"].sum(),
+                   teu=services["teu_per_year"].sum()) + "\n")
     print(fmt_table(services, {
         "id": ("service", ""), "trade": ("trade", ""), "ship_class": ("class", ""),
         "terminal": ("terminal", ""), "quay_line": ("quay line", ""),
@@ -107,14 +118,15 @@ def cmd_services(args: argparse.Namespace) -> int:
         "teu_per_year": ("TEU/yr", ",.0f")}))
     for plan in plans.values():
         if plan.rounding:
-            print(f"\nRounding liner calls to whole services ({plan.flow}; the difference "
-                  "is made up by tramp calls where the class has any):")
+            print("\n" + t("Rounding liner calls to whole services ({flow}; the difference "
+                           "is made up by tramp calls where the class has any):",
+                           flow=plan.flow))
             print(fmt_table(pd.DataFrame(plan.rounding), {
                 "ship_class": ("class", ""), "liner_calls_wanted": ("liner calls/yr", ",.1f"),
                 "services": ("services", "d"), "service_calls": ("service calls/yr", ",.1f"),
                 "teu_moved_to_tramp": ("TEU/yr to tramp", ",.0f")}))
         for note in plan.moves:
-            print(f"moved: {note}")
+            print(t("moved: {note}", note=note))
     if args.output:
         _write_pinned(args.output, plans, scenario)
         print(f"\nwrote {args.output}")
