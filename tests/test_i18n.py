@@ -451,13 +451,14 @@ def rendered():
                 verdict = judge(reps)
                 text = render_run(reps, verdict)
                 page = report.run_report(reps, verdict, text_output=text)
-                out[name, lang] = (sc, _visible(page), text, render_preview(preview(sc)))
+                out[name, lang] = (sc, _visible(page), text, render_preview(preview(sc)),
+                                   page)
     return out
 
 
 @pytest.mark.parametrize("name", ["plan-2025", "pinglu-2027"])
 def test_the_chinese_report_and_terminal_have_no_english_sentence(rendered, name):
-    sc, page, text, preview_text = rendered[name, "zh"]
+    sc, page, text, preview_text, _ = rendered[name, "zh"]
     assert CJK.search(page) and "DLS-ULCV" in page  # ids stay as they are
     for what, shown in (("report", page), ("portsim run", text),
                         ("portsim preview", preview_text)):
@@ -467,7 +468,7 @@ def test_the_chinese_report_and_terminal_have_no_english_sentence(rendered, name
 
 @pytest.mark.parametrize("name", ["plan-2025", "pinglu-2027"])
 def test_the_english_report_and_terminal_have_no_chinese_but_the_data_names(rendered, name):
-    sc, page, text, preview_text = rendered[name, "en"]
+    sc, page, text, preview_text, _ = rendered[name, "en"]
     assert "berth utilisation" in page
     for what, shown in (("report", page), ("portsim run", text),
                         ("portsim preview", preview_text)):
@@ -482,3 +483,39 @@ def test_the_english_check_catches_english_and_passes_ids():
     assert english_left("泊位 PREVIEW CONGESTED", sc) == ["PREVIEW CONGESTED"]
     assert chinese_left("Dalanping South 大榄坪南作业区", sc) == []
     assert chinese_left("berth 泊位利用率", sc) == ["泊位利用率"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_prints_on_a4_without_clipping(browser, rendered, tmp_path,  # noqa: F811
+                                                  lang):
+    """plan-2025's report (its widest tables: the yard's, the rail terminals') printed by
+    Chromium: no table, figure or image reaches beyond the printable width of the A4
+    landscape page; the PDF has pages of that size and, in Chinese, embeds the report's
+    Chinese font (its PostScript name among the PDF's fonts; Chromium embeds the
+    page's subset as a Type 3 font with that FontName)."""
+    page = tmp_path / f"report-{lang}.html"
+    page.write_text(rendered["plan-2025", lang][4], encoding="utf-8")
+    pdf = tmp_path / f"report-{lang}.pdf"
+    wide = browser.print_layout(page, pdf)
+    assert not wide, f"clipped on paper: {wide[:5]}"
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-"
+    boxes = {tuple(round(float(v)) for v in m.groups())
+             for m in re.finditer(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)}
+    assert boxes == {(842, 595)}, boxes  # A4 landscape in points: 297 x 210 mm
+    fonts = {m.group(1).decode() for m in re.finditer(
+        rb"/(?:BaseFont|FontName)\s*/(?:[A-Z]{6}\+)?([^\s/<>\[\]]+)", data)}
+    from fontTools.ttLib import TTFont
+
+    cjk = TTFont(str(plots.cjk_font_path()), fontNumber=0)["name"].getDebugName(6)
+    if lang == "zh":
+        assert cjk in fonts, fonts
+
+
+def test_the_print_check_catches_a_table_wider_than_the_paper(browser, tmp_path):  # noqa: F811
+    cells = "".join(f"<td>{'x' * 30}</td>" for _ in range(12))
+    page = tmp_path / "wide.html"
+    page.write_text("<!DOCTYPE html><html><body><table style='white-space: nowrap'><tr>"
+                    f"{cells}</tr></table><p>narrow</p></body></html>", encoding="utf-8")
+    wide = browser.print_layout(page, tmp_path / "wide.pdf")
+    assert [w["tag"] for w in wide] == ["TABLE"] and wide[0]["right"] > 1032

@@ -411,6 +411,30 @@ class Chromium:
                 out.requests.append(u[:60] + "…" if u.startswith("data:") else u)
         return out
 
+    def print_layout(self, page: Path, pdf: Path) -> list[dict]:
+        """Load ``page`` as printed — print media emulated, the layout as wide as the
+        printable width of the report's page (A4 landscape less 12 mm margins, as its
+        ``@page`` rule says: 273 mm = 1032 CSS px) — write it as a PDF (the page size its
+        CSS asks for), and return every table, image, figure or pre block that reaches
+        beyond the printable width (its tag, left and right edge in px, a bit of text)."""
+        self.check(page)
+        width = round((297 - 2 * 12) / 25.4 * 96)
+        self.send("Emulation.setEmulatedMedia", media="print")
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=900,
+                  deviceScaleFactor=1, mobile=False)
+        try:
+            wide = self.evaluate(
+                "[...document.querySelectorAll('table, img, figure, pre')].map(e => {"
+                " const r = e.getBoundingClientRect();"
+                " return {tag: e.tagName, left: r.left, right: r.right,"
+                " text: (e.innerText || e.alt || '').slice(0, 60)}; })"
+                f".filter(x => x.right > {width} + 1 || x.left < -1)")
+            out = self.send("Page.printToPDF", preferCSSPageSize=True, printBackground=True)
+            pdf.write_bytes(base64.b64decode(out["data"]))
+        finally:
+            self.send("Emulation.setEmulatedMedia", media="")
+        return wide
+
     def close(self) -> None:
         ws = getattr(self, "ws", None)
         if ws is not None:
