@@ -181,6 +181,24 @@ def test_capacity_report_shows_answer_tables_and_search(capacity_result):
     assert page.count("<img ") == 2 and "Terminals at the capacity" in page
 
 
+def test_capacity_and_compare_answer_in_chinese_without_english(capacity_result, comparison,
+                                                                  reps):
+    """The answers of ``portsim capacity`` and ``portsim compare`` (and the capacity and
+    compare pages) in Chinese: no run of English words but the ids (the check of
+    :func:`tests.test_i18n.english_left`); in English as before."""
+    from portsim import labels
+    from tests.test_i18n import CJK, _visible, english_left
+
+    with labels.using("en"):
+        assert capacity_result.answer().startswith("tiny-report: container capacity ")
+    with labels.using("zh"):
+        for text in (capacity_result.answer(), comparison.answer(),
+                     _visible(report.capacity_report(capacity_result)),
+                     _visible(report.compare_report(comparison))):
+            assert CJK.search(text)
+            assert not english_left(text, reps.scenario), english_left(text, reps.scenario)
+
+
 @pytest.fixture(scope="module")
 def comparison(reps):
     """The tiny scenario against itself with a fourth berth, on common random numbers."""
