@@ -18,8 +18,18 @@ of the term. The same file holds the units and the short texts of the report and
         ...
 
 The language is ``"en"`` or ``"zh"``: :func:`language` resolves a choice (a ``--lang``
-option, then the environment variable ``PORTSIM_LANG``, then English). A component
-record (``portsim.model.components``) can point at a term by its key.
+option, then the scenario's ``language:``, then the environment variable
+``PORTSIM_LANG``, then English). A component record (``portsim.model.components``) can
+point at a term by its key.
+
+Sentences are written once, as the glossary's English key with ``{fields}``:
+``t("peak {trucks:.0f} trucks/h on {lanes:.0f} lanes", lang, trucks=…, lanes=…)`` says
+it in ``lang``; a text already made in English (a judgement stored in a limit record,
+the verdict's one-line answer) is put in Chinese on display by :func:`translate`, which
+matches it against the same keys (clause by clause, each field translated in turn)::
+
+    labels.translate("above limit; peak 368 trucks/h on 13 lanes", "zh")
+    # '超出限值；高峰 368 辆/小时, 13 条车道'
 """
 
 from __future__ import annotations

@@ -265,6 +265,9 @@ def test_run_prints_the_answer_in_parts_and_keeps_the_whole_line(tmp_path, capsy
     doc = json.loads(capsys.readouterr().out)
     assert one_line == "In one line: " + doc["answer"]
     assert block[0] == f"ANSWER: plan-2025: {words[doc['status']]}"
+    assert doc["answer_parts"]["headline"] == block[0].removeprefix("ANSWER: ")
+    assert set(doc["answer_parts"]) <= {"headline", "throughput", "service", "breaks_first",
+                                        "fixes"}
     # wrapping by terminal columns: at spaces, and between Chinese characters (2 columns)
     from portsim.commands.run import wrap
 

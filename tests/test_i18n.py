@@ -519,3 +519,29 @@ def test_the_print_check_catches_a_table_wider_than_the_paper(browser, tmp_path)
                     f"{cells}</tr></table><p>narrow</p></body></html>", encoding="utf-8")
     wide = browser.print_layout(page, tmp_path / "wide.pdf")
     assert [w["tag"] for w in wide] == ["TABLE"] and wide[0]["right"] > 1032
+
+
+def test_a_sentence_made_in_english_reads_in_chinese_as_if_made_in_chinese():
+    """Every glossary sentence with ``{fields}``: made in English and put in Chinese by
+    :func:`labels.translate` it is the sentence made in Chinese directly (same fields,
+    same formats) — the reverse match finds the fields, and the Chinese keeps the formats
+    of the English key. Ids and numbers as fields (an id: ``ID-NAME``, a number: 0.4321)."""
+    field = re.compile(r"\{(?P<name>[A-Za-z_]\w*)(?::(?P<spec>[^{}]*))?\}")
+    checked = 0
+    for en in labels.phrases():
+        values = {}
+        for m in field.finditer(en):
+            spec = m["spec"] or ""
+            values[m["name"]] = (0.4321 if "," in spec or spec[-1:] in ("%", "f", "g", "e")
+                                 else 3 if spec.endswith("d") else f"ID-{m['name'].upper()}")
+        if not values:
+            continue
+        made = labels.t(en, "en", **values)
+        assert labels.translate(made, "zh") == labels.t(en, "zh", **values), en
+        checked += 1
+    assert checked > 100
+    assert labels.translate("above limit; peak 368 trucks/h on 13 lanes", "zh") == \
+        "超出限值；高峰 368 辆/小时, 13 条车道"
+    assert labels.translate("DLS-ULCV", "zh") == "DLS-ULCV"  # an id stays
+    assert labels.translate("above limit; peak 368 trucks/h", "en") == \
+        "above limit; peak 368 trucks/h"

@@ -136,8 +136,11 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
 
 
 def run_json(reps, verdict, robust=None) -> dict:
-    """What ``portsim run --json`` prints: the answer, its status, and the KPIs (mean and
-    95 % CI half-width over replications) of the port, flows, terminals and landside."""
+    """What ``portsim run --json`` prints: the answer (the whole line, in English, and its
+    parts in the language of the run), its status, and the KPIs (mean and 95 % CI
+    half-width over replications) of the port, flows, terminals and landside."""
+    from portsim.verdict import answer_parts
+
     sc = reps.scenario
     port = reps.port_kpis()
     doc = {
@@ -145,6 +148,7 @@ def run_json(reps, verdict, robust=None) -> dict:
         "replications": len(reps.runs), "horizon_days": sc.run.horizon_days,
         "warmup_days": sc.run.warmup_days, "demand_scale": sc.demand_scale,
         "status": verdict.status, "answer": verdict.answer,
+        "answer_parts": answer_parts(verdict, sc.name),  # in the language of the run
         "bottleneck": verdict.bottleneck, "saturated": list(verdict.saturated),
         "port": {k: {"mean": row["mean"], "ci95": row["ci95"]} for k, row in port.iterrows()},
         "flows": records(verdict.flows), "terminals": records(verdict.terminals),
