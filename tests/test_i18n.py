@@ -83,7 +83,11 @@ def _phrases_in_code() -> dict[str, str]:
     presentation modules, with the file it is in."""
     found: dict[str, str] = {}
     for rel in ("portsim/plots.py", "portsim/report.py", "portsim/verdict.py",
-                "portsim/commands/compare.py", "portsim/commands/run.py"):
+                "portsim/commands/compare.py", "portsim/commands/run.py", "portsim/cli.py",
+                "portsim/commands/preview.py", "portsim/commands/services.py",
+                "portsim/limits.py", "portsim/preview.py", "portsim/model/components.py",
+                "portsim/landside_sizing.py", "portsim/compare.py", "portsim/robustness.py",
+                "portsim/experiments/capacity.py"):
         for node in ast.walk(ast.parse((ROOT / rel).read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
