@@ -514,10 +514,25 @@ def _landside_section(landside) -> Section:
                 "limit ({judged}); shaded rows are over the limit. Inputs: which of the "
                 "figures that size each one are sourced (a key of the port file's sources), "
                 "derived from other figures, or assumed.", judged=judged)),
-        table(_in_words(landside.sort_values("stress", ascending=False), "judgement"),
+        table(_in_words(kpis_in_words(landside.sort_values("stress", ascending=False)),
+                        "judgement"),
               labels.columns(["component", "id", "kpi", "value", "limit", "stress",
                               "judgement", "inputs"]),
               row_class=lambda r: "bad" if bool(r.get("over")) else ""))
+
+
+def kpis_in_words(landside: pd.DataFrame) -> pd.DataFrame:
+    """The landside table with its ``kpi`` column as the registry's label of each
+    component's KPI (``utilisation`` of a yard → "yard utilisation"), in the language."""
+    from portsim.model.components import REGISTRY
+
+    def said(component: str, kpi: str) -> str:
+        comp = REGISTRY.get(component)
+        found = next((k for k in comp.kpis if k.name == kpi), None) if comp else None
+        return tr(found.label) if found else kpi
+
+    return landside.assign(kpi=[said(str(c), str(k)) for c, k in
+                                zip(landside["component"], landside["kpi"], strict=True)])
 
 
 def _component_figures(reps) -> list[str]:

@@ -322,6 +322,7 @@ def landside_section(verdict) -> list[str]:
     line per component KPI and limit in the heading, from the registry's labels."""
     from portsim.cli import fmt_table
     from portsim.model.components import REGISTRY
+    from portsim.report import kpis_in_words
 
     if verdict.landside is None or not len(verdict.landside):
         return []
@@ -334,7 +335,7 @@ def landside_section(verdict) -> list[str]:
                        for spec in comp.limits)
     return [
         t("Landside and canal, most stressed first ({judged})", judged=judged),
-        fmt_table(verdict.landside, {
+        fmt_table(kpis_in_words(verdict.landside), {
             "component": ("component", ""), "id": ("id", ""), "kpi": ("kpi", ""),
             "value": ("value", ".3f"), "limit": ("limit", ".2f"), "stress": ("stress", ".2f"),
             "judgement": ("judgement", ""), "inputs": ("inputs", "")}),
