@@ -507,7 +507,8 @@ def _landside_section(landside) -> Section:
 
     present = [c for c in REGISTRY.values() if c.name in set(landside["component"])]
     judged = ", ".join(tr("{component}: {kpi} vs {limit}", component=tr(c.label),
-                          kpi=tr(c.kpi(s.kpi).label), limit=s.limit_source)
+                          kpi=tr(c.kpi(s.kpi).label),
+                          limit=labels.translate(s.limit_source))
                        for c in present for s in c.limits)
     return Section(tr("Landside and canal"), anchor="landside").add(
         text(tr("Landside components, most stressed first, each against its planning "

@@ -326,11 +326,11 @@ def landside_section(verdict) -> list[str]:
 
     if verdict.landside is None or not len(verdict.landside):
         return []
-    from portsim.labels import t
+    from portsim.labels import t, translate
 
     present = set(verdict.landside["component"])
     judged = "; ".join(t("{kpi} vs {limit}", kpi=t(comp.kpi(spec.kpi).label),
-                         limit=spec.limit_source)
+                         limit=translate(spec.limit_source))
                        for comp in REGISTRY.values() if comp.name in present
                        for spec in comp.limits)
     return [
