@@ -87,10 +87,11 @@ def replication_options(p: argparse.ArgumentParser, what: str) -> None:
 
 def lang_option(p: argparse.ArgumentParser) -> None:
     """``--lang zh|en``: the language of the answer, the report and the plots (default:
-    ``$PORTSIM_LANG``, else English; :func:`portsim.labels.language`)."""
+    the scenario's ``language:``, else ``$PORTSIM_LANG``, else English;
+    :func:`portsim.labels.language`)."""
     p.add_argument("--lang", choices=["en", "zh"], default=None,
                    help="language of the answer, report and plots: en or zh "
-                        "(default: $PORTSIM_LANG, else en)")
+                        "(default: the scenario's language:, else $PORTSIM_LANG, else en)")
 
 
 def execution_options(p: argparse.ArgumentParser) -> None:
@@ -145,13 +146,15 @@ def load_scenario_for(args: argparse.Namespace, path: str,
                       changes: dict[str, Any] | None = None):
     """The scenario ``path`` with the command line's ``--set`` options, then ``changes``
     (``-n``, ``--seed``), applied before validation: a bad value names the file and the
-    path as if it were written there."""
+    path as if it were written there. A command with ``--lang`` then speaks the language
+    chosen by ``--lang``, else the scenario's ``language:``, else ``$PORTSIM_LANG``,
+    else English (:func:`portsim.labels.adopt`)."""
     from portsim.config import load_scenario
     from portsim.errors import Problem
 
     given = settings(args)
     try:
-        return load_scenario(path, {**given, **(changes or {})})
+        scenario = load_scenario(path, {**given, **(changes or {})})
     except InputError as exc:  # say which problems come from the command line
         def origin(p: Problem) -> Problem:
             key = next((k for k in given if p.path == k or p.path.startswith((k + ".", k + "["))
@@ -161,6 +164,11 @@ def load_scenario_for(args: argparse.Namespace, path: str,
             return Problem(p.file, p.path, f"{p.message} [from --set {key}]")
 
         raise InputError([origin(p) for p in exc.problems]) from None
+    if hasattr(args, "lang"):  # --lang > the scenario's language: > $PORTSIM_LANG > en
+        from portsim import labels
+
+        labels.adopt(labels.language(args.lang, scenario.language))
+    return scenario
 
 
 def print_json(document: Any) -> None:
@@ -206,15 +214,20 @@ def executor(workers: int | None, jobs: int, scheduler: str | None = None):
 
 
 def fmt_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
-    """Select, rename and format columns: {column: (header, format)}."""
+    """Select, rename and format columns: {column: (header, format)}. In Chinese
+    (:func:`portsim.labels.current`) headers and texts are the glossary's
+    (:func:`portsim.labels.t`, :func:`portsim.labels.translate`)."""
     import pandas as pd
 
+    from portsim import labels
+
     if frame.empty:
-        return "(none)"
-    picked = [(col, header, fmt) for col, (header, fmt) in columns.items() if col in frame]
+        return labels.t("(none)")
+    picked = [(col, labels.word(header), fmt) for col, (header, fmt) in columns.items()
+              if col in frame]
     cells = [
         [format(v, fmt) if isinstance(v, int | float) and pd.notna(v) else
-         ("–" if pd.isna(v) else str(v)) for v in frame[col]]
+         ("–" if pd.isna(v) else labels.translate(str(v))) for v in frame[col]]
         for col, _, fmt in picked
     ]
     out = pd.DataFrame(list(zip(*cells, strict=True)), columns=[h for _, h, _ in picked])

@@ -93,24 +93,30 @@ class Comparison:
 
     def answer(self, kpi: str = "mean_wait_total_h") -> str:
         """Which scenario changes ``kpi`` most against the base, with its interval."""
-        t = self.table[(self.table["kpi"] == kpi) & (self.table["scenario"] != self.base)]
-        t = t.dropna(subset=["diff"])
-        if t.empty:
-            return f"no scenario to compare with the base '{self.base}' on {kpi}"
-        best = t.sort_values("diff").iloc[0]
+        from portsim.labels import current, label, t
+
+        what = label(kpi) if current() == "zh" else kpi  # English: the KPI's column name
+        tab = self.table[(self.table["kpi"] == kpi) & (self.table["scenario"] != self.base)]
+        tab = tab.dropna(subset=["diff"])
+        if tab.empty:
+            return t("no scenario to compare with the base '{base}' on {kpi}", base=self.base,
+                     kpi=what)
+        best = tab.sort_values("diff").iloc[0]
         lo, hi = best["diff"] - best["ci95"], best["diff"] + best["ci95"]
-        sig = ("significant at 95 %" if best["significant"]
-               else "NOT significant at 95 % — run more replications")
+        sig = (t("significant at 95 %") if best["significant"]
+               else t("NOT significant at 95 % — run more replications"))
         if best["diff"] >= 0:
-            return (f"no scenario lowers {kpi} against '{self.base}' "
-                    f"(smallest change {best['scenario']}: {best['diff']:+.2f}, "
-                    f"95 % CI {lo:+.2f} to {hi:+.2f})")
-        others = t[t["scenario"] != best["scenario"]]
+            return t("no scenario lowers {kpi} against '{base}' (smallest change {s}: "
+                     "{diff:+.2f}, 95 % CI {lo:+.2f} to {hi:+.2f})", kpi=what, base=self.base,
+                     s=best["scenario"], diff=best["diff"], lo=lo, hi=hi)
+        others = tab[tab["scenario"] != best["scenario"]]
         rest = "; ".join(f"{r.scenario} {r.diff:+.2f} ± {r.ci95:.2f}"
                          for r in others.itertuples())
-        text = (f"'{best['scenario']}' cuts {kpi} most: {best['diff']:+.2f} h per call "
-                f"(95 % CI {lo:+.2f} to {hi:+.2f}; base {best['base']:.2f} h), {sig}"
-                + (f". Others: {rest}" if rest else ""))
+        text = t("'{s}' cuts {kpi} most: {diff:+.2f} h per call (95 % CI {lo:+.2f} to "
+                 "{hi:+.2f}; base {base:.2f} h), {sig}", s=best["scenario"], kpi=what,
+                 diff=best["diff"], lo=lo, hi=hi, base=best["base"], sig=sig)
+        if rest:
+            text += t(". Others: {rest}", rest=rest)
         if len(others):  # is the winner ahead of the runner-up? (paired, same replications)
             second = others.sort_values("diff").iloc[0]["scenario"]
             k = self.kpis.set_index("replication")
@@ -118,9 +124,9 @@ class Comparison:
                                                            kpi]).to_numpy(dtype=float)
             m, half, n = mean_ci(d[np.isfinite(d)])
             ahead = n > 1 and np.isfinite(half) and m > half
-            text += (f". Against the runner-up '{second}' it is "
-                     f"{m:.3f} ± {half:.3f} h per call lower"
-                     + (" (significant)" if ahead else " (not significant: a tie)"))
+            text += t(". Against the runner-up '{second}' it is {m:.3f} ± {half:.3f} h per "
+                      "call lower", second=second, m=m, half=half)
+            text += t(" (significant)") if ahead else t(" (not significant: a tie)")
         return text
 
 

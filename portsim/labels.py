@@ -18,8 +18,18 @@ of the term. The same file holds the units and the short texts of the report and
         ...
 
 The language is ``"en"`` or ``"zh"``: :func:`language` resolves a choice (a ``--lang``
-option, then the environment variable ``PORTSIM_LANG``, then English). A component
-record (``portsim.model.components``) can point at a term by its key.
+option, then the scenario's ``language:``, then the environment variable
+``PORTSIM_LANG``, then English). A component record (``portsim.model.components``) can
+point at a term by its key.
+
+Sentences are written once, as the glossary's English key with ``{fields}``:
+``t("peak {trucks:.0f} trucks/h on {lanes:.0f} lanes", lang, trucks=…, lanes=…)`` says
+it in ``lang``; a text already made in English (a judgement stored in a limit record,
+the verdict's one-line answer) is put in Chinese on display by :func:`translate`, which
+matches it against the same keys (clause by clause, each field translated in turn)::
+
+    labels.translate("above limit; peak 368 trucks/h on 13 lanes", "zh")
+    # '超出限值；高峰 368 辆/小时, 13 条车道'
 """
 
 from __future__ import annotations
@@ -92,10 +102,11 @@ def phrases() -> dict[str, str]:
     return _glossary().get("phrases") or {}
 
 
-def language(choice: str | None = None) -> Lang:
-    """The language to use: ``choice`` (a ``--lang`` option or a scenario's default),
-    else ``$PORTSIM_LANG``, else English. An unknown language is an error."""
-    value = (choice or os.environ.get(ENV) or "en").strip().lower()
+def language(choice: str | None = None, default: str | None = None) -> Lang:
+    """The language to use: ``choice`` (a ``--lang`` option), else ``default`` (the
+    scenario's ``language:``), else ``$PORTSIM_LANG``, else English. An unknown
+    language is an error."""
+    value = (choice or default or os.environ.get(ENV) or "en").strip().lower()
     value = _ALIASES.get(value, value)
     if value not in LANGUAGES:
         from portsim.errors import InputError
@@ -125,6 +136,23 @@ def using(lang: str | None) -> Iterator[Lang]:
         yield current()
     finally:
         _current.reset(token)
+
+
+def adopt(lang: str | None) -> Lang:
+    """Make ``lang`` the current language for the rest of the enclosing :func:`using`
+    block (a command that learns the scenario's ``language:`` only after reading it)."""
+    chosen = language(lang)
+    if _current.get() is not None:  # outside a using block it would outlive the command
+        _current.set(chosen)
+    return chosen
+
+
+def scenario_description(scenario, lang: str | None = None) -> str:
+    """The scenario's description in the language (``description_zh`` in Chinese), else
+    the one it has; ``""`` without any."""
+    en = (getattr(scenario, "description", None) or "").strip()
+    zh = (getattr(scenario, "description_zh", None) or "").strip()
+    return (zh or en) if _lang(lang) == "zh" else (en or zh)
 
 
 def _lang(lang: str | None) -> Lang:
@@ -216,6 +244,23 @@ def split_name(name: str) -> tuple[str, str | None]:
     return (name or "").strip(), None
 
 
+_TWO_NAMES = re.compile(r"^(?P<a>.+?)(?:, |: )(?P<b>.+)$")
+
+
+def local_name(name: str, lang: str | None = None) -> str:
+    """A place name of the data in the language, when the data carry both: ``"English
+    (中文)"`` (:func:`split_name`), or ``"中文, English"`` / ``"中文: English"`` (a rail
+    terminal's name); otherwise the name as it is."""
+    lg = _lang(lang)
+    en, zh = split_name(name)
+    if zh:
+        return zh if lg == "zh" else en
+    m = _TWO_NAMES.match(name or "")
+    if m and has_cjk(m["a"]) and not has_cjk(m["b"]):
+        return m["a"].strip() if lg == "zh" else m["b"].strip()
+    return name
+
+
 def area_names(port, lang: str | None = None) -> dict[str, str]:
     """Operation-area id → name in the language (the id when the port has no name)."""
     lg = _lang(lang)
@@ -228,3 +273,88 @@ def area_names(port, lang: str | None = None) -> dict[str, str]:
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+# ----------------------------------------------------------------- texts made in English
+
+_FIELD = re.compile(r"\{(?P<name>[A-Za-z_]\w*)(?::[^{}]*)?\}")
+_CLAUSE = re.compile(r"\s*[;；]\s*")
+
+
+@cache
+def _templates() -> list[tuple[re.Pattern, str, bool]]:
+    """The phrases with ``{fields}`` as patterns matching what they produce in English
+    (each field any text), with their Chinese and whether their own text has words (a
+    phrase like ``"{a}: {b}"`` has none: it is tried only after splitting clauses); most
+    literal text first, so the most specific wins."""
+    out = []
+    for en, zh in phrases().items():
+        if "{" not in en:
+            continue
+        pattern, seen, pos = [], set(), 0
+        for m in _FIELD.finditer(en):
+            pattern.append(re.escape(en[pos:m.start()]))
+            name = m["name"]
+            pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+            pos = m.end()
+        pattern.append(re.escape(en[pos:]))
+        literal = _FIELD.sub("", en)
+        out.append((re.compile("".join(pattern), re.S), zh, len(literal),
+                    bool(re.search("[A-Za-z]", literal))))
+    out.sort(key=lambda x: -x[2])
+    return [(p, zh, worded) for p, zh, _, worded in out]
+
+
+def _fill(zh: str, values: dict[str, str]) -> str:
+    """``zh`` with each ``{field}`` (format spec dropped) replaced by its text."""
+    return _FIELD.sub(lambda m: values.get(m["name"], m.group(0)), zh)
+
+
+def _one(text: str, depth: int) -> str:
+    exact = phrases().get(text)
+    if exact is not None:
+        return exact
+    t = terms().get(text)
+    if t is not None:
+        return t.zh
+    if depth > 4 or not text.strip():
+        return text
+    for pattern, zh, worded in _templates():
+        if worded and (m := pattern.fullmatch(text)):
+            return _fill(zh, {k: _one(v, depth + 1) for k, v in m.groupdict().items()})
+    if _CLAUSE.search(text):  # clauses, each on its own
+        return "；".join(_one(c, depth + 1) for c in _CLAUSE.split(text))
+    for pattern, zh, worded in _templates():  # "{a}: {b}" and the like: after clauses
+        if not worded and (m := pattern.fullmatch(text)):
+            return _fill(zh, {k: _one(v, depth + 1) for k, v in m.groupdict().items()})
+    if ", " in text:  # a list: each item on its own (ids stay as they are)
+        items = text.split(", ")
+        done = [_one(i, depth + 1) for i in items]
+        if done != items:
+            return "、".join(done)
+    return text
+
+
+def translate(text: str, lang: str | None = None) -> str:
+    """A text made in English (a judgement, a limit's basis, a sentence of the answer)
+    in the language: the glossary's phrase for it — exactly, or a phrase with
+    ``{fields}`` whose English it matches, each field translated in turn — else clause
+    by clause (``;``), else item by item (``,``); what the glossary lacks (an id, a
+    number) stays as it is. The English wording lives once, as the glossary's key, and
+    the code that writes the English uses the same key through :func:`t`."""
+    if _lang(lang) == "en" or not isinstance(text, str) or not text:
+        return text
+    return _one(text, 0)
+
+
+def word(text: str, lang: str | None = None) -> str:
+    """A header or short word in the language: the glossary's phrase, else the label of
+    the term of that key, else as it is."""
+    lg = _lang(lang)
+    if lg == "en":
+        return text
+    if text in phrases():
+        return phrases()[text]
+    tm = terms().get(text)
+    return tm.zh if tm is not None else text

@@ -48,6 +48,8 @@ def design_code_sizing(sc: Scenario) -> pd.DataFrame:
     """One row per yard, gate and rail terminal: ``component``, ``id``, ``figure``, the
     port file's value (``port_file``), the design-code sizing on the declared capacity
     (``design_code``), their ratio and the formula's basis."""
+    from portsim.labels import t
+
     land = sc.landside
     rows = []
     dwell_days = land.dwell_for("import").mean_days
@@ -80,8 +82,10 @@ def design_code_sizing(sc: Scenario) -> pd.DataFrame:
         tracks = declared / sr.teu_per_train / 365.0 / TRAINS_PER_TRACK_DAY
         share = r.share if r.share is not None else r.tracks / tracks_all
         rows.append(("rail", r.id, "tracks", float(r.tracks), tracks * share,
-                     f"{declared:,.0f} TEU / {sr.teu_per_train:g} TEU per train / 365 d / "
-                     f"{TRAINS_PER_TRACK_DAY:g} trains per track-day x share {share:g}"))
+                     t("{teu:,.0f} TEU / {per_train:g} TEU per train / 365 d / {per_day:g} "
+                       "trains per track-day x share {share:g}", teu=declared,
+                       per_train=sr.teu_per_train, per_day=TRAINS_PER_TRACK_DAY,
+                       share=share)))
     frame = pd.DataFrame(rows, columns=["component", "id", "figure", "port_file",
                                         "design_code", "basis"])
     frame["ratio"] = frame["port_file"] / frame["design_code"]
@@ -91,14 +95,15 @@ def design_code_sizing(sc: Scenario) -> pd.DataFrame:
 def sizing_lines(sc: Scenario) -> list[str]:
     """The check as ``portsim preview`` prints it (nothing when there is no landside)."""
     from portsim.cli import fmt_table
+    from portsim.labels import t
 
     frame = design_code_sizing(sc)
     if frame.empty:
         return []
     return [
-        "Landside sizing check: the port file's figures (sized from quay length and "
-        "assumptions) beside the design code's sizing for the berths' declared capacity "
-        "(not an input)",
+        t("Landside sizing check: the port file's figures (sized from quay length and "
+          "assumptions) beside the design code's sizing for the berths' declared capacity "
+          "(not an input)"),
         fmt_table(frame, {"component": ("component", ""), "id": ("id", ""),
                           "figure": ("figure", ""), "port_file": ("port file", ",.0f"),
                           "design_code": ("design code", ",.1f"),

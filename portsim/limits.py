@@ -74,6 +74,8 @@ def judge_terminal(terminal: str, thresholds: Thresholds, berth_utilisation: flo
     found that the terminal has no steady state; it then is over with infinite stress.
     ``ci95``: CI half-widths by KPI name, to carry the binding KPI's CI.
     """
+    from portsim.labels import t
+
     band_low, band_top = thresholds.occupancy_band
     wf_limit = float(thresholds.waiting_factor)
     util_stress = berth_utilisation / band_top
@@ -93,8 +95,8 @@ def judge_terminal(terminal: str, thresholds: Thresholds, berth_utilisation: flo
     over = bool(flags)
     if berth_utilisation < band_low and not flags:
         flags.append("below band (spare capacity)")
-    basis = (f"berth utilisation band {band_low:.0%}–{band_top:.0%}, waiting factor "
-             f"{wf_limit:g}: {thresholds.source}")
+    basis = t("berth utilisation band {low:.0%}–{top:.0%}, waiting factor {wf:g}: {source}",
+              "en", low=band_low, top=band_top, wf=wf_limit, source=thresholds.source)
     return Limit("terminal", terminal, kpi, float(value), float(limit), float(stress), over,
                  "; ".join(flags) or "ok", (ci95 or {}).get(kpi), basis)
 
@@ -138,28 +140,34 @@ class Ranking:
     """Half-width of its 95 % CI (NaN with fewer than two replications)."""
     replications: int
 
-    def sentence(self, what: str = "first to saturate") -> str:
-        """The ranking in words for the answer."""
+    def sentence(self, what: str = "first to saturate", lang: str = "en") -> str:
+        """The ranking in words for the answer (``lang``: the glossary's language; the
+        verdict's one-line answer is English, the report translates it)."""
+        from portsim.labels import t
+
         if not self.order:
             return ""
         top = self.order[0]
         if self.first:
-            tail = (f" (stress {self.stress[top]:.2f}, {self.difference:.2f} ± "
-                    f"{self.ci95:.2f} above {self.order[1]}, paired over "
-                    f"{self.replications} replications)" if len(self.order) > 1 else "")
-            return f"{what}: {self.first}{tail}"
+            if len(self.order) < 2:
+                return t("{what}: {first}", lang, what=t(what, lang), first=self.first)
+            return t("{what}: {first} (stress {stress:.2f}, {diff:.2f} ± {ci:.2f} above "
+                     "{runner}, paired over {n} replications)", lang, what=t(what, lang),
+                     first=self.first, stress=self.stress[top], diff=self.difference,
+                     ci=self.ci95, runner=self.order[1], n=self.replications)
         if self.replications < 2:
-            return (f"most stressed: {top} (stress {self.stress[top]:.2f}; one replication, "
-                    "no paired CI to separate it from the next)")
+            return t("most stressed: {top} (stress {stress:.2f}; one replication, no paired "
+                     "CI to separate it from the next)", lang, top=top,
+                     stress=self.stress[top])
         names = self.group[:NAMED]
         more = len(self.group) - len(names)
-        if more:
-            listed = ", ".join(names) + f" and {more} more"
-        else:
-            listed = ", ".join(names[:-1]) + " and " + names[-1]
-        return (f"{what}: {listed} cannot be told apart (stress "
-                + ", ".join(f"{self.stress[n]:.2f}" for n in names)
-                + f"; paired 95 % CI over {self.replications} replications)")
+        listed = (t("{names} and {more} more", lang, names=", ".join(names), more=more)
+                  if more else t("{names} and {last}", lang, names=", ".join(names[:-1]),
+                                 last=names[-1]))
+        return t("{what}: {listed} cannot be told apart (stress {stresses}; paired 95 % CI "
+                 "over {n} replications)", lang, what=t(what, lang), listed=listed,
+                 stresses=", ".join(f"{self.stress[n]:.2f}" for n in names),
+                 n=self.replications)
 
 
 def rank_by_stress(per_replication: pd.DataFrame) -> Ranking:

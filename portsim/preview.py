@@ -511,34 +511,55 @@ def terminal_at_scale(pv: Preview, terminal: str, scale: float) -> dict:
                              pv.basis)
 
 
-def _verdict(scenario: Scenario, terms: pd.DataFrame, basis: DesignBasis) -> str:
+def preview_status(terms: pd.DataFrame) -> str:
+    """``"no demand"``, ``"saturated"`` (ρ ≥ 1 at a terminal), ``"congested"`` (a terminal
+    over its planning limits) or ``"within limits"``."""
     if terms.empty:
-        return f"PREVIEW {scenario.name}: no demand"
+        return "no demand"
+    if (~(terms["binding_utilisation"] < 1.0)).any():
+        return "saturated"
+    return "congested" if terms["over"].any() else "within limits"
+
+
+def _verdict(scenario: Scenario, terms: pd.DataFrame, basis: DesignBasis) -> str:
+    """The preview's one-line verdict in the current language (:mod:`portsim.labels`)."""
+    from portsim.labels import current
+    from portsim.labels import t as tr
+
+    if terms.empty:
+        return tr("PREVIEW {name}: no demand", name=scenario.name)
     top = terms.iloc[0]
     sat = terms[~(terms["binding_utilisation"] < 1.0)]
     over = terms[terms["over"]]
     parts = []
     teu, cap_teu = terms["teu_demand"].sum(), terms["teu_capacity_jts"].sum()
     if teu > 0:
-        parts.append(f"{teu / 1e6:.2f} M TEU demanded vs {cap_teu / 1e6:.2f} M TEU JTS 165 "
-                     f"capacity of this call mix at {basis.operating_days:g} d and ρ "
-                     f"{basis.rho('container'):.2f} ({basis.name}; the port "
-                     f"file declares {terms['teu_capacity_declared'].sum() / 1e6:.2f} M TEU)")
+        parts.append(tr("{teu:.2f} M TEU demanded vs {cap:.2f} M TEU JTS 165 capacity of "
+                        "this call mix at {days:g} d and ρ {rho:.2f} ({basis}; the port file "
+                        "declares {declared:.2f} M TEU)", teu=teu / 1e6, cap=cap_teu / 1e6,
+                        days=basis.operating_days, rho=basis.rho("container"),
+                        basis=tr(basis.name),
+                        declared=terms["teu_capacity_declared"].sum() / 1e6))
     t, cap_t = terms["tonnes_demand"].sum(), terms["tonnes_capacity_jts"].sum()
     if t > 0:
-        parts.append(f"{t / 1e6:.1f} Mt vs {cap_t / 1e6:.1f} Mt")
-    where = (f"most stressed: {top['terminal']} ({top['area']}), berth utilisation "
-             f"{top['berth_utilisation']:.0%} (quay occupancy {top['occupancy']:.0%}) vs "
-             f"{top['band_top']:.0%}, waiting factor "
-             f"{top['waiting_factor']:.2f} vs {top['wf_limit']:.2f}")
+        parts.append(tr("{t:.1f} Mt vs {cap:.1f} Mt", t=t / 1e6, cap=cap_t / 1e6))
+    where = tr("most stressed: {terminal} ({area}), berth utilisation {u:.0%} (quay "
+               "occupancy {occ:.0%}) vs {top:.0%}, waiting factor {wf:.2f} vs {lim:.2f}",
+               terminal=top["terminal"], area=top["area"], u=top["berth_utilisation"],
+               occ=top["occupancy"], top=top["band_top"], wf=top["waiting_factor"],
+               lim=top["wf_limit"])
     if len(sat):
-        status = (f"SATURATED at {len(sat)} terminal(s) ({', '.join(sat['terminal'])}): "
-                  "demand exceeds berth capacity")
+        status = tr("SATURATED at {n} terminal(s) ({names}): demand exceeds berth capacity",
+                    n=len(sat), names=", ".join(sat["terminal"]))
     elif len(over):
-        status = f"CONGESTED: {len(over)} of {len(terms)} terminal(s) over planning limits"
+        status = tr("CONGESTED: {n} of {total} terminal(s) over planning limits",
+                    n=len(over), total=len(terms))
     else:
-        status = f"WITHIN LIMITS at all {len(terms)} terminals"
-    return f"PREVIEW {scenario.name}: {status}; " + "; ".join([*parts, where]) + "."
+        status = tr("WITHIN LIMITS at all {n} terminals", n=len(terms))
+    zh = current() == "zh"
+    sep = "；" if zh else "; "
+    return (tr("PREVIEW {name}: {status}", name=scenario.name, status=status) + sep
+            + sep.join([*parts, where]) + ("。" if zh else "."))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -552,17 +573,21 @@ def _fmt(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
 
 def _capacity_text(r: pd.Series) -> str:
     out = []
+    from portsim.labels import t
+
     if r["teu_demand"] > 0:
-        out.append(f"{r['teu_capacity_jts'] / 1e6:.2f} M TEU "
-                   f"(declared {r['teu_capacity_declared'] / 1e6:.2f})")
+        out.append(t("{cap:.2f} M TEU (declared {declared:.2f})",
+                     cap=r["teu_capacity_jts"] / 1e6, declared=r["teu_capacity_declared"] / 1e6))
     if r["tonnes_demand"] > 0:
-        out.append(f"{r['tonnes_capacity_jts'] / 1e6:.1f} Mt "
-                   f"(declared {r['tonnes_capacity_declared'] / 1e6:.1f})")
+        out.append(t("{cap:.1f} Mt (declared {declared:.1f})",
+                     cap=r["tonnes_capacity_jts"] / 1e6,
+                     declared=r["tonnes_capacity_declared"] / 1e6))
     return " + ".join(out)
 
 
 def render_preview(pv: Preview) -> str:
     """The preview table and its one-line verdict, as ``portsim preview`` prints them."""
+    from portsim.labels import t as tr
     from portsim.landside_sizing import sizing_lines
 
     sc = pv.scenario
@@ -571,14 +596,16 @@ def render_preview(pv: Preview) -> str:
         return pv.verdict
     t["jts"] = [_capacity_text(r) for _, r in t.iterrows()]
     lines = [
-        f"portsim preview — {sc.name}: analytic estimate before simulating "
-        f"({len(sc.port.berths)} berths" + (f" in service in {sc.year}" if sc.year else "")
-        + ")",
-        "occupancy: quay-time used (as simulated); berth util.: design-code berth-time per "
-        "berth of the port file (judged against the planning band); ρ: utilisation of the "
-        "c-berth queue; WF: mean wait / mean berth time; JTS 165 capacity of this call mix "
-        f"at {pv.basis.operating_days:g} d, ρ {pv.basis.rho('container'):.2f} "
-        f"({pv.basis.name}) and the port file's declared capacity",
+        tr("portsim preview — {name}: analytic estimate before simulating ({n} berths)",
+           name=sc.name, n=len(sc.port.berths)) if not sc.year else
+        tr("portsim preview — {name}: analytic estimate before simulating ({n} berths in "
+           "service in {year})", name=sc.name, n=len(sc.port.berths), year=sc.year),
+        tr("occupancy: quay-time used (as simulated); berth util.: design-code berth-time "
+           "per berth of the port file (judged against the planning band); ρ: utilisation "
+           "of the c-berth queue; WF: mean wait / mean berth time; JTS 165 capacity of this "
+           "call mix at {days:g} d, ρ {rho:.2f} ({basis}) and the port file's declared "
+           "capacity", days=pv.basis.operating_days, rho=pv.basis.rho("container"),
+           basis=tr(pv.basis.name)),
         "",
         _fmt(t, {
             "terminal": ("terminal", ""), "cargo": ("cargo", ""),
@@ -611,12 +638,14 @@ def beside_simulation(pv: Preview, simulated: pd.DataFrame) -> pd.DataFrame:
 
 def render_beside_simulation(pv: Preview, simulated: pd.DataFrame) -> str:
     """A short "preview vs simulation" table per terminal for ``portsim run``."""
+    from portsim.labels import t
     both = beside_simulation(pv, simulated)
     if both.empty:
         return ""
     both = both.sort_values("berth_utilisation_sim", ascending=False, na_position="last")
     return "\n".join([
-        "Preview vs simulation (analytic estimate before simulating | simulated mean ± 95 % CI)",
+        t("Preview vs simulation (analytic estimate before simulating | simulated mean ± 95 "
+          "% CI)"),
         _fmt(both, {
             "terminal": ("terminal", ""), "servers": ("c", ".1f"),
             "berth_utilisation_preview": ("berth util. preview", ".1%"),
@@ -640,5 +669,7 @@ def run_section(scenario: Scenario, simulated: pd.DataFrame) -> list[str]:
     try:
         text = render_beside_simulation(preview(scenario), simulated)
     except Exception as exc:  # pragma: no cover - defensive: the run's results come first
-        return [f"(preview unavailable: {type(exc).__name__}: {exc})", ""]
+        from portsim.labels import t
+
+        return [t("(preview unavailable: {e})", e=f"{type(exc).__name__}: {exc}"), ""]
     return [text, ""] if text else []

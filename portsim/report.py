@@ -139,6 +139,7 @@ def figure(fig, caption: str = "", dpi: int = 100) -> str:
         plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     alt = html.escape(caption or (fig.axes[0].get_title() if fig.axes else "figure"))
+    caption = labels.translate(caption)
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return f'<figure><img src="data:image/png;base64,{data}" alt="{alt}">{cap}</figure>'
 
@@ -183,7 +184,7 @@ def _cell(v: Any, fmt: str) -> tuple[str, bool]:
         except ValueError:
             return str(v), True
     s = str(v)
-    return s, bool(_NUMBER.fullmatch(s))
+    return labels.translate(s), bool(_NUMBER.fullmatch(s))
 
 
 _NUMBER = re.compile(r"[-+−]?[\d,.]+(e[-+]?\d+)? ?%?")
@@ -192,6 +193,8 @@ _NUMBER = re.compile(r"[-+−]?[\d,.]+(e[-+]?\d+)? ?%?")
 def _header(col: str) -> str:
     if labels.term(col) is not None:
         return labels.header(col)
+    if labels.word(col) != col:  # a name the glossary has (a component table's)
+        return labels.word(col)
     words = col.replace("_per_year", "/yr").replace("_", " ")
     for unit, label in ((" h", " (h)"), (" km", " (km)"), (" m", " (m)"), (" s", " (s)")):
         if words.endswith(unit):
@@ -220,7 +223,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]] | None = None
     picked = [(c, h, f or _guess_format(c, frame[c])) for c, (h, f) in columns.items()
               if c in frame]
     shown = frame.head(max_rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in picked)
+    head = "".join(f"<th>{html.escape(labels.word(h))}</th>" for _, h, _ in picked)
     rows = []
     for _, r in shown.iterrows():
         cells = []
@@ -422,9 +425,11 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
     t = (reps.table(name) if any(name in r.tables for r in reps.runs)
          else pd.DataFrame())
     if t.empty:
-        return t, "no records in any replication"
+        return t, tr("no records in any replication")
     t = t.drop(columns=["replication"])
     t = t.drop(columns=[c for c in t.columns if meaningless(c)])
+    if "name" in t:  # a place name: the language's part
+        t["name"] = [labels.local_name(v) if isinstance(v, str) else v for v in t["name"]]
     numeric = [c for c in t.columns if pd.api.types.is_numeric_dtype(t[c])
                and not pd.api.types.is_bool_dtype(t[c]) and c not in ("call", "id")]
     flags = [c for c in t.columns if pd.api.types.is_bool_dtype(t[c])]
@@ -436,29 +441,34 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
             highest = [c for c in numeric if is_maximum(c)]
             out = grouped[[c for c in numeric + flags if c not in highest]].mean()
             for c in highest:
-                out[f"{c} ({tr('highest replication')})"] = grouped[c].max()
+                out[f"{_header(c)} ({tr('highest replication')})"] = grouped[c].max()
             return out.reset_index(), tr("one row per {key}: mean over {n} replication(s); "
-                                         "maxima: the highest replication", key=keys[0], n=n)
+                                         "maxima: the highest replication",
+                                         key=labels.label(keys[0]), n=n)
     rows = []
     for c in numeric + flags:
         if c in TIME_INDEX:
             continue
         v = t[c].astype(float)
         fmt = ".1%" if c in flags else _guess_format(c, v)
-        stats = {"mean": v.mean(), "median": v.median(), "p95": v.quantile(0.95),
-                 "max (any replication)": v.max()}
-        rows.append({"column": f"{c} (share true)" if c in flags else c,
+        stats = {tr("mean"): v.mean(), tr("median"): v.median(), tr("p95"): v.quantile(0.95),
+                 tr("max (any replication)"): v.max()}
+        rows.append({tr("column"): (tr("{column} (share true)", column=_header(c))
+                                    if c in flags else _header(c)),
                      **{k: _cell(x, fmt)[0] for k, x in stats.items()},
-                     "values": f"{int(v.notna().sum()):,}"})
+                     tr("values"): f"{int(v.notna().sum()):,}"})
     summary = pd.DataFrame(rows)
-    extra = ""
+    note = tr("{rows:,} rows ({per:,.4g} per replication): each numeric column summarised",
+              rows=len(t), per=len(t) / n)
     if keys:
         counts = t[keys[0]].astype(str).value_counts()
         if len(counts) <= 8:
-            extra = "; rows by " + keys[0] + ": " + ", ".join(
-                f"{k} {v / n:,.4g}/replication" for k, v in counts.items())
-    return summary, (f"{len(t):,} rows ({len(t) / n:,.4g} per replication): each numeric "
-                     f"column summarised{extra}")
+            listed = ", ".join(tr("{value} {count:,.4g}/replication",
+                                  value=labels.translate(k), count=v / n)
+                               for k, v in counts.items())
+            note += "; " + tr("rows by {key}: {counts}", key=labels.label(keys[0]),
+                              counts=listed)
+    return summary, note
 
 
 #: Columns that index time in a component's time series (not summarised).
@@ -496,17 +506,34 @@ def _landside_section(landside) -> Section:
     from portsim.model.components import REGISTRY
 
     present = [c for c in REGISTRY.values() if c.name in set(landside["component"])]
-    judged = ", ".join(f"{tr(c.label)}: {tr(c.kpi(s.kpi).label)} vs {s.limit_source}"
+    judged = ", ".join(tr("{component}: {kpi} vs {limit}", component=tr(c.label),
+                          kpi=tr(c.kpi(s.kpi).label),
+                          limit=labels.translate(s.limit_source))
                        for c in present for s in c.limits)
-    return Section(tr("Landside"), anchor="landside").add(
+    return Section(tr("Landside and canal"), anchor="landside").add(
         text(tr("Landside components, most stressed first, each against its planning "
                 "limit ({judged}); shaded rows are over the limit. Inputs: which of the "
                 "figures that size each one are sourced (a key of the port file's sources), "
                 "derived from other figures, or assumed.", judged=judged)),
-        table(_in_words(landside.sort_values("stress", ascending=False), "judgement"),
+        table(_in_words(kpis_in_words(landside.sort_values("stress", ascending=False)),
+                        "judgement"),
               labels.columns(["component", "id", "kpi", "value", "limit", "stress",
                               "judgement", "inputs"]),
               row_class=lambda r: "bad" if bool(r.get("over")) else ""))
+
+
+def kpis_in_words(landside: pd.DataFrame) -> pd.DataFrame:
+    """The landside table with its ``kpi`` column as the registry's label of each
+    component's KPI (``utilisation`` of a yard → "yard utilisation"), in the language."""
+    from portsim.model.components import REGISTRY
+
+    def said(component: str, kpi: str) -> str:
+        comp = REGISTRY.get(component)
+        found = next((k for k in comp.kpis if k.name == kpi), None) if comp else None
+        return tr(found.label) if found else kpi
+
+    return landside.assign(kpi=[said(str(c), str(k)) for c, k in
+                                zip(landside["component"], landside["kpi"], strict=True)])
 
 
 def _component_figures(reps) -> list[str]:
@@ -530,7 +557,8 @@ def _component_figures(reps) -> list[str]:
         try:
             out.append(figure(draw(), caption))
         except Exception as exc:  # a component plot must not cost the whole report
-            out.append(text(f"{caption}: could not be drawn ({type(exc).__name__}: {exc})"))
+            out.append(text(tr("{caption}: could not be drawn ({e})", caption=tr(caption),
+                               e=f"{type(exc).__name__}: {exc}")))
     return out
 
 
@@ -610,7 +638,7 @@ def run_report(reps, verdict=None, *, text_output: str | None = None,
 
 def _run_report(reps, verdict, text_output, robustness) -> str:
     from portsim import plots
-    from portsim.verdict import STATUS_WORDS, answer_parts, judge
+    from portsim.verdict import STATUS_WORDS, answer_in_one_line, answer_parts, judge
 
     verdict = verdict if verdict is not None else judge(reps)
     lg = labels.current()
@@ -618,7 +646,7 @@ def _run_report(reps, verdict, text_output, robustness) -> str:
     name = sc.name
     first = reps.runs[0]
     subtitle = " · ".join(s for s in [
-        (sc.description or "").strip(),
+        labels.scenario_description(sc),
         tr("{n} berths in service", n=len(sc.port.berths)) + (f" ({sc.year})" if sc.year
                                                               else ""),
         tr("{n} replication(s) of {days:g} days after {warm:g} days warm-up, seed {seed}",
@@ -659,7 +687,8 @@ def _run_report(reps, verdict, text_output, robustness) -> str:
     if ranking is not None and ranking.order:
         sections[-1].add(text(
             tr("Ranked by stress with paired differences across replications (same "
-               "replication index = common random numbers): ") + ranking.sentence() + "."))
+               "replication index = common random numbers): ") + ranking.sentence(lang=lg)
+            + ("。" if lg == "zh" else ".")))
     both, pv_verdict = preview_table(reps, verdict.terminals)
     if len(both) or pv_verdict:
         sections.append(Section(tr("Preview vs simulation"), anchor="preview").add(
@@ -755,9 +784,9 @@ def _run_report(reps, verdict, text_output, robustness) -> str:
                  + " " + sentence),
             table(robustness_table(robustness))))
     shown = {tr(PART_HEADINGS[k]): v for k, v in parts.items()}
-    one_line = verdict.answer
+    one_line = answer_in_one_line(verdict, name)
     if robustness is not None:
-        one_line += " ROBUSTNESS: " + parts["robustness"]
+        one_line += " " + tr("ROBUSTNESS: ") + parts["robustness"]
     extra = kpi_cards(cards) + (
         f"<details><summary>{html.escape(tr('The answer in one paragraph'))}</summary>"
         f"<p class=\"note\">{html.escape(one_line)}</p></details>")

@@ -263,25 +263,31 @@ def robustness_sentence(result: RobustnessResult) -> str:
     """"The answer (delivers, congested) holds under N of M assumption sets; X flips it
     (to falls short); the container service level is significantly worse under Y
     (+0.12)" — for the verdict and the report."""
+    from portsim.labels import current, t, translate
+
     table = robustness_table(result).iloc[1:]
     held = table[table["holds"]]
     flips = table[~table["holds"]]
-    text = (f"the answer ({result.base_status}) holds under {len(held)} of {len(table)} "
-            f"assumption sets")
+    sep = "；" if current() == "zh" else "; "
+    text = t("the answer ({status}) holds under {held} of {n} assumption sets",
+             status=translate(result.base_status), held=len(held), n=len(table))
     if len(flips):
-        text += "; " + ", ".join(f"{r.set} flips it (to {r.status})"
-                                 for r in flips.itertuples())
+        text += sep + ", ".join(t("{set} flips it (to {status})", set=r.set,
+                                  status=translate(r.status)) for r in flips.itertuples())
     worse = table[~table["service_holds"]]
     if len(worse):
-        text += ("; the container service level (waiting factor) is significantly worse "
-                 "under " + ", ".join(f"{r.set} ({r.container_waiting_factor_diff:+.2f})"
-                                       for r in worse.itertuples()))
+        text += sep + t("the container service level (waiting factor) is significantly "
+                        "worse under {sets}", sets=", ".join(
+                            f"{r.set} ({r.container_waiting_factor_diff:+.2f})"
+                            for r in worse.itertuples()))
     return text
 
 
 def render_robustness(result: RobustnessResult) -> str:
-    """The table printed by ``portsim robustness`` (and ``portsim run --robustness``)."""
+    """The table printed by ``portsim robustness`` (and ``portsim run --robustness``), in
+    the language of :func:`portsim.labels.current` (the sets' own notes as written)."""
     from portsim.cli import fmt_table
+    from portsim.labels import current, t
 
     table = robustness_table(result)
     show = table.assign(
@@ -294,20 +300,21 @@ def render_robustness(result: RobustnessResult) -> str:
         wait=[f"{v:.1f} ({d:+.1f} ± {h:.1f})" for v, d, h in zip(
             table["container_mean_wait_h"], table["container_mean_wait_h_diff"],
             table["container_mean_wait_h_ci95"].fillna(0), strict=True)],
-        holds_text=["yes" if h else "NO" for h in table["holds"]],
-        service_text=["yes" if h else "NO" for h in table["service_holds"]])
+        holds_text=[t("yes") if h else t("NO") for h in table["holds"]],
+        service_text=[t("yes") if h else t("NO") for h in table["service_holds"]])
     n = int(table["replications"].iloc[0])
     lines = [
-        f"Robustness — {result.scenario}: {len(table) - 1} assumption sets on common random "
-        f"numbers, {n} replications each (paired difference vs the base ± 95 % CI)",
+        t("Robustness — {scenario}: {sets} assumption sets on common random numbers, {n} "
+          "replications each (paired difference vs the base ± 95 % CI)",
+          scenario=result.scenario, sets=len(table) - 1, n=n),
         fmt_table(show, {"set": ("set", ""), "teu": ("TEU delivered M (diff)", ""),
                          "wf": ("container WF (diff)", ""), "wait": ("mean wait h (diff)", ""),
                          "status": ("verdict", ""), "holds_text": ("holds", ""),
                          "service_text": ("WF not worse", "")}),
         "",
-        "What each set changes:",
+        t("What each set changes:"),
         *[f"  {r.set}: {r.changes}" for r in table.iloc[1:].itertuples()],
         "",
-        "ROBUSTNESS: " + robustness_sentence(result) + ".",
+        t("ROBUSTNESS: ") + robustness_sentence(result) + ("。" if current() == "zh" else "."),
     ]
     return "\n".join(lines)

@@ -495,7 +495,7 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
     what breaks first, what fixes it — each a sentence or two in ``lang`` (``"en"`` or
     ``"zh"``; default :func:`portsim.labels.current`), from the verdict's own tables.
     The one-line :attr:`Verdict.answer` stays as it is."""
-    from portsim.labels import current, language
+    from portsim.labels import current, label, language, translate
     from portsim.labels import t as tr
 
     lg = current() if lang is None else language(lang)
@@ -504,7 +504,10 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
                                              "zh": verdict.status})[lg]
     parts: dict[str, str] = {"headline": f"{name}: {word}"}
     if verdict.status in ("no calls", "nothing handled"):
-        parts["headline"] += " — " + (tr("nothing was handled, so nothing is judged", lg))
+        # the reason is the answer: in English the verdict's own words, which say why
+        reason = (verdict.answer.split(" — ", 1)[-1] if lg == "en" and " — " in verdict.answer
+                  else tr("nothing was handled, so nothing is judged", lg))
+        parts["headline"] += " — " + reason
         return parts
     f = verdict.flows
     box = f[f["unit"] == "TEU"]
@@ -523,7 +526,8 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
     short = f[f["short"]]
     if len(short):
         bits.append(tr("short: {flows}", lg, flows=", ".join(
-            f"{r.flow} ({r.delivered_share:.0%})" for r in short.itertuples())))
+            f"{translate(str(r.flow), lg)} ({r.delivered_share:.0%})"
+            for r in short.itertuples())))
     elif verdict.status != "saturated":
         bits.append(tr("every flow delivered, no queue grows", lg))
     sep = "；" if zh else "; "
@@ -533,7 +537,8 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
         met = int(c["met"].sum())
         parts["service"] = tr("container service criteria met: {met} of {n} ({names})", lg,
                               met=met, n=len(c),
-                              names=", ".join(f"{r.criterion} {'✓' if r.met else '✗'}"
+                              names=", ".join(f"{label(r.criterion, lg)} "
+                                              f"{'✓' if r.met else '✗'}"
                                               for r in c.itertuples()))
     terms = verdict.terminals
     if verdict.saturated:
@@ -578,3 +583,14 @@ def answer_parts(verdict: Verdict, name: str, lang: str | None = None) -> dict[s
     elif verdict.status == "delivers":
         parts["fixes"] = tr("nothing to fix at this demand", lg)
     return parts
+
+
+def answer_in_one_line(verdict: Verdict, name: str, lang: str | None = None) -> str:
+    """The whole answer as one paragraph: in English the verdict's own sentence
+    (:attr:`Verdict.answer`), in Chinese its parts (:func:`answer_parts`) joined."""
+    from portsim.labels import current, language
+
+    lg = current() if lang is None else language(lang)
+    if lg == "en":
+        return verdict.answer
+    return "；".join(v for v in answer_parts(verdict, name, lg).values() if v) + "。"

@@ -81,8 +81,8 @@ def test_every_scenario_command_has_set_and_every_multi_run_command_workers_sche
         assert "--set" in options(subs[name]), name
     for name in ("run", "capacity", "compare", "robustness", "sweep"):
         assert {"-w", "--scheduler"} <= options(subs[name]), name
-    for name in ("run", "capacity", "compare", "robustness"):
-        assert "--json" in options(subs[name]), name
+    for name in ("run", "capacity", "preview", "compare", "services", "robustness"):
+        assert {"--json", "--lang", "--set"} <= options(subs[name]), name
 
 
 def test_version_and_help(capsys):
@@ -159,3 +159,117 @@ def test_compare_and_robustness_answer_in_json_with_set_on_every_scenario(tmp_pa
     doc = json.loads(capsys.readouterr().out)
     assert [s["set"] for s in doc["sets"]] == ["base", "cranes-minus-one"]
     assert doc["answer"].startswith(f"the answer ({doc['status']}) holds under")
+
+
+def test_preview_json_is_the_answer_status_terminals_and_jts_capacity(capsys):
+    """``preview --json``: one document; its JTS 165 capacity is the sum of the terminals'
+    (as the table prints it) and the figure the answer states; the status is the one the
+    terminals' judgements give."""
+    assert main(["preview", PLAN, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    terms = pd.DataFrame(doc["terminals"])
+    jts = doc["jts165"]
+    assert jts["teu_capacity"] == pytest.approx(terms["teu_capacity_jts"].sum())
+    assert jts["tonnes_capacity"] == pytest.approx(terms["tonnes_capacity_jts"].sum())
+    assert f"vs {jts['teu_capacity'] / 1e6:.2f} M TEU JTS 165 capacity" in doc["answer"]
+    assert jts["operating_days"] == 350 and jts["rho_container"] == 0.65
+    raw = yaml.safe_load(Path(PLAN).read_text(encoding="utf-8"))
+    teu = sum(f["annual_volume"] for f in raw["demand"] if f["cargo"] == "container")
+    assert jts["teu_demand"] == pytest.approx(teu, rel=1e-9)
+    saturated = (terms["binding_utilisation"] >= 1).any()
+    assert doc["status"] == ("saturated" if saturated else "congested" if terms["over"].any()
+                             else "within limits")
+    assert doc["answer"].startswith(f"PREVIEW plan-2025: {doc['status'].upper()}")
+    assert {"terminal", "berth_utilisation", "waiting_factor", "judgement"} <= set(terms)
+
+
+def test_services_json(capsys):
+    assert main(["services", PLAN, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    services, terms = pd.DataFrame(doc["services"]), pd.DataFrame(doc["terminals"])
+    assert doc["liner_calls"] == "services" and len(services) > 0
+    # the terminal rows are the services' sums
+    per = services.groupby("terminal")["calls_per_week"].sum()
+    assert dict(zip(terms["terminal"], terms["calls_per_week"], strict=True)) == \
+        pytest.approx(per.to_dict())
+
+
+def _preview_language(args: list[str], capsys) -> str:
+    assert main(["preview", *args]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    return "zh" if "仿真前的解析估算" in first else "en" if "analytic estimate" in first else "?"
+
+
+def test_language_is_option_then_scenario_then_environment_then_english(tmp_path, capsys,
+                                                                      monkeypatch):
+    from portsim import labels
+
+    def scenario(language: str | None) -> str:
+        raw = yaml.safe_load(Path(PLAN).read_text(encoding="utf-8"))
+        raw["port"] = str(REPO / "berths.yaml")
+        if language:
+            raw["language"] = language
+        path = tmp_path / f"plan-{language}.yaml"
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        return str(path)
+
+    none, en, zh = scenario(None), scenario("en"), scenario("zh")
+    monkeypatch.delenv(labels.ENV, raising=False)
+    assert _preview_language([none], capsys) == "en"  # nothing said: English
+    assert _preview_language([zh], capsys) == "zh"  # the scenario's language:
+    assert _preview_language([zh, "--lang", "en"], capsys) == "en"  # --lang wins over it
+    monkeypatch.setenv(labels.ENV, "zh")
+    assert _preview_language([none], capsys) == "zh"  # the environment
+    assert _preview_language([en], capsys) == "en"  # the scenario wins over it
+    assert _preview_language([none, "--lang", "en"], capsys) == "en"
+    monkeypatch.setenv(labels.ENV, "en")
+    assert _preview_language([en, "--lang", "zh"], capsys) == "zh"
+    assert labels.current() == "en"  # nothing of a command's language outlives it
+    bad = tmp_path / "bad.yaml"
+    raw = yaml.safe_load(Path(en).read_text(encoding="utf-8")) | {"language": "fr"}
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert main(["preview", str(bad)]) == 2
+    assert "language" in capsys.readouterr().err
+
+
+def test_run_prints_the_answer_in_parts_and_keeps_the_whole_line(tmp_path, capsys):
+    """The first line of the answer is ``ANSWER: <name>: <STATUS>`` and nothing more; each
+    part follows on its own labelled line, wrapped under 96 columns; ``verdict.txt`` and
+    ``--json`` keep the whole one-line answer."""
+    import unicodedata
+
+    out = tmp_path / "out"
+    assert main(["run", PLAN, "-n", "1", "-w", "1", "-q", *SHORT, "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(printed) if line.startswith("ANSWER: "))
+    block = printed[start:]
+    words = {"delivers": "DELIVERS", "delivers, congested": "DELIVERS, BUT CONGESTED",
+             "falls short": "FALLS SHORT", "saturated": "SATURATED"}
+    assert block[0] in {f"ANSWER: plan-2025: {w}" for w in words.values()}
+    labelled = [line for line in block[1:] if not line.startswith("   ")]
+    assert [line.split(":")[0].strip() for line in labelled] == \
+        [h for h in ("Throughput", "Service", "What breaks first", "What fixes it")
+         if any(line.startswith(f"  {h}:") for line in labelled)]
+    assert len(labelled) >= 3
+
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    assert all(columns(line) <= 96 for line in block)
+    text = (out / "verdict.txt").read_text(encoding="utf-8")
+    assert sum(line.startswith("ANSWER: ") for line in text.splitlines()) == 1
+    one_line = text.splitlines()[-1]
+    assert one_line.startswith("In one line: plan-2025: ")
+    assert main(["run", PLAN, "-n", "1", "-w", "1", "-q", *SHORT, "--json",
+                 "-o", str(tmp_path / "json")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert one_line == "In one line: " + doc["answer"]
+    assert block[0] == f"ANSWER: plan-2025: {words[doc['status']]}"
+    assert doc["answer_parts"]["headline"] == block[0].removeprefix("ANSWER: ")
+    assert set(doc["answer_parts"]) <= {"headline", "throughput", "service", "breaks_first",
+                                        "fixes"}
+    # wrapping by terminal columns: at spaces, and between Chinese characters (2 columns)
+    from portsim.commands.run import wrap
+
+    assert wrap("aaa bbb 泊位利用率超出规划区间", 10) == ["aaa bbb 泊", "位利用率超", "出规划区间"]
+    assert wrap("aaa bbbb cc", 8) == ["aaa bbbb", "cc"]

@@ -83,7 +83,11 @@ def _phrases_in_code() -> dict[str, str]:
     presentation modules, with the file it is in."""
     found: dict[str, str] = {}
     for rel in ("portsim/plots.py", "portsim/report.py", "portsim/verdict.py",
-                "portsim/commands/compare.py", "portsim/commands/run.py"):
+                "portsim/commands/compare.py", "portsim/commands/run.py", "portsim/cli.py",
+                "portsim/commands/preview.py", "portsim/commands/services.py",
+                "portsim/limits.py", "portsim/preview.py", "portsim/model/components.py",
+                "portsim/landside_sizing.py", "portsim/compare.py", "portsim/robustness.py",
+                "portsim/experiments/capacity.py"):
         for node in ast.walk(ast.parse((ROOT / rel).read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
@@ -262,10 +266,10 @@ def test_the_report_shows_no_mean_of_ids_or_times_and_maxima_per_replication(rep
                                                 "max_teu": [150.0 + 10 * k]})
     try:
         summary, _ = report.component_table(reps, "trains_test")
-        assert set(summary["column"]) == {"track_wait_h"}
+        assert set(summary["column"]) == {labels.header("track_wait_h", "en")}
         keyed, note = report.component_table(reps, "yard_test")
         assert keyed.loc[0, "mean_teu"] == 100.5  # mean of replications 0 and 1
-        assert keyed.loc[0, "max_teu (highest replication)"] == 160.0
+        assert keyed.loc[0, "highest stock (TEU) (highest replication)"] == 160.0
         assert "max_teu" not in keyed and "highest replication" in note
     finally:
         for run in reps.runs:
@@ -376,3 +380,172 @@ def test_report_renders_in_chromium_in_both_languages(browser, tmp_path, lang): 
                                 "'泊位利用率')")
     else:
         assert "Demand vs delivered" in headings and not CJK.search("".join(headings))
+
+
+# ----------------------------------------------------------------- no English left in Chinese
+
+#: Two English words in a row (what a sentence or a header left untranslated looks like).
+ENGLISH_RUN = re.compile(r"[A-Za-z]{3,}(?:[ ,;:]+[A-Za-z]{3,})+")
+#: The small whitelist: units and design-code names written in Latin in Chinese practice,
+#: the commands a planner types, and code names (a scenario key with ``_`` or ``.``, a
+#: file name) — besides the ids the scenario itself declares (see :func:`_ids`).
+LATIN_KEPT = re.compile(r"\bportsim (?:run|compare|capacity|preview|robustness)\b"
+                        r"|\b(?:TEU|JTS|Mt|PIANC|UNCTAD)\b|[\w/]*[_.][\w./§]*")
+
+
+def _visible(page: str) -> str:
+    """The text a reader sees: no style, no code, no tags, entities decoded."""
+    import html as html_lib
+
+    page = re.sub(r"<(style|script|code)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "\n", page))
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _ids(scenario) -> set[str]:
+    """Every id the scenario declares (terminal, berth, area, yard, lock hub, ship class …:
+    a capitalised code such as DLS-ULCV, EC-P1, MADAO, RS-C5k), and its parts."""
+    out = set()
+    for s in _strings(scenario.model_dump()):
+        if re.fullmatch(r"[A-Z][A-Za-z0-9]*(?:[-#/][A-Za-z0-9#]+)*", s):
+            out |= {s, *re.split(r"[-/]", s)}
+    return {s for s in out if len(s) >= 2}
+
+
+def english_left(text: str, scenario) -> list[str]:
+    """The runs of English words in ``text`` once the whitelist and the scenario's ids
+    are taken out."""
+    text = LATIN_KEPT.sub(" ", text)
+    for i in sorted(_ids(scenario), key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(i)}(?![A-Za-z0-9])", " ", text)
+    return sorted({m.group(0) for m in ENGLISH_RUN.finditer(text)})
+
+
+def chinese_left(text: str, scenario) -> list[str]:
+    """Runs of Chinese characters in ``text`` that no string of the scenario's data (a
+    port name, a source) contains."""
+    data = "\n".join(_strings(scenario.model_dump()))
+    return sorted({m.group(0) for m in re.finditer(r"[\u3400-\u9fff]+", text)
+                   if m.group(0) not in data})
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    """plan-2025 (channel, yards, rail, gates) and pinglu-2027 (the canal's lock hubs),
+    one short replication each: the run report, ``portsim run``'s text and ``portsim
+    preview``'s text, in both languages."""
+    from portsim.commands.run import render_run
+    from portsim.preview import preview, render_preview
+
+    out = {}
+    for name in ("plan-2025", "pinglu-2027"):
+        sc = load_scenario(ROOT / "scenarios" / f"{name}.yaml",
+                           {"run.horizon_days": 12, "run.warmup_days": 2,
+                            "run.replications": 1})
+        reps = replicate(sc)
+        for lang in ("en", "zh"):
+            with labels.using(lang):
+                verdict = judge(reps)
+                text = render_run(reps, verdict)
+                page = report.run_report(reps, verdict, text_output=text)
+                out[name, lang] = (sc, _visible(page), text, render_preview(preview(sc)),
+                                   page)
+    return out
+
+
+@pytest.mark.parametrize("name", ["plan-2025", "pinglu-2027"])
+def test_the_chinese_report_and_terminal_have_no_english_sentence(rendered, name):
+    sc, page, text, preview_text, _ = rendered[name, "zh"]
+    assert CJK.search(page) and "DLS-ULCV" in page  # ids stay as they are
+    for what, shown in (("report", page), ("portsim run", text),
+                        ("portsim preview", preview_text)):
+        left = english_left(shown, sc)
+        assert not left, f"{name}, {what} in Chinese: English left: {left[:20]}"
+
+
+@pytest.mark.parametrize("name", ["plan-2025", "pinglu-2027"])
+def test_the_english_report_and_terminal_have_no_chinese_but_the_data_names(rendered, name):
+    sc, page, text, preview_text, _ = rendered[name, "en"]
+    assert "berth utilisation" in page
+    for what, shown in (("report", page), ("portsim run", text),
+                        ("portsim preview", preview_text)):
+        left = chinese_left(shown, sc)
+        assert not left, f"{name}, {what} in English: Chinese left: {left[:20]}"
+
+
+def test_the_english_check_catches_english_and_passes_ids():
+    sc = load_scenario(ROOT / "scenarios" / "plan-2025.yaml")
+    assert english_left("DLS-ULCV 泊位利用率 82% (JTS 165), track_length_m", sc) == []
+    assert english_left("DLS-ULCV: above limit", sc) == ["above limit"]
+    assert english_left("泊位 PREVIEW CONGESTED", sc) == ["PREVIEW CONGESTED"]
+    assert chinese_left("Dalanping South 大榄坪南作业区", sc) == []
+    assert chinese_left("berth 泊位利用率", sc) == ["泊位利用率"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_prints_on_a4_without_clipping(browser, rendered, tmp_path,  # noqa: F811
+                                                  lang):
+    """plan-2025's report (its widest tables: the yard's, the rail terminals') printed by
+    Chromium: no table, figure or image reaches beyond the printable width of the A4
+    landscape page; the PDF has pages of that size and, in Chinese, embeds the report's
+    Chinese font (its PostScript name among the PDF's fonts; Chromium embeds the
+    page's subset as a Type 3 font with that FontName)."""
+    page = tmp_path / f"report-{lang}.html"
+    page.write_text(rendered["plan-2025", lang][4], encoding="utf-8")
+    pdf = tmp_path / f"report-{lang}.pdf"
+    wide = browser.print_layout(page, pdf)
+    assert not wide, f"clipped on paper: {wide[:5]}"
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-"
+    boxes = {tuple(round(float(v)) for v in m.groups())
+             for m in re.finditer(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)}
+    assert boxes == {(842, 595)}, boxes  # A4 landscape in points: 297 x 210 mm
+    fonts = {m.group(1).decode() for m in re.finditer(
+        rb"/(?:BaseFont|FontName)\s*/(?:[A-Z]{6}\+)?([^\s/<>\[\]]+)", data)}
+    from fontTools.ttLib import TTFont
+
+    cjk = TTFont(str(plots.cjk_font_path()), fontNumber=0)["name"].getDebugName(6)
+    if lang == "zh":
+        assert cjk in fonts, fonts
+
+
+def test_the_print_check_catches_a_table_wider_than_the_paper(browser, tmp_path):  # noqa: F811
+    cells = "".join(f"<td>{'x' * 30}</td>" for _ in range(12))
+    page = tmp_path / "wide.html"
+    page.write_text("<!DOCTYPE html><html><body><table style='white-space: nowrap'><tr>"
+                    f"{cells}</tr></table><p>narrow</p></body></html>", encoding="utf-8")
+    wide = browser.print_layout(page, tmp_path / "wide.pdf")
+    assert [w["tag"] for w in wide] == ["TABLE"] and wide[0]["right"] > 1032
+
+
+def test_a_sentence_made_in_english_reads_in_chinese_as_if_made_in_chinese():
+    """Every glossary sentence with ``{fields}``: made in English and put in Chinese by
+    :func:`labels.translate` it is the sentence made in Chinese directly (same fields,
+    same formats) — the reverse match finds the fields, and the Chinese keeps the formats
+    of the English key. Ids and numbers as fields (an id: ``ID-NAME``, a number: 0.4321)."""
+    field = re.compile(r"\{(?P<name>[A-Za-z_]\w*)(?::(?P<spec>[^{}]*))?\}")
+    checked = 0
+    for en in labels.phrases():
+        values = {}
+        for m in field.finditer(en):
+            spec = m["spec"] or ""
+            values[m["name"]] = (0.4321 if "," in spec or spec[-1:] in ("%", "f", "g", "e")
+                                 else 3 if spec.endswith("d") else f"ID-{m['name'].upper()}")
+        if not values:
+            continue
+        made = labels.t(en, "en", **values)
+        assert labels.translate(made, "zh") == labels.t(en, "zh", **values), en
+        checked += 1
+    assert checked > 100
+    assert labels.translate("above limit; peak 368 trucks/h on 13 lanes", "zh") == \
+        "超出限值；高峰 368 辆/小时, 13 条车道"
+    assert labels.translate("DLS-ULCV", "zh") == "DLS-ULCV"  # an id stays
+    assert labels.translate("above limit; peak 368 trucks/h", "en") == \
+        "above limit; peak 368 trucks/h"

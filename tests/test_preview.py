@@ -243,7 +243,9 @@ def test_run_shows_preview_beside_simulation(tmp_path, capsys):
     assert main(["run", str(path), "-o", str(tmp_path / "out"), "-q", "-w", "1"]) == 0
     out = capsys.readouterr().out
     assert "Preview vs simulation" in out and "occ. preview" in out and "WF sim" in out
-    assert out.strip().splitlines()[-1].startswith("ANSWER")
+    answer = next(i for i, line in enumerate(out.splitlines()) if line.startswith("ANSWER: "))
+    assert answer > out.splitlines().index(next(line for line in out.splitlines()
+                                                if line.startswith("Preview vs simulation")))
 
 
 def test_beside_simulation_keeps_terminals_of_either_side(tmp_path):

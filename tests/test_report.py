@@ -106,7 +106,7 @@ def test_component_tables_are_reduced_to_something_readable(reps):
                                              "wait_h": [1.0, 3.0, 5.0]})
     try:
         summary, note = report.component_table(reps, "events")
-        assert summary.loc[0, "column"] == "wait_h" and summary.loc[0, "mean"] == "3.0"
+        assert summary.loc[0, "column"] == "wait (h)" and summary.loc[0, "mean"] == "3.0"
         assert "3 per replication" in note and "a 2/replication" in note
     finally:
         for run in reps.runs:
@@ -179,6 +179,24 @@ def test_capacity_report_shows_answer_tables_and_search(capacity_result):
     assert html.escape(capacity_result.answer().split(" — ")[0]) in page
     assert page.index('id="verdict"') < page.index("<table") < page.index("<img ")
     assert page.count("<img ") == 2 and "Terminals at the capacity" in page
+
+
+def test_capacity_and_compare_answer_in_chinese_without_english(capacity_result, comparison,
+                                                                  reps):
+    """The answers of ``portsim capacity`` and ``portsim compare`` (and the capacity and
+    compare pages) in Chinese: no run of English words but the ids (the check of
+    :func:`tests.test_i18n.english_left`); in English as before."""
+    from portsim import labels
+    from tests.test_i18n import CJK, _visible, english_left
+
+    with labels.using("en"):
+        assert capacity_result.answer().startswith("tiny-report: container capacity ")
+    with labels.using("zh"):
+        for text in (capacity_result.answer(), comparison.answer(),
+                     _visible(report.capacity_report(capacity_result)),
+                     _visible(report.compare_report(comparison))):
+            assert CJK.search(text)
+            assert not english_left(text, reps.scenario), english_left(text, reps.scenario)
 
 
 @pytest.fixture(scope="module")
@@ -410,6 +428,30 @@ class Chromium:
                 u = p["request"]["url"]
                 out.requests.append(u[:60] + "…" if u.startswith("data:") else u)
         return out
+
+    def print_layout(self, page: Path, pdf: Path) -> list[dict]:
+        """Load ``page`` as printed — print media emulated, the layout as wide as the
+        printable width of the report's page (A4 landscape less 12 mm margins, as its
+        ``@page`` rule says: 273 mm = 1032 CSS px) — write it as a PDF (the page size its
+        CSS asks for), and return every table, image, figure or pre block that reaches
+        beyond the printable width (its tag, left and right edge in px, a bit of text)."""
+        self.check(page)
+        width = round((297 - 2 * 12) / 25.4 * 96)
+        self.send("Emulation.setEmulatedMedia", media="print")
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=900,
+                  deviceScaleFactor=1, mobile=False)
+        try:
+            wide = self.evaluate(
+                "[...document.querySelectorAll('table, img, figure, pre')].map(e => {"
+                " const r = e.getBoundingClientRect();"
+                " return {tag: e.tagName, left: r.left, right: r.right,"
+                " text: (e.innerText || e.alt || '').slice(0, 60)}; })"
+                f".filter(x => x.right > {width} + 1 || x.left < -1)")
+            out = self.send("Page.printToPDF", preferCSSPageSize=True, printBackground=True)
+            pdf.write_bytes(base64.b64decode(out["data"]))
+        finally:
+            self.send("Emulation.setEmulatedMedia", media="")
+        return wide
 
     def close(self) -> None:
         ws = getattr(self, "ws", None)

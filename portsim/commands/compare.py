@@ -57,7 +57,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _compare_and_write(args: argparse.Namespace, scenarios, folder) -> int:
     from portsim import labels
 
-    with labels.using(labels.language(getattr(args, "lang", None))):
+    with labels.using(labels.language(getattr(args, "lang", None), scenarios[0].language)):
         return _compare_in_language(args, scenarios, folder)
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from portsim.cli import fmt_table, load_scenario_for, scenario_options
+from portsim.cli import (
+    fmt_table,
+    json_option,
+    lang_option,
+    load_scenario_for,
+    print_json,
+    records,
+    scenario_options,
+)
 
 
 def add_parser(sub) -> None:
@@ -24,10 +32,45 @@ def add_parser(sub) -> None:
                    help="also print the expected calls per flow, ship class and terminal")
     p.add_argument("--csv", metavar="FILE", help="write the terminal table to FILE")
     scenario_options(p)
+    json_option(p)
+    lang_option(p)
     p.set_defaults(func=cmd_preview)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(args.lang)):
+        return _preview(args)
+
+
+def preview_json(pv) -> dict:
+    """What ``portsim preview --json`` prints: the preview's answer and status, its
+    per-terminal KPIs, and the JTS 165 capacity of the call mix (with its basis) beside
+    the port file's declared capacity."""
+    from portsim.preview import preview_status
+
+    sc, t = pv.scenario, pv.terminals
+
+    def total(col: str) -> float:
+        return float(t[col].sum()) if col in t else 0.0
+
+    return {
+        "scenario": sc.name, "file": sc.file, "year": sc.year,
+        "demand_scale": sc.demand_scale, "status": preview_status(t), "answer": pv.verdict,
+        "jts165": {"teu_capacity": total("teu_capacity_jts"),
+                   "teu_declared": total("teu_capacity_declared"),
+                   "tonnes_capacity": total("tonnes_capacity_jts"),
+                   "tonnes_declared": total("tonnes_capacity_declared"),
+                   "teu_demand": total("teu_demand"), "tonnes_demand": total("tonnes_demand"),
+                   "operating_days": pv.basis.operating_days,
+                   "rho_container": pv.basis.rho("container"), "basis": pv.basis.name},
+        "terminals": records(t),
+    }
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from portsim import labels
     from portsim.output import check_output_file, write_file_atomically
     from portsim.preview import OPERATING_DAYS, preview, render_preview
 
@@ -38,9 +81,14 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print("error: --operating-days must be in (0, 366]", file=sys.stderr)
         return 2
     pv = preview(scenario, operating_days=days)
+    if args.json:
+        print_json(preview_json(pv))
+        if csv is not None:
+            write_file_atomically(csv, lambda tmp: pv.terminals.to_csv(tmp, index=False))
+        return 0
     print(render_preview(pv))
     if args.calls:
-        print("\nExpected calls per flow, ship class and terminal")
+        print("\n" + labels.t("Expected calls per flow, ship class and terminal"))
         print(fmt_table(pv.calls, {
             "flow": ("flow", ""), "ship_class": ("class", ""), "terminal": ("terminal", ""),
             "calls_per_year": ("calls/yr", ",.1f"), "volume": ("per call", ",.0f"),

@@ -46,7 +46,8 @@ def run_robustness(args: argparse.Namespace):
     sets = [s.strip() for s in args.sets.split(",") if s.strip()] if getattr(
         args, "sets", None) else None
     chosen = assumption_sets(args.scenario, sets)  # bad input first, before any run
-    n = args.replications or load_scenario_for(args, args.scenario).run.replications
+    scenario = load_scenario_for(args, args.scenario)  # bad input first; its language:
+    n = args.replications or scenario.run.replications
     with executor(args.workers, n * (len(chosen) + 1), args.scheduler) as pool, \
             progress(n * (len(chosen) + 1), "robustness", args.quiet) as bar:
         return robustness(args.scenario, [s.file or s.name for s in chosen],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -91,7 +92,8 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
     out = folder.path
 
     def write(tmp: Path) -> None:
-        (tmp / "verdict.txt").write_text(text + "\n", encoding="utf-8")
+        (tmp / "verdict.txt").write_text(
+            text + "\n\n" + one_line_answer(verdict, scenario.name) + "\n", encoding="utf-8")
         reps.calls.to_parquet(tmp / "calls.parquet", index=False)
         verdict.terminals.to_csv(tmp / "terminals.csv", index=False)
         verdict.flows.to_csv(tmp / "flows.csv", index=False)
@@ -134,8 +136,11 @@ def _run_and_write(args: argparse.Namespace, scenario, folder) -> int:
 
 
 def run_json(reps, verdict, robust=None) -> dict:
-    """What ``portsim run --json`` prints: the answer, its status, and the KPIs (mean and
-    95 % CI half-width over replications) of the port, flows, terminals and landside."""
+    """What ``portsim run --json`` prints: the answer (the whole line, in English, and its
+    parts in the language of the run), its status, and the KPIs (mean and 95 % CI
+    half-width over replications) of the port, flows, terminals and landside."""
+    from portsim.verdict import answer_parts
+
     sc = reps.scenario
     port = reps.port_kpis()
     doc = {
@@ -143,6 +148,7 @@ def run_json(reps, verdict, robust=None) -> dict:
         "replications": len(reps.runs), "horizon_days": sc.run.horizon_days,
         "warmup_days": sc.run.warmup_days, "demand_scale": sc.demand_scale,
         "status": verdict.status, "answer": verdict.answer,
+        "answer_parts": answer_parts(verdict, sc.name),  # in the language of the run
         "bottleneck": verdict.bottleneck, "saturated": list(verdict.saturated),
         "port": {k: {"mean": row["mean"], "ci95": row["ci95"]} for k, row in port.iterrows()},
         "flows": records(verdict.flows), "terminals": records(verdict.terminals),
@@ -184,12 +190,14 @@ def render_run(reps, verdict) -> str:
     from portsim.preview import run_section
 
     sc = reps.scenario
+    about = labels.scenario_description(sc)
     lines = [
-        f"portsim — {sc.name}" + (f": {sc.description.strip()}" if sc.description else ""),
-        f"{len(sc.port.berths)} berths in service"
-        + (f" ({sc.year})" if sc.year else "")
-        + f"; {len(reps.runs)} replications of {sc.run.horizon_days:g} days after "
-          f"{sc.run.warmup_days:g} days warm-up; seed {sc.run.seed}",
+        f"portsim — {sc.name}" + (f": {about}" if about else ""),
+        labels.t("{n} berths in service", n=len(sc.port.berths))
+        + (f" ({sc.year})" if sc.year else "") + ("；" if labels.current() == "zh" else "; ")
+        + labels.t("{n} replication(s) of {days:g} days after {warm:g} days warm-up, seed "
+                   "{seed}", n=len(reps.runs), days=sc.run.horizon_days,
+                   warm=sc.run.warmup_days, seed=sc.run.seed),
         "",
         labels.t("Demand vs delivered (per year, mean ± 95 % CI)"),
         fmt_table(verdict.flows.assign(
@@ -218,17 +226,70 @@ def render_run(reps, verdict) -> str:
     return "\n".join(lines)
 
 
-def answer_lines(verdict, name: str) -> list[str]:
-    """The answer as printed: one line in English (``ANSWER: …``); in Chinese its parts,
-    one a line (:func:`portsim.verdict.answer_parts`)."""
+#: Width the answer's parts are wrapped to (an 80–100 column terminal).
+ANSWER_WIDTH = 96
+
+
+def answer_lines(verdict, name: str, width: int = ANSWER_WIDTH) -> list[str]:
+    """The answer as printed, in parts (:func:`portsim.verdict.answer_parts`): a first line
+    ``ANSWER: <name>: <STATUS>`` (``结论：…`` in Chinese) that scripts can grep, then one
+    labelled line per part (throughput, service level, what breaks first, what fixes
+    it), each wrapped to ``width`` columns under its label. The whole one-line answer
+    (:attr:`Verdict.answer`) is in ``verdict.txt`` and ``--json``."""
     from portsim import labels
     from portsim.report import PART_HEADINGS
     from portsim.verdict import answer_parts
 
-    if labels.current() == "en":
-        return ["ANSWER: " + verdict.answer]
+    zh = labels.current() == "zh"
     parts = answer_parts(verdict, name)
-    return [f"{labels.t(PART_HEADINGS[k])}：{v}" for k, v in parts.items() if v]
+    first = (f"{labels.t('Answer')}：" if zh else "ANSWER: ") + parts.pop("headline")
+    heads = {k: labels.t(PART_HEADINGS[k]) for k in parts}
+    indent = 2 + max((_columns(h) for h in heads.values()), default=0) + 2
+    lines = [first]
+    for key, value in parts.items():
+        if not value:
+            continue
+        head = heads[key]
+        label = "  " + head + ("：" if zh else ":")
+        label += " " * (indent - _columns(label))
+        body = wrap(value, max(20, width - indent))
+        lines.append(label + body[0] if body else label.rstrip())
+        lines += [" " * indent + b for b in body[1:]]
+    return lines
+
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+_TOKEN = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]|[^\s\u2e80-\u9fff"
+                    r"\u3000-\u303f\uff00-\uffef]+\s*|\s+")
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of ``text`` (a Chinese character or full-width mark takes two)."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns: broken at spaces, and
+    between any two Chinese characters (which take two columns each)."""
+    lines, line = [], ""
+    for token in _TOKEN.findall(text):
+        if line and _columns(line + token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def one_line_answer(verdict, name: str) -> str:
+    """The last line of ``verdict.txt``: the whole answer in one line
+    (:func:`portsim.verdict.answer_in_one_line`)."""
+    from portsim import labels
+    from portsim.verdict import answer_in_one_line
+
+    return labels.t("In one line: ") + answer_in_one_line(verdict, name)
 
 
 def write_landside(reps, verdict, tmp: Path) -> None:
@@ -261,16 +322,20 @@ def landside_section(verdict) -> list[str]:
     line per component KPI and limit in the heading, from the registry's labels."""
     from portsim.cli import fmt_table
     from portsim.model.components import REGISTRY
+    from portsim.report import kpis_in_words
 
     if verdict.landside is None or not len(verdict.landside):
         return []
+    from portsim.labels import t, translate
+
     present = set(verdict.landside["component"])
-    judged = "; ".join(f"{comp.kpi(spec.kpi).label} vs {spec.limit_source}"
+    judged = "; ".join(t("{kpi} vs {limit}", kpi=t(comp.kpi(spec.kpi).label),
+                         limit=translate(spec.limit_source))
                        for comp in REGISTRY.values() if comp.name in present
                        for spec in comp.limits)
     return [
-        f"Landside, most stressed first ({judged})",
-        fmt_table(verdict.landside, {
+        t("Landside and canal, most stressed first ({judged})", judged=judged),
+        fmt_table(kpis_in_words(verdict.landside), {
             "component": ("component", ""), "id": ("id", ""), "kpi": ("kpi", ""),
             "value": ("value", ".3f"), "limit": ("limit", ".2f"), "stress": ("stress", ".2f"),
             "judgement": ("judgement", ""), "inputs": ("inputs", "")}),

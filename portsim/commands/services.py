@@ -12,7 +12,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from portsim.cli import fmt_table, load_scenario_for, scenario_options
+from portsim.cli import (
+    fmt_table,
+    json_option,
+    lang_option,
+    load_scenario_for,
+    print_json,
+    records,
+    scenario_options,
+)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -23,6 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the services as YAML to pin under the flow's services:")
     scenario_options(p)
+    json_option(p)
+    lang_option(p)
     p.set_defaults(func=cmd_services)
 
 
@@ -65,11 +75,18 @@ def service_tables(scenario, plans):
 
 
 def cmd_services(args: argparse.Namespace) -> int:
+    from portsim import labels
+
+    with labels.using(labels.language(args.lang)):
+        return _services(args)
+
+
+def _services(args: argparse.Namespace) -> int:
     import pandas as pd
-    import yaml
 
     from portsim.errors import InputError
-    from portsim.services import pinned_yaml, resolve_services
+    from portsim.labels import t
+    from portsim.services import resolve_services
 
     scenario = load_scenario_for(args, args.scenario)
     plans = resolve_services(scenario)
@@ -77,15 +94,22 @@ def cmd_services(args: argparse.Namespace) -> int:
         raise InputError.single(args.scenario, "demand",
                                 "no container flow has services (a list, or {generate: …})")
     services, terms = service_tables(scenario, plans)
-    print(f"Liner services of {scenario.name} (rules.liner_calls: "
-          f"{scenario.rules.liner_calls})\n")
+    if args.json:  # the tables as printed, as one document (-o still writes the YAML)
+        print_json({"scenario": scenario.name, "liner_calls": scenario.rules.liner_calls,
+                    "terminals": records(terms), "services": records(services)})
+        if args.output:
+            _write_pinned(args.output, plans, scenario)
+        return 0
+    print(t("Liner services of {name} (rules.liner_calls: {mode})", name=scenario.name,
+            mode=scenario.rules.liner_calls) + "\n")
     print(fmt_table(terms, {
         "terminal": ("terminal", ""), "services": ("services", "d"),
         "calls_per_week": ("calls/week", ".1f"), "teu_per_year": ("TEU/yr", ",.0f"),
         "window_h_per_week": ("window h/week", ",.0f"), "quay_m": ("quay m", ",.0f"),
         "quay_week_share": ("quay-week share", ".0%")}))
-    print(f"\n{len(services)} services, {services['calls_per_week'].sum():.1f} calls a week, "
-          f"{services['teu_per_year'].sum():,.0f} TEU a year in service calls\n")
+    print("\n" + t("{n} services, {calls:.1f} calls a week, {teu:,.0f} TEU a year in service "
+                   "calls", n=len(services), calls=services["calls_per_week"].sum(),
+                   teu=services["teu_per_year"].sum()) + "\n")
     print(fmt_table(services, {
         "id": ("service", ""), "trade": ("trade", ""), "ship_class": ("class", ""),
         "terminal": ("terminal", ""), "quay_line": ("quay line", ""),
@@ -94,21 +118,31 @@ def cmd_services(args: argparse.Namespace) -> int:
         "teu_per_year": ("TEU/yr", ",.0f")}))
     for plan in plans.values():
         if plan.rounding:
-            print(f"\nRounding liner calls to whole services ({plan.flow}; the difference "
-                  "is made up by tramp calls where the class has any):")
+            print("\n" + t("Rounding liner calls to whole services ({flow}; the difference "
+                           "is made up by tramp calls where the class has any):",
+                           flow=plan.flow))
             print(fmt_table(pd.DataFrame(plan.rounding), {
                 "ship_class": ("class", ""), "liner_calls_wanted": ("liner calls/yr", ",.1f"),
                 "services": ("services", "d"), "service_calls": ("service calls/yr", ",.1f"),
                 "teu_moved_to_tramp": ("TEU/yr to tramp", ",.0f")}))
         for note in plan.moves:
-            print(f"moved: {note}")
+            print(t("moved: {note}", note=note))
     if args.output:
-        lists = {f: pinned_yaml(p, scenario) for f, p in plans.items()}
-        body = next(iter(lists.values())) if len(lists) == 1 else lists
-        head = (f"# Liner services of {scenario.name}, written by `portsim services`.\n"
-                "# Paste under the container flow's `services:` to pin them (replace the\n"
-                "# `generate:` block; keep `allocation:` for the tramp calls).\n")
-        Path(args.output).write_text(
-            head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        _write_pinned(args.output, plans, scenario)
         print(f"\nwrote {args.output}")
     return 0
+
+
+def _write_pinned(output: str, plans, scenario) -> None:
+    """The services as YAML to paste under the flow's ``services:``."""
+    import yaml
+
+    from portsim.services import pinned_yaml
+
+    lists = {f: pinned_yaml(p, scenario) for f, p in plans.items()}
+    body = next(iter(lists.values())) if len(lists) == 1 else lists
+    head = (f"# Liner services of {scenario.name}, written by `portsim services`.\n"
+            "# Paste under the container flow's `services:` to pin them (replace the\n"
+            "# `generate:` block; keep `allocation:` for the tramp calls).\n")
+    Path(output).write_text(
+        head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")

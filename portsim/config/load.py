@@ -597,7 +597,8 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>",
         port, demand = resolve_canal(spec.canal, port, demand, file, spec.rules.berth_ukc_m,
                                      spec.rules.channel_ukc_m)
     scenario = Scenario(
-        name=spec.name, description=spec.description, file=file, port_file=str(port_path),
+        name=spec.name, description=spec.description, description_zh=spec.description_zh,
+        language=spec.language, file=file, port_file=str(port_path),
         year=spec.year, port=port, demand=demand, demand_scale=spec.demand_scale,
         demand_scale_by_cargo=spec.demand_scale_by_cargo,
         rules=spec.rules, run=spec.run, landside=spec.landside, seasons=spec.seasons,

@@ -391,6 +391,13 @@ class ScenarioSpec(Record):
     """Scenario name, used in output and folder names."""
     description: str | None = None
     """One line on what the scenario is."""
+    description_zh: str | None = None
+    """The same line in Chinese (the report and terminal show the description in their
+    language, falling back to the other when only one is given)."""
+    language: Literal["en", "zh"] | None = None
+    """Default language of this scenario's terminal output and report (``en`` or ``zh``):
+    ``--lang`` wins over it, it wins over the environment variable ``PORTSIM_LANG``;
+    none of them: English."""
     port: str = Field(description="port file, relative to the scenario file")
     year: int | None = Field(None, description="keep the berths in service this year")
     overrides: BerthChanges = BerthChanges()
@@ -421,6 +428,10 @@ class Scenario(Record):
     """Scenario name."""
     description: str | None = None
     """One line on what the scenario is."""
+    description_zh: str | None = None
+    """The same line in Chinese."""
+    language: Literal["en", "zh"] | None = None
+    """Default language of its output (``--lang`` > this > ``PORTSIM_LANG`` > English)."""
     file: str | None = None
     """The scenario file it was read from."""
     port_file: str | None = None

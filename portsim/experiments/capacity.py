@@ -177,6 +177,9 @@ class Criterion:
         return self.name or self.kind
 
     def describe(self) -> str:
+        """The criterion in words, in the language of :func:`portsim.labels.current`."""
+        from portsim.labels import t, translate
+
         what = {
             "waiting_factor": "waiting factor",
             "waiting_factor_guideline": "waiting factor (guideline basis)",
@@ -184,14 +187,18 @@ class Criterion:
             "mean_wait_h": "mean wait",
             "p95_wait_h": "p95 wait",
         }
+        cargo = translate(self.cargo)
         if self.kind in ("mean_wait_h", "p95_wait_h"):
-            return f"{self.cargo} {what[self.kind]} <= {self.limit:.3g} h"
+            return t("{cargo} {what} <= {limit:.3g} h", cargo=cargo, what=t(what[self.kind]),
+                     limit=self.limit)
         if self.kind == "share_waiting_over_h":
-            return (f"{self.cargo} berthed within {self.within_h:g} h of arrival "
-                    f">= {1 - self.limit:.0%}")
+            return t("{cargo} berthed within {h:g} h of arrival >= {share:.0%}", cargo=cargo,
+                     h=self.within_h, share=1 - self.limit)
         if self.kind == "berth_window_missed":
-            return f"{self.cargo} berth-window compliance >= {1 - self.limit:.0%}"
-        return f"{self.cargo} {what[self.kind]} <= {self.limit:.3g}"
+            return t("{cargo} berth-window compliance >= {share:.0%}", cargo=cargo,
+                     share=1 - self.limit)
+        return t("{cargo} {what} <= {limit:.3g}", cargo=cargo, what=t(what[self.kind]),
+                 limit=self.limit)
 
 
 def measure(calls: pd.DataFrame, cargo: str, kind: Kind, *, within_h: float = 0.0,
@@ -608,32 +615,39 @@ class FamilyCapacity:
         return "target inside the CI"
 
     def answer(self) -> str:
+        """The family's capacity in words, in the language of
+        :func:`portsim.labels.current` (the glossary's phrases)."""
+        from portsim.labels import current, t, translate
+
         big = 1e6
-        unit = "M TEU" if self.unit == "TEU" else "Mt"
-        cap = (f"{self.cargo} capacity {self.capacity / big:.2f} ± {self.ci95 / big:.2f} "
-               f"{unit}/yr ({self.criterion.describe()}; 95 % CI over {self.replications} "
-               f"replications)")
-        word = "above" if self.margin >= 0 else "below"
-        sure = "; the target lies inside the CI" if self.status == "target inside the CI" \
-            else ""
-        margin = (f"{abs(self.margin) / big:.2f} {unit} ({abs(self.margin_share):.1%}) {word} "
-                  f"the {self.target / big:.2f} {unit} target{sure}")
+        unit = t("M TEU") if self.unit == "TEU" else t("Mt")
+        cargo = translate(self.cargo)
+        cap = t("{cargo} capacity {c:.2f} ± {h:.2f} {unit}/yr ({criterion}; 95 % CI over {n} "
+                "replications)", cargo=cargo, c=self.capacity / big, h=self.ci95 / big,
+                unit=unit, criterion=self.criterion.describe(), n=self.replications)
+        sure = (t("; the target lies inside the CI") if self.status == "target inside the CI"
+                else "")
+        margin = t("{m:.2f} {unit} ({share:.1%}) above the {target:.2f} {unit} target"
+                   if self.margin >= 0 else
+                   "{m:.2f} {unit} ({share:.1%}) below the {target:.2f} {unit} target",
+                   m=abs(self.margin) / big, unit=unit, share=abs(self.margin_share),
+                   target=self.target / big) + sure
         where = ""
         if self.bottleneck:
-            t = self.terminals
-            row = t[t["terminal"] == self.bottleneck].iloc[0] if t is not None else None
+            tab = self.terminals
+            row = tab[tab["terminal"] == self.bottleneck].iloc[0] if tab is not None else None
             detail = ""
             if row is not None:
-                used = ("berth utilisation", row["berth_utilisation"]) \
-                    if "berth_utilisation" in row else ("occupancy", row["occupancy"])
-                detail = (f": {used[0]} {used[1]:.0%} vs {row['band_top']:.0%}, "
-                          f"waiting factor {row['waiting_factor']:.2f} vs "
-                          f"{row['wf_limit']:.2f}")
-            where = (f"; bottleneck at capacity: {self.bottleneck} ({self.bottleneck_area}), "
-                     f"stress {self.stress:.2f}{detail}")
+                used = ("berth_utilisation" if "berth_utilisation" in row else "occupancy")
+                detail = t(": {what} {u:.0%} vs {top:.0%}, waiting factor {wf:.2f} vs "
+                           "{lim:.2f}", what=t(used.replace("_", " ")), u=row[used],
+                           top=row["band_top"], wf=row["waiting_factor"], lim=row["wf_limit"])
+            where = t("; bottleneck at capacity: {t} ({area}), stress {stress:.2f}",
+                      t=self.bottleneck, area=self.bottleneck_area, stress=self.stress) + detail
         censored = (self.samples["status"] != "ok").sum()
-        note = f" [{censored} replication(s) hit a search bound]" if censored else ""
-        return f"{cap} — {margin}{where}.{note}"
+        note = t(" [{n} replication(s) hit a search bound]", n=censored) if censored else ""
+        end = "。" if current() == "zh" else "."
+        return f"{cap} — {margin}{where}{end}{note}"
 
 
 @dataclass
@@ -691,16 +705,21 @@ class CapacityResult:
         fams = [f for f in self.criteria if f.cargo == cargo]
         if len(fams) < 2:
             return ""
+        from portsim.labels import label, t
+
         above = [f for f in fams if f.status == "above target"]
         below = [f for f in fams if f.status == "below target"]
         unsure = [f for f in fams if f.status == "target inside the CI"]
-        unit = "M TEU" if fams[0].unit == "TEU" else "Mt"
-        text = (f"the {fams[0].target / 1e6:.2f} {unit} target is within capacity under "
-                f"{len(above)} of {len(fams)} service criteria")
+        unit = t("M TEU") if fams[0].unit == "TEU" else t("Mt")
+        text = t("the {target:.2f} {unit} target is within capacity under {n} of {total} "
+                 "service criteria", target=fams[0].target / 1e6, unit=unit, n=len(above),
+                 total=len(fams))
         if below:
-            text += "; not under " + ", ".join(f.criterion.id for f in below)
+            text += t("; not under {ids}", ids=", ".join(label(f.criterion.id)
+                                                         for f in below))
         if unsure:
-            text += "; too close to call under " + ", ".join(f.criterion.id for f in unsure)
+            text += t("; too close to call under {ids}", ids=", ".join(
+                label(f.criterion.id) for f in unsure))
         return text
 
     def saturation(self, cargo: str = "container") -> dict[str, float]:
@@ -738,26 +757,32 @@ class CapacityResult:
         fam = self.families.get(cargo)
         if fam is None or not sat["replications"]:
             return ""
-        unit, big = ("M TEU", 1e6) if fam.unit == "TEU" else ("Mt", 1e6)
+        from portsim.labels import t, translate
+
+        unit, big = (t("M TEU"), 1e6) if fam.unit == "TEU" else (t("Mt"), 1e6)
         if sat["bracketed"]:
             ci = f" ± {sat['ci95'] / big:.2f}" if np.isfinite(sat["ci95"]) else ""
-            return (f"saturation throughput (largest demand at which no {cargo} terminal's "
-                    f"queue grows) {sat['throughput'] / big:.2f}{ci} {unit}/yr "
-                    f"({sat['bracketed']} of {sat['replications']} replications bracketed "
-                    "by the search's runs)")
-        return (f"no {cargo} terminal's queue grew in any run of the search (up to "
-                f"{sat['highest_stationary'] / big:.2f} {unit}/yr): the saturation "
-                "throughput lies above the scales searched")
+            return t("saturation throughput (largest demand at which no {cargo} terminal's "
+                     "queue grows) {v:.2f}{ci} {unit}/yr ({k} of {n} replications bracketed "
+                     "by the search's runs)", cargo=translate(cargo),
+                     v=sat["throughput"] / big, ci=ci, unit=unit, k=sat["bracketed"],
+                     n=sat["replications"])
+        return t("no {cargo} terminal's queue grew in any run of the search (up to {v:.2f} "
+                 "{unit}/yr): the saturation throughput lies above the scales searched",
+                 cargo=translate(cargo), v=sat["highest_stationary"] / big, unit=unit)
 
     def answer(self) -> str:
+        from portsim.labels import current
+
+        end = "。" if current() == "zh" else "."
         lines = [f"{self.scenario}: {f.answer()}" for f in self.families.values()]
         for cargo in self.families:
             sentence = self.criteria_sentence(cargo)
             if sentence:
-                lines.append(f"{self.scenario}: {sentence}.")
+                lines.append(f"{self.scenario}: {sentence}{end}")
             saturation = self.saturation_sentence(cargo)
             if saturation:
-                lines.append(f"{self.scenario}: {saturation}.")
+                lines.append(f"{self.scenario}: {saturation}{end}")
         return "\n".join(lines)
 
 

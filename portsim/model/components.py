@@ -44,6 +44,7 @@ from typing import Any
 
 from portsim.config.base import SourcedRecord
 from portsim.config.scenario import Scenario
+from portsim.labels import t
 from portsim.limits import Limit
 
 
@@ -259,7 +260,8 @@ def input_provenance(component: Component, scenario: Scenario, id_: str) -> dict
 
 def provenance_words(kinds: Mapping[str, list[str]]) -> str:
     """``sourced: a, b; assumed: c`` (kinds with no field left out)."""
-    return "; ".join(f"{k}: {', '.join(v)}" for k, v in kinds.items() if v)
+    return "; ".join(t("{kind}: {fields}", "en", kind=k, fields=", ".join(v))
+                     for k, v in kinds.items() if v)
 
 
 # ============================================================ yard
@@ -274,13 +276,13 @@ FULL_HOURS_LIMIT = 0.01
 
 
 def _yard_full(r: Row) -> str:
-    return f"full {r['share_h_full']:.0%} of hours" if r["share_h_full"] > FULL_HOURS_LIMIT \
-        else ""
+    return (t("full {share:.0%} of hours", "en", share=r["share_h_full"])
+            if r["share_h_full"] > FULL_HOURS_LIMIT else "")
 
 
 def _yard_waits(r: Row) -> str:
-    return (f"ships waited {r['yard_wait_h_mean']:.2f} h/call for yard space"
-            if r["yard_wait_h_total"] > 0 else "")
+    return (t("ships waited {wait:.2f} h/call for yard space", "en",
+              wait=r["yard_wait_h_mean"]) if r["yard_wait_h_total"] > 0 else "")
 
 
 C = Column
@@ -414,13 +416,17 @@ def _served_share(r: Row) -> float:
 
 def _rail_short(r: Row) -> str:
     served = _served_share(r)
-    return f"{served:.0%} of timetabled trains served" if served < TRAINS_SERVED_SHARE else ""
+    return (t("{served:.0%} of timetabled trains served", "en", served=served)
+            if served < TRAINS_SERVED_SHARE else "")
 
 
 def _rail_detail(r: Row) -> str:
-    return (f"{r['trains_served_per_year']:,.0f} of {r['trains_scheduled_per_year']:,.0f} "
-            f"timetabled trains/yr served ({_served_share(r):.0%}); {r['teu_per_year']:,.0f} "
-            f"TEU/yr; mean track wait {r['mean_track_wait_h']:.1f} h")
+    return "; ".join([
+        t("{served:,.0f} of {scheduled:,.0f} timetabled trains/yr served ({share:.0%})", "en",
+          served=r["trains_served_per_year"], scheduled=r["trains_scheduled_per_year"],
+          share=_served_share(r)),
+        t("{teu:,.0f} TEU/yr", "en", teu=r["teu_per_year"]),
+        t("mean track wait {wait:.1f} h", "en", wait=r["mean_track_wait_h"])])
 
 
 RAIL = register(Component(
@@ -518,8 +524,10 @@ def _has_gates(sc: Scenario) -> bool:
 
 
 def _gate_detail(r: Row) -> str:
-    return (f"peak {r['peak_trucks_per_h']:.0f} trucks/h on {r['lanes']:.0f} lanes; "
-            f"p95 wait {r['p95_wait_h']:.2f} h")
+    return "; ".join([
+        t("peak {trucks:.0f} trucks/h on {lanes:.0f} lanes", "en",
+          trucks=r["peak_trucks_per_h"], lanes=r["lanes"]),
+        t("p95 wait {wait:.2f} h", "en", wait=r["p95_wait_h"])])
 
 
 GATE = register(Component(
