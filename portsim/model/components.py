@@ -611,12 +611,14 @@ def _has_stockpiles(sc: Scenario) -> bool:
 
 def _stockpile_over(r: Row) -> str:
     share = r["share_h_over_capacity"]
-    return f"above capacity {share:.0%} of hours" if share > 0.01 else ""
+    return t("above capacity {share:.0%} of hours", "en", share=share) if share > 0.01 else ""
 
 
 def _stockpile_detail(r: Row) -> str:
-    return (f"mean {r['mean_t']:,.0f} t, p95 {r['p95_t']:,.0f} t of {r['capacity_t']:,.0f} t; "
-            f"{r['t_in_per_year']:,.0f} t/yr in")
+    return "; ".join((
+        t("mean {mean:,.0f} t, p95 {p95:,.0f} t of {capacity:,.0f} t", "en",
+          mean=r["mean_t"], p95=r["p95_t"], capacity=r["capacity_t"]),
+        t("{t_in:,.0f} t/yr in", "en", t_in=r["t_in_per_year"])))
 
 
 def _stockpile_plot(run: Any, title: str) -> Any:
