@@ -76,10 +76,29 @@ class Term:
         return self.zh if lang == "zh" else self.en
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (YAML would keep the
+    last silently: one English text with two translations)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise ValueError(f"glossary.yaml: '{key}' is given twice "
+                             f"(line {key_node.start_mark.line + 1})")
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 @cache
 def _glossary() -> dict:
     text = files("portsim").joinpath("data/glossary.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_UniqueKeys)
 
 
 @cache

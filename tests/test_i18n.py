@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 
 from portsim import labels, plots, report
@@ -45,6 +46,15 @@ def reps(tmp_path_factory):
 
 
 # ----------------------------------------------------------------- the registry
+
+
+def test_the_glossary_refuses_a_key_given_twice():
+    # One English text, one translation: "day" was once both 天 (plots) and 星期 (the
+    # services table), and YAML kept the second silently.
+    text = "phrases:\n  day: 天\n  hour: 时\n  day: 星期\n"
+    with pytest.raises(ValueError, match=r"'day' is given twice \(line 4\)"):
+        yaml.load(text, Loader=labels._UniqueKeys)
+    assert labels.word("day", "zh") == "天"
 
 
 def test_every_column_the_report_and_compare_show_has_one_entry(reps):

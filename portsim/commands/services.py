@@ -113,7 +113,7 @@ def _services(args: argparse.Namespace) -> int:
     print(fmt_table(services, {
         "id": ("service", ""), "trade": ("trade", ""), "ship_class": ("class", ""),
         "terminal": ("terminal", ""), "quay_line": ("quay line", ""),
-        "start_m": ("from m", ",.0f"), "day": ("day", ""), "hour": ("hour", "02.0f"),
+        "start_m": ("from m", ",.0f"), "day": ("weekday", ""), "hour": ("hour", "02.0f"),
         "length_h": ("window h", ".0f"), "calls_per_week": ("calls/week", ".1f"),
         "teu_per_year": ("TEU/yr", ",.0f")}))
     for plan in plans.values():
