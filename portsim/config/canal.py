@@ -69,6 +69,16 @@ class LockHub(SourcedRecord):
     ``lines × k / (2 T)`` ships an hour in each direction (k / T with two lines).
     Basis: ship locks work one direction per levelling; alternating service is the
     normal pattern of a busy two-way lock (Three Gorges, Xijiang locks).
+
+    ``fill_or_wait``: a downbound lockage leaves when the chamber is full or when its
+    first ship has waited ``max_wait_h``, whichever comes first, on a line that has
+    levelled back up (2 × ``lockage_h`` after its last downbound lockage started). Same
+    ceiling of ``lines × k / (2 T)`` ships an hour; at light traffic fuller lockages
+    (less water, fewer cycles) for a wait of up to ``max_wait_h``. Basis: busy locks
+    gather ships into full chambers by a lockage plan rather than locking single ships
+    on a fixed clock (Three Gorges and Xijiang lockage scheduling); how long the
+    Pinglu locks will hold a part-filled chamber is not published (assumption).
+    Simulated in :mod:`portsim.canal_locks`.
     """
 
     id: str
@@ -91,8 +101,14 @@ class LockHub(SourcedRecord):
     beam_gap_m: NonNegativeFloat = Field(1.0, description="clearance per ship across")
     sail_to_next_h: NonNegativeFloat = Field(
         description="sailing time to the next hub downstream (the last: to the canal mouth)")
-    lockage_rule: Literal["alternating"] = "alternating"
-    """How lines serve the two directions: `alternating` (a line locks down, then up)."""
+    lockage_rule: Literal["alternating", "fill_or_wait"] = "alternating"
+    """When a downbound lockage leaves: `alternating` (each line on a fixed down-and-up
+    clock) or `fill_or_wait` (when the chamber is full or after `max_wait_h`)."""
+    max_wait_h: NonNegativeFloat = Field(
+        1.0, description="fill_or_wait: longest a downbound lockage holds its first ship "
+        "for the chamber to fill (h; assumption: about one lockage time, so a part-filled "
+        "lockage costs a ship at most what waiting for the next cycle would; Pinglu "
+        "lockage plans not published)")
     closures: list[LockClosure] = []
     """Maintenance closures of single lines."""
     note: str | None = None
