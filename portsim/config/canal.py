@@ -228,6 +228,12 @@ class Canal(SourcedRecord):
         0.7, gt=0.0, le=1.0, description="planning limit on the share of a hub's downbound "
         "lockage capacity used (assumption: the 0.5-0.7 planning band of berths; locks "
         "queue as they fill, the Three Gorges peer passed its design load within years)")
+    shared_segment_limit: float = Field(
+        0.7, gt=0.0, le=1.0, description="planning limit on the share of time a channel "
+        "segment on a canal route is held one-way (by a ship above its two-way limit, or "
+        "any ship under one_at_a_time): assumption, the 0.7 top of the berths' planning "
+        "band for a segment working as a single server (ships queue as it fills); no "
+        "channel standard found")
     note: str | None = None
     """Free text on the canal block and its sources."""
 
