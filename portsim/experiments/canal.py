@@ -90,6 +90,12 @@ def canal_scenario(path: str | Path, changes: Mapping[str, Any] | None = None,
     return sc.with_run(horizon_days=horizon_days) if horizon_days is not None else sc
 
 
+def with_berth_counts(path: str | Path, counts: Mapping[int, int]) -> Scenario:
+    """The scenario at ``path`` with ``canal.transfer_berths[i].count = counts[i]`` (also
+    when the canal block is inherited through ``extends``)."""
+    return canal_scenario(path, None, counts)
+
+
 def _calls(sc: Scenario, replication: int) -> pd.DataFrame:
     """The call table of one replication (no component tables: the searches need none)."""
     from portsim.demand import plan_calls
@@ -180,9 +186,11 @@ class _Runs:
         return {t: [v[t] for v in per_rep] for t in per_rep[0]} if per_rep else {}
 
 
-def offered_berths(sc: Scenario) -> dict[str, float]:
+def offered_berths(sc: Scenario | str | Path) -> dict[str, float]:
     """Berths' worth of work each transfer terminal is offered (calls a year × mean
     berth hours / 8,760), from replication 0 of the scenario as written."""
+    if not isinstance(sc, Scenario):
+        sc = canal_scenario(sc)
     calls = _calls(sc, 0)
     calls = calls[calls["in_window"].to_numpy()]
     years = sc.run.horizon_days / 365.0
