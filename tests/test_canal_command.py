@@ -190,3 +190,45 @@ def test_transfer_berth_search_returns_the_count_mmc_theory_gives(tmp_path):
     res = search(path, 4, max_replications=12, workers=2)[0]
     assert res.needed == 5, res.row()
     assert decide(res.tried[4], limit) == "fails"
+
+
+# ------------------------------------------------------------ river-sea pilotage switch
+
+
+def test_exempt_river_sea_ships_take_no_pilot_and_sea_going_ships_still_do(tmp_path):
+    # pilots for every ship of 1,000 t or more: under by_size the 5,000 t river-sea ships
+    # take one per transit too; exempt, the pool books exactly the sea-going transits
+    path = _toy_file(tmp_path, days=30)
+    port = yaml.safe_load((tmp_path / "port.yaml").read_text())
+    port["pilots"] = {"count": 50, "boarding_h": 0.5, "return_h": 1.0, "min_dwt": 1000,
+                      "source": "assumption: test"}
+    (tmp_path / "port.yaml").write_text(yaml.safe_dump(port), encoding="utf-8")
+    jobs = {}
+    for rule in ("by_size", "exempt"):
+        sc = canal_scenario(path, {"canal.river_sea_pilotage": rule})
+        run = simulate(sc, 0)
+        calls = run.calls
+        river = calls["flow"].astype(str).str.startswith("canal:").to_numpy()
+        transits = (calls["berthed_h"].notna().to_numpy().astype(int)
+                    + calls["departed_h"].notna().to_numpy().astype(int))
+        open_ = calls["departed_h"].isna().to_numpy()  # a transit may be under way at the end
+        jobs[rule] = (int(run.tables["marine"].set_index("resource").at["pilots", "jobs"]),
+                      int(transits[~river].sum()), int(transits[river].sum()),
+                      int((open_ & river).sum()))
+        if rule == "exempt":
+            assert float(calls.loc[river, "wait_pilot_h"].sum()) == 0.0
+    booked, sea, river_sea, _ = jobs["exempt"]
+    assert river_sea > 0 and booked == sea
+    booked, sea, river_sea, under_way = jobs["by_size"]
+    assert sea + river_sea <= booked <= sea + river_sea + under_way
+
+
+def test_the_demand_stage_does_not_import_the_model():
+    code = ("import sys; from portsim.config import load_scenario; "
+            "from portsim.demand import plan_calls; "
+            "sc = load_scenario('scenarios/pinglu-2027.yaml', {'run.horizon_days': 5}); "
+            "plan = plan_calls(sc, 0); assert plan.canal; "
+            "print(sorted(m for m in sys.modules if m.startswith('portsim.model')))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True)
+    assert res.stdout.strip() == "[]"

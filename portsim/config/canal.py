@@ -228,6 +228,12 @@ class Canal(SourcedRecord):
         0.7, gt=0.0, le=1.0, description="planning limit on the share of a hub's downbound "
         "lockage capacity used (assumption: the 0.5-0.7 planning band of berths; locks "
         "queue as they fill, the Three Gorges peer passed its design load within years)")
+    river_sea_pilotage: Literal["by_size", "exempt"] = Field(
+        "by_size", description="by_size: river-sea ships take a pilot like any ship of "
+        "pilots.min_dwt or more (today's rule); exempt: they sail without one — they are "
+        "Chinese-flagged domestic ships, and China's compulsory pilotage binds ships of "
+        "foreign nationality (Maritime Traffic Safety Law 1983, art. 13); the size above "
+        "which Chinese ships must take a pilot at Qinzhou was not found")
     shared_segment_limit: float = Field(
         0.7, gt=0.0, le=1.0, description="planning limit on the share of time a channel "
         "segment on a canal route is held one-way (by a ship above its two-way limit, or "
@@ -241,6 +247,18 @@ class Canal(SourcedRecord):
 CANAL_FLOW_PREFIX = "canal:"
 """Flows the canal adds to the demand are named ``canal:<cargo>:<ship class>``; the call
 plan sends their calls through the locks (:mod:`portsim.model.canal`)."""
+
+
+def takes_pilot(scenario, ship: ShipClass) -> bool:
+    """Whether ships of class ``ship`` take a pilot for each transit: the port has pilots,
+    the ship is of ``pilots.min_dwt`` or more, and it is not a river-sea class under
+    ``canal.river_sea_pilotage: exempt``."""
+    pilots = scenario.port.pilots
+    if pilots is None or ship.dwt < pilots.min_dwt:
+        return False
+    canal = scenario.canal
+    return not (canal is not None and canal.river_sea_pilotage == "exempt"
+                and any(s.id == ship.id for s in canal.classes))
 
 
 def is_canal_flow(flow_id: str) -> bool:
