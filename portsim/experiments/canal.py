@@ -239,9 +239,10 @@ def search(path: str | Path, replications: int = 3, horizon_days: float | None =
                     for i in open_:
                         v, limit = wf[groups[i].terminal], results[i].limit
                         if decide(v, limit) == "limit inside the CI" and n < max_replications:
-                            gap = abs(float(np.nanmean(v)) - limit)
-                            need = replications_for(np.asarray(v, float)[np.isfinite(v)],
-                                                    gap) if gap > 0 else max_replications
+                            finite = np.asarray(v, float)[np.isfinite(v)]
+                            gap = abs(float(finite.mean()) - limit) if len(finite) else 0.0
+                            need = (replications_for(finite, gap) if gap > 0
+                                    and len(finite) > 1 else max_replications)
                             want = max(want, next_batch(n, need, max_replications).stop)
                     if want == n:
                         break
