@@ -232,3 +232,13 @@ def test_the_demand_stage_does_not_import_the_model():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=REPO, check=True)
     assert res.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("question", ["berths", "binds"])
+def test_cli_canal_bad_horizon_exits_2(tmp_path, capsys, question):
+    path = _toy_file(tmp_path)
+    assert main(["canal", question, path, "--horizon-days", "-5", "-w", "1",
+                 "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "horizon_days" in err and "greater than 0" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -84,10 +84,29 @@ def canal_scenario(path: str | Path, changes: Mapping[str, Any] | None = None,
     data = resolve_extends(read_yaml(path), path)
     every = {**(changes or {}),
              **{f"canal.transfer_berths[{i}].count": n for i, n in (counts or {}).items()}}
+    if horizon_days is not None:  # validated like the file's run.horizon_days
+        every["run.horizon_days"] = horizon_days
     if every:
         data = apply_changes(data, every, str(path))
-    sc = scenario_from_dict(data, path)
-    return sc.with_run(horizon_days=horizon_days) if horizon_days is not None else sc
+    return scenario_from_dict(data, path)
+
+
+def _with_horizon(sc: Scenario, horizon_days: float | None) -> Scenario:
+    """``sc`` with another run horizon, checked as the file's ``run.horizon_days`` is."""
+    if horizon_days is None:
+        return sc
+    from pydantic import ValidationError
+
+    from portsim.config.scenario import RunSettings
+    from portsim.errors import InputError, Problem
+
+    try:
+        run = RunSettings.model_validate({**sc.run.model_dump(), "horizon_days": horizon_days})
+    except ValidationError as exc:
+        why = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+        raise InputError([Problem("--horizon-days", "run.horizon_days",
+                                  f"{why} (got {horizon_days})")]) from None
+    return sc.model_copy(update={"run": run})
 
 
 def with_berth_counts(path: str | Path, counts: Mapping[int, int]) -> Scenario:
@@ -313,10 +332,8 @@ def sea_going_effect(base: str | Path | Scenario, with_canal: str | Path | Scena
                      executor: Executor | None = None) -> pd.DataFrame:
     """Mean waits of the sea-going calls without and with the canal, and the paired
     difference (with − without) with its 95 % CI, per wait kind."""
-    pair = []
-    for x in (base, with_canal):
-        sc = x if isinstance(x, Scenario) else canal_scenario(x)
-        pair.append(sc.with_run(horizon_days=horizon_days) if horizon_days else sc)
+    pair = [_with_horizon(x, horizon_days) if isinstance(x, Scenario)
+            else canal_scenario(x, horizon_days=horizon_days) for x in (base, with_canal)]
     got = _per_replication({(k, r): (_sea_going_waits, pair[k], r)
                             for r in range(replications) for k in (0, 1)},
                            workers, scheduler, executor)
@@ -367,9 +384,8 @@ def what_binds(path: str | Path | Scenario, replications: int = 1,
     are means over the replications, with the 95 % CI half-width)."""
     from portsim.errors import InputError
 
-    sc = path if isinstance(path, Scenario) else canal_scenario(path)
-    if horizon_days is not None:
-        sc = sc.with_run(horizon_days=horizon_days)
+    sc = (_with_horizon(path, horizon_days) if isinstance(path, Scenario)
+          else canal_scenario(path, horizon_days=horizon_days))
     if sc.canal is None:
         raise InputError.single(str(sc.file or path), "canal",
                                 "no canal: block in the scenario")
