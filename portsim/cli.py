@@ -234,7 +234,8 @@ def fmt_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> str:
     return out.to_string(index=False)
 
 
-COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare", "services", "robustness"]
+COMMANDS = ["run", "info", "sweep", "capacity", "preview", "compare", "services", "robustness",
+            "canal"]
 """Sub-commands, each a module of :mod:`portsim.commands` with ``add_parser(sub)``."""
 
 

@@ -83,7 +83,7 @@ class CallPlan:
     window_h: np.ndarray | None = None  # window length (NaN: no service)
     on_window: np.ndarray | None = None  # bool: arrived within its window's tolerance
     services: tuple[ResolvedService, ...] = ServiceList()
-    # the canal calls' lock passages (portsim.model.canal.LockPassage); falsy without
+    # the canal calls' lock passages (portsim.canal_locks.LockPassage); falsy without
     canal: Any = None
 
     def __post_init__(self) -> None:
@@ -265,10 +265,10 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
 
 def _through_the_canal(scenario: Scenario, cols: list[np.ndarray], horizon_h: float):
     """The canal's calls enter the canal at their drawn time and reach the port when the
-    lock hubs let them (:mod:`portsim.model.canal`, a deterministic pass over the drawn
-    entries); calls still in the canal at the end of the run are dropped."""
+    lock hubs let them (:mod:`portsim.canal_locks`, a deterministic, model-free pass over
+    the drawn entries); calls still in the canal at the end of the run are dropped."""
+    from portsim.canal_locks import through_locks  # model-free: the locks shape arrivals
     from portsim.config.canal import is_canal_flow
-    from portsim.model.canal import through_locks  # the locks are the canal's model
 
     canal_flows = np.array([is_canal_flow(f.id) for f in scenario.demand])
     mine = np.flatnonzero(canal_flows[cols[1]])

@@ -428,6 +428,10 @@ def component_table(reps, name: str) -> tuple[pd.DataFrame, str]:
         return t, tr("no records in any replication")
     t = t.drop(columns=["replication"])
     t = t.drop(columns=[c for c in t.columns if meaningless(c)])
+    # a column whose meaning depends on its table (a yard's "occupancy" is not the
+    # quay's) has a term of its own, "table.column"
+    t = t.rename(columns={c: f"{name}.{c}" for c in t.columns
+                          if labels.term(f"{name}.{c}") is not None})
     if "name" in t:  # a place name: the language's part
         t["name"] = [labels.local_name(v) if isinstance(v, str) else v for v in t["name"]]
     numeric = [c for c in t.columns if pd.api.types.is_numeric_dtype(t[c])

@@ -76,3 +76,71 @@ def test_ships_per_lockage_from_the_chamber_and_the_ship():
     assert madao.ships_per_lockage_for(ship) == 4
     long_ship = ship.model_copy(update={"loa_m": 310.0})
     assert madao.ships_per_lockage_for(long_ship) == 0
+
+
+# ------------------------------------------------------------ lockage rule fill_or_wait
+
+
+def fill_hub(k: int = 3, lines: int = 2, T: float = 1.0, wait: float = 5.0,
+             closures=()) -> LockHub:
+    return hub(k=k, lines=lines, T=T, closures=closures).model_copy(
+        update={"lockage_rule": "fill_or_wait", "max_wait_h": wait})
+
+
+def test_fill_or_wait_a_burst_of_k_leaves_at_once_and_a_remainder_waits_its_max():
+    # ten ships at 0.5 h, k = 3, T = 1, both lines level at the start, max wait 5 h:
+    # two full lockages leave at 0.5 (lines 0 and 1), the third full one when line 0
+    # has levelled back up (0.5 + 2 T = 2.5), the lone tenth ship after its 5 h
+    # maximum wait (0.5 + 5 = 5.5: both lines ready, the lower index takes it)
+    out, record = run([0.5] * 10, fill_hub(), 3)
+    assert [r[3] for r in record] == [3, 3, 3, 1]
+    assert [r[2] for r in record] == [0.5, 0.5, 2.5, 5.5]
+    assert [r[1] for r in record] == [0, 1, 0, 0]
+    assert out.tolist() == [1.5] * 6 + [3.5] * 3 + [6.5]
+
+
+def test_fill_or_wait_leaves_when_the_chamber_fills():
+    # k = 3, ships at 0, 0.2, 0.4 h: full when the third arrives
+    out, record = run([0.0, 0.2, 0.4], fill_hub(), 3)
+    assert [(r[2], r[3]) for r in record] == [(0.4, 3)]
+    assert out.tolist() == [1.4] * 3
+
+
+def test_fill_or_wait_a_lone_ship_leaves_after_the_maximum_wait():
+    out, record = run([3.0], fill_hub(wait=0.75), 3)
+    assert [(r[2], r[3]) for r in record] == [(3.75, 1)]
+    assert out.tolist() == [4.75]
+    out, _ = run([3.0], fill_hub(wait=0.0), 3)  # no wait: leaves at once
+    assert out.tolist() == [4.0]
+
+
+@pytest.mark.parametrize("k,T", [(3, 1.0), (4, 1.5)])
+def test_fill_or_wait_passes_at_most_k_over_T_an_hour_and_every_lockage_is_full(k, T):
+    # saturating arrivals: both lines lock a full chamber every 2 T (k / T an hour)
+    arrivals = np.sort(np.random.default_rng(1).uniform(0, 200, 2000))
+    out, record = run(arrivals, fill_hub(k=k, T=T), k)
+    for lo in (20.0, 50.0, 100.0):
+        n = int(((out >= lo) & (out < lo + 60.0)).sum())
+        assert k * 60.0 / T - k <= n <= k * 60.0 / T + k
+    assert all(r[3] == k for r in record[:-1])
+    starts = {0: [], 1: []}
+    for r in record:
+        starts[r[1]].append(r[2])
+    for line in starts.values():  # a line locks down at most once per 2 T
+        assert np.all(np.diff(line) >= 2 * T - 1e-9)
+    assert np.all(np.diff(out) >= 0)  # first come, first served
+
+
+def test_fill_or_wait_keeps_clear_of_a_closure():
+    # one line, closed days 0-1: a full lockage at 0 h waits for the end of the closure
+    closed = fill_hub(lines=1, closures=[LockClosure(line=0, start_day=0, days=1)])
+    out, record = run([0.0] * 3, closed, 3)
+    assert [(r[2], r[3]) for r in record] == [(24.0, 3)]
+    assert out.tolist() == [25.0] * 3
+
+
+def test_an_unknown_lockage_rule_is_refused():
+    with pytest.raises(ValueError, match="lockage_rule"):
+        LockHub(id="H", name="hub", chamber_length_m=300, chamber_width_m=34,
+                sill_depth_m=8, lockage_h=1.0, sail_to_next_h=0.0,
+                lockage_rule="first_come", source="assumption: test")

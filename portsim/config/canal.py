@@ -79,6 +79,16 @@ class LockHub(SourcedRecord):
     ``lines × k / (2 T)`` ships an hour in each direction (k / T with two lines).
     Basis: ship locks work one direction per levelling; alternating service is the
     normal pattern of a busy two-way lock (Three Gorges, Xijiang locks).
+
+    ``fill_or_wait``: a downbound lockage leaves when the chamber is full or when its
+    first ship has waited ``max_wait_h``, whichever comes first, on a line that has
+    levelled back up (2 × ``lockage_h`` after its last downbound lockage started). Same
+    ceiling of ``lines × k / (2 T)`` ships an hour; at light traffic fuller lockages
+    (less water, fewer cycles) for a wait of up to ``max_wait_h``. Basis: busy locks
+    gather ships into full chambers by a lockage plan rather than locking single ships
+    on a fixed clock (Three Gorges and Xijiang lockage scheduling); how long the
+    Pinglu locks will hold a part-filled chamber is not published (assumption).
+    Simulated in :mod:`portsim.canal_locks`.
     """
 
     id: str
@@ -101,8 +111,14 @@ class LockHub(SourcedRecord):
     beam_gap_m: NonNegativeFloat = Field(1.0, description="clearance per ship across")
     sail_to_next_h: NonNegativeFloat = Field(
         description="sailing time to the next hub downstream (the last: to the canal mouth)")
-    lockage_rule: Literal["alternating"] = "alternating"
-    """How lines serve the two directions: `alternating` (a line locks down, then up)."""
+    lockage_rule: Literal["alternating", "fill_or_wait"] = "alternating"
+    """When a downbound lockage leaves: `alternating` (each line on a fixed down-and-up
+    clock) or `fill_or_wait` (when the chamber is full or after `max_wait_h`)."""
+    max_wait_h: NonNegativeFloat = Field(
+        1.0, description="fill_or_wait: longest a downbound lockage holds its first ship "
+        "for the chamber to fill (h; assumption: about one lockage time, so a part-filled "
+        "lockage costs a ship at most what waiting for the next cycle would; Pinglu "
+        "lockage plans not published)")
     closures: list[LockClosure] = []
     """Maintenance closures of single lines."""
     note: str | None = None
@@ -275,6 +291,18 @@ class Canal(SourcedRecord):
         0.7, gt=0.0, le=1.0, description="planning limit on the share of a hub's downbound "
         "lockage capacity used (assumption: the 0.5-0.7 planning band of berths; locks "
         "queue as they fill, the Three Gorges peer passed its design load within years)")
+    river_sea_pilotage: Literal["by_size", "exempt"] = Field(
+        "by_size", description="by_size: river-sea ships take a pilot like any ship of "
+        "pilots.min_dwt or more (today's rule); exempt: they sail without one — they are "
+        "Chinese-flagged domestic ships, and China's compulsory pilotage binds ships of "
+        "foreign nationality (Maritime Traffic Safety Law 1983, art. 13); the size above "
+        "which Chinese ships must take a pilot at Qinzhou was not found")
+    shared_segment_limit: float = Field(
+        0.7, gt=0.0, le=1.0, description="planning limit on the share of time a channel "
+        "segment on a canal route is held one-way (by a ship above its two-way limit, or "
+        "any ship under one_at_a_time): assumption, the 0.7 top of the berths' planning "
+        "band for a segment working as a single server (ships queue as it fills); no "
+        "channel standard found")
     note: str | None = None
     """Free text on the canal block and its sources."""
 
@@ -282,6 +310,18 @@ class Canal(SourcedRecord):
 CANAL_FLOW_PREFIX = "canal:"
 """Flows the canal adds to the demand are named ``canal:<cargo>:<ship class>``; the call
 plan sends their calls through the locks (:mod:`portsim.model.canal`)."""
+
+
+def takes_pilot(scenario, ship: ShipClass) -> bool:
+    """Whether ships of class ``ship`` take a pilot for each transit: the port has pilots,
+    the ship is of ``pilots.min_dwt`` or more, and it is not a river-sea class under
+    ``canal.river_sea_pilotage: exempt``."""
+    pilots = scenario.port.pilots
+    if pilots is None or ship.dwt < pilots.min_dwt:
+        return False
+    canal = scenario.canal
+    return not (canal is not None and canal.river_sea_pilotage == "exempt"
+                and any(s.id == ship.id for s in canal.classes))
 
 
 def is_canal_flow(flow_id: str) -> bool:

@@ -8,7 +8,7 @@ same rules while it plans transits; the tidal windows come from the model-free
 
 from __future__ import annotations
 
-from portsim.config.canal import CANAL_FLOW_PREFIX
+from portsim.config.canal import CANAL_FLOW_PREFIX, takes_pilot
 from portsim.config.port import ChannelSegment, Port, Route, ShipClass
 from portsim.config.scenario import Scenario
 from portsim.errors import Problem
@@ -124,8 +124,8 @@ def check_passages(scenario: Scenario, file: str) -> list[Problem]:
                 for direction, name in ((INBOUND, "inbound"), (OUTBOUND, "outbound")):
                     why = []
                     for r in routes:
-                        lead = (port.pilots.boarding_h if port.pilots
-                                and ship.dwt >= port.pilots.min_dwt else 0.0)
+                        lead = (port.pilots.boarding_h  # type: ignore[union-attr]
+                                if takes_pilot(scenario, ship) else 0.0)
                         legs = tide_legs(port, r, ship, direction, lead, rules.channel_ukc_m,
                                          tide.lowest)
                         if not legs or tide.entry_windows(legs).any_between(0.0, end_h):

@@ -1,71 +1,150 @@
 """The Pinglu Canal's planning questions: how many transfer berths each cargo needs, what
 the canal does to sea-going ships' waits, and which canal limit binds first.
 
-Transfer berths (:func:`search`): the fewest that hold the service criterion, by a
-small search over berth counts with paired replications.
+Command: ``portsim canal berths|effect|binds SCENARIO…`` (:mod:`portsim.commands.canal`;
+``python -m portsim.experiments.canal …`` is the same command). Replications run in
+parallel through :mod:`portsim.experiments.runner`; every answer depends on the
+scenario's seed and the settings only, not on the number of workers.
 
-The capacity search (:mod:`portsim.experiments.capacity`) scales demand; here the
-demand is fixed and the number of berths varies, so this is its own search:
+Transfer berths (:func:`search`): the fewest berths per transfer group (one transfer
+terminal, one cargo) whose service criterion holds, decided with the capacity search's
+machinery (:mod:`portsim.experiments.capacity`):
 
-1. Every group of ``canal.transfer_berths`` (one transfer terminal, one cargo) starts at
-   the fewest berths that can carry its offered load at all: ``ceil(calls a year ×
-   mean berth hours / 8,760)`` (utilisation below 1), the berth hours measured in a
-   first run of the scenario as written.
-2. All groups are evaluated together on the same replications (seeds 0 … n − 1 of the
-   scenario: common random numbers, so counts are compared on the same ships): the
-   criterion is the waiting factor of the terminal's calls (mean wait for a berth /
-   mean berth time, :func:`~portsim.experiments.capacity.measure`) against the
-   cargo's limit ``rules.threshold(cargo).waiting_factor`` — met when the mean over
-   the replications is at most the limit.
-3. A group that fails gets one more berth; a group that passes is settled. Repeat until
-   every group passes (or ``max_berths``).
+1. The criterion is the capacity search's ``waiting_factor``
+   (:func:`~portsim.experiments.capacity.measure`: mean wait for a berth / mean time
+   alongside, over the terminal's calls arriving in the window) against the cargo's
+   planning limit ``rules.threshold(cargo).waiting_factor``.
+2. Every group starts at the fewest berths that can carry its offered load at all:
+   ``ceil(calls a year × mean berth hours / 8,760)`` (utilisation below 1), from one run
+   of the scenario as written.
+3. All groups are evaluated together on the same replications (seeds 0 … n − 1: common
+   random numbers, so berth counts are compared on the same ships; one run measures
+   every group). A count **holds** when the 95 % CI of the mean criterion over the
+   replications lies at or below the limit, **fails** when it lies above; while the
+   limit is inside the CI, replications are added with the capacity search's stopping
+   rule (:func:`~portsim.experiments.capacity.replications_for` with the distance from
+   the mean to the limit as the half-width wanted, batches at most doubling,
+   :func:`~portsim.experiments.capacity.next_batch`) up to ``max_replications``; still
+   undecided there, the mean decides and the row says "limit inside the CI".
+4. A group that fails gets one more berth; one that holds is settled (the others keep
+   their counts meanwhile). The one-fewer count is evaluated on the same replications
+   if the search did not pass through it, so the answer shows the margin.
 
-The answer per group: the berths needed, the waiting factor there with its 95 % CI, and
-the one berth fewer's (which failed), so a planner sees the margin.
+The answer per group: berths needed, the criterion there with its 95 % CI and status,
+and the one fewer's.
 
 Effect on sea-going ships (:func:`sea_going_effect`): the port with and without the
 canal on the same seeds; per replication the mean wait (all causes, and berth, channel,
 pilot) of the sea-going calls arriving in the window, and the paired difference with
 its 95 % CI (Student t over the replications).
 
-What binds first (:func:`what_binds`): every canal-related limit of one run as a
-stress (value / limit): the lock hubs (slot utilisation vs
+What binds first (:func:`what_binds`): every canal-related limit as a stress (value /
+limit), averaged over the replications: the lock hubs (slot utilisation vs
 ``canal.lock_utilisation_limit``), the transfer terminals (waiting factor vs the
 cargo's limit), the channel segments the river-sea ships share with sea-going ships
-(the share of time the segment is held one-way — by a ship above its two-way limit,
-or by any ship under the one-at-a-time rule — vs ``SHARED_SEGMENT_LIMIT``; two-way
-traffic does not queue, so plain occupancy is no limit), and the pilots (utilisation vs
+(the share of time the segment is held one-way vs ``canal.shared_segment_limit``; the
+registered component ``shared_segments``), and the pilots (utilisation vs
 ``POOL_LIMIT``); the largest stress binds first.
-
-Run: ``python -m portsim.experiments.canal berths scenarios/pinglu-2030.yaml -n 3``;
-``python -m portsim.experiments.canal effect scenarios/plan-2025.yaml
-scenarios/pinglu-2030.yaml -n 3``; ``python -m portsim.experiments.canal binds
-scenarios/pinglu-2030.yaml``.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from portsim.config.canal import is_canal_flow
-from portsim.config.load import load_scenario
-from portsim.experiments.capacity import measure
-from portsim.simulate import mean_ci, simulate
+from portsim.config.scenario import Scenario
+from portsim.experiments.capacity import measure, next_batch, replications_for
+from portsim.experiments.runner import TaskQueue, open_executor
+from portsim.simulate import mean_ci
 
 HOURS_PER_YEAR = 8760.0
-SHARED_SEGMENT_LIMIT = 0.7
-"""Share of time a segment is held one-way above which traffic queues (assumption: the
-planning band top of berths, 0.7, for a segment as a single server; no channel
-standard found)."""
 POOL_LIMIT = 0.8
 """Utilisation of the pilot pool above which ships wait for pilots (assumption: a pool
 of ~20 servers keeps waits short to ~80 %, Erlang C)."""
+
+
+def canal_scenario(path: str | Path, changes: Mapping[str, Any] | None = None,
+                   counts: Mapping[int, int] | None = None,
+                   horizon_days: float | None = None) -> Scenario:
+    """The scenario at ``path`` with ``changes`` (``PATH: VALUE``, as ``--set``) and
+    ``canal.transfer_berths[i].count = counts[i]`` applied after its ``extends`` chain
+    is resolved (so an inherited ``canal:`` block can be changed), validated like the
+    file: bad input is an :class:`~portsim.errors.InputError` naming the file and path."""
+    from portsim.config.load import apply_changes, read_yaml, resolve_extends, scenario_from_dict
+
+    data = resolve_extends(read_yaml(path), path)
+    every = {**(changes or {}),
+             **{f"canal.transfer_berths[{i}].count": n for i, n in (counts or {}).items()}}
+    if horizon_days is not None:  # validated like the file's run.horizon_days
+        every["run.horizon_days"] = horizon_days
+    if every:
+        data = apply_changes(data, every, str(path))
+    return scenario_from_dict(data, path)
+
+
+def _with_horizon(sc: Scenario, horizon_days: float | None) -> Scenario:
+    """``sc`` with another run horizon, checked as the file's ``run.horizon_days`` is."""
+    if horizon_days is None:
+        return sc
+    from pydantic import ValidationError
+
+    from portsim.config.scenario import RunSettings
+    from portsim.errors import InputError, Problem
+
+    try:
+        run = RunSettings.model_validate({**sc.run.model_dump(), "horizon_days": horizon_days})
+    except ValidationError as exc:
+        why = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+        raise InputError([Problem("--horizon-days", "run.horizon_days",
+                                  f"{why} (got {horizon_days})")]) from None
+    return sc.model_copy(update={"run": run})
+
+
+def with_berth_counts(path: str | Path, counts: Mapping[int, int]) -> Scenario:
+    """The scenario at ``path`` with ``canal.transfer_berths[i].count = counts[i]`` (also
+    when the canal block is inherited through ``extends``)."""
+    return canal_scenario(path, None, counts)
+
+
+def _calls(sc: Scenario, replication: int) -> pd.DataFrame:
+    """The call table of one replication (no component tables: the searches need none)."""
+    from portsim.demand import plan_calls
+    from portsim.model.port import PortModel
+    from portsim.results import calls_frame
+
+    plan = plan_calls(sc, replication)
+    return calls_frame(sc, plan, PortModel(sc, plan, replication).run())
+
+
+def terminal_criteria(sc: Scenario, replication: int) -> dict[str, float]:
+    """The waiting factor of each transfer terminal's calls in one replication (a worker
+    task)."""
+    calls = _calls(sc, replication)
+    terminal = calls["terminal"].astype(str).to_numpy()
+    return {g.terminal: measure(calls[terminal == g.terminal], g.cargo, "waiting_factor")
+            for g in (sc.canal.transfer_berths if sc.canal else [])}
+
+
+def decide(values: list[float], limit: float) -> str:
+    """``holds`` (the 95 % CI of the mean lies at or below ``limit``), ``fails`` (above
+    it), ``limit inside the CI`` or ``no calls``."""
+    mean, half, n = mean_ci(values)
+    if n == 0:
+        return "no calls"
+    if n > 1 and mean + half <= limit:
+        return "holds"
+    if n > 1 and mean - half > limit:
+        return "fails"
+    return "limit inside the CI"
 
 
 @dataclass
@@ -78,96 +157,142 @@ class GroupResult:
     tried: dict[int, list[float]] = field(default_factory=dict)  # berths -> WF per rep
     needed: int | None = None
 
-    def row(self) -> dict:
-        mean, half, _ = mean_ci(self.tried.get(self.needed, [])) if self.needed else (
-            math.nan, math.nan, 0)
-        fewer = self.tried.get((self.needed or 0) - 1)
-        f_mean = mean_ci(fewer)[0] if fewer else math.nan
+    def summary(self, count: int | None) -> tuple[float, float, str]:
+        values = self.tried.get(count, []) if count is not None else []
+        if not values:
+            return math.nan, math.nan, ""
+        mean, half, _ = mean_ci(values)
+        return mean, half, decide(values, self.limit)
+
+    def row(self) -> dict[str, Any]:
+        mean, half, status = self.summary(self.needed)
+        fewer = (self.needed or 0) - 1
+        f_mean, f_half, f_status = self.summary(fewer if fewer in self.tried else None)
         return {"terminal": self.terminal, "cargo": self.cargo, "berths_needed": self.needed,
-                "waiting_factor": mean, "ci95": half, "limit": self.limit,
-                "one_fewer_waiting_factor": f_mean}
+                "waiting_factor": mean, "ci95": half, "limit": self.limit, "status": status,
+                "replications": len(self.tried.get(self.needed, [])) if self.needed else 0,
+                "one_fewer": fewer if fewer in self.tried else None,
+                "one_fewer_waiting_factor": f_mean, "one_fewer_ci95": f_half,
+                "one_fewer_status": f_status}
 
 
-def with_berth_counts(path: str, counts: dict[int, int]):
-    """The scenario at ``path`` with ``canal.transfer_berths[i].count`` set to
-    ``counts[i]`` (also when the canal block is inherited through ``extends``)."""
-    from portsim.config.load import apply_changes, read_yaml, resolve_extends, scenario_from_dict
+class _Runs:
+    """Runs of berth-count variants, each replication once, in parallel on ``pool``."""
 
-    data = resolve_extends(read_yaml(path), path)
-    changes = {f"canal.transfer_berths[{i}].count": n for i, n in counts.items()}
-    return scenario_from_dict(apply_changes(data, changes, str(path)), path)
+    def __init__(self, path: str | Path, changes: Mapping[str, Any] | None,
+                 horizon_days: float | None, pool: Executor | None):
+        self.path, self.changes, self.horizon_days = path, changes, horizon_days
+        self.queue = TaskQueue(pool)
+        self.done: dict[tuple[tuple[int, ...], int], dict[str, float]] = {}
+        self.runs = 0
+
+    def values(self, counts: dict[int, int], n: int) -> dict[str, list[float]]:
+        """Each terminal's criterion in replications 0 … n − 1 of the variant."""
+        key = tuple(counts[i] for i in sorted(counts))
+        todo = [r for r in range(n) if (key, r) not in self.done]
+        if todo:
+            sc = canal_scenario(self.path, self.changes, counts, self.horizon_days)
+            for r in todo:
+                self.queue.submit(r, terminal_criteria, sc, r)
+            while len(self.queue):
+                for r, ok, value in self.queue.next_done():
+                    if not ok:
+                        raise RuntimeError(f"replication {r} of berth counts {key} "
+                                           f"failed: {type(value).__name__}: {value}")
+                    self.done[(key, int(r))] = value  # type: ignore[call-overload]
+                    self.runs += 1
+        per_rep = [self.done[(key, r)] for r in range(n)]
+        return {t: [v[t] for v in per_rep] for t in per_rep[0]} if per_rep else {}
 
 
-def _waiting_factors(path: str, counts: dict[int, int], replications: int,
-                     horizon_days: float | None) -> dict[str, list[float]]:
-    """Waiting factor of each transfer terminal's calls, per replication."""
-    sc = with_berth_counts(path, counts)
-    if horizon_days is not None:
-        sc = sc.with_run(horizon_days=horizon_days)
-    groups = sc.canal.transfer_berths if sc.canal else []
-    out: dict[str, list[float]] = {g.terminal: [] for g in groups}
-    for r in range(replications):
-        calls = simulate(sc, r).calls
-        for g in groups:
-            mine = calls[(calls["terminal"].astype(str) == g.terminal).to_numpy()]
-            out[g.terminal].append(measure(mine, g.cargo, "waiting_factor"))
-    return out
-
-
-def offered_berths(path: str, horizon_days: float | None = None) -> dict[str, float]:
+def offered_berths(sc: Scenario | str | Path) -> dict[str, float]:
     """Berths' worth of work each transfer terminal is offered (calls a year × mean
-    berth hours / 8,760), from one run of the scenario as written."""
-    sc = load_scenario(path)
-    if horizon_days is not None:
-        sc = sc.with_run(horizon_days=horizon_days)
-    calls = simulate(sc, 0).calls
+    berth hours / 8,760), from replication 0 of the scenario as written."""
+    if not isinstance(sc, Scenario):
+        sc = canal_scenario(sc)
+    calls = _calls(sc, 0)
     calls = calls[calls["in_window"].to_numpy()]
     years = sc.run.horizon_days / 365.0
+    terminal = calls["terminal"].astype(str).to_numpy()
     out = {}
     for g in sc.canal.transfer_berths if sc.canal else []:
-        mine = calls[(calls["terminal"].astype(str) == g.terminal).to_numpy()]
-        out[g.terminal] = len(mine) / years * float(mine["berth_h"].mean()) / HOURS_PER_YEAR
+        mine = calls[terminal == g.terminal]
+        out[g.terminal] = (len(mine) / years * float(mine["berth_h"].mean()) / HOURS_PER_YEAR
+                           if len(mine) else 0.0)
     return out
 
 
-def search(path: str, replications: int = 3, horizon_days: float | None = None,
-           max_berths: int = 30) -> list[GroupResult]:
-    """The fewest berths per transfer group that hold the waiting-factor criterion."""
-    sc = load_scenario(path)
-    if sc.canal is None or sc.canal.transfer != "transfer_berths":
-        raise ValueError(f"{path}: no canal transfer berths to size")
+def search(path: str | Path, replications: int = 3, horizon_days: float | None = None,
+           max_berths: int = 30, *, changes: Mapping[str, Any] | None = None,
+           max_replications: int = 20, workers: int | None = 1, scheduler: str | None = None,
+           executor: Executor | None = None) -> list[GroupResult]:
+    """The fewest berths per transfer group that hold the waiting-factor criterion (see
+    the module docstring). ``replications``: the first batch (at least 2); more are
+    added while a count's CI straddles the limit, up to ``max_replications``."""
+    from portsim.errors import InputError
+
+    if replications < 2 or max_replications < replications:
+        raise InputError.single("--replications", "", "need 2 <= replications <= "
+                                "--max-replications")
+    sc = canal_scenario(path, changes, None, horizon_days)
+    if sc.canal is None or sc.canal.transfer != "transfer_berths" \
+            or not sc.canal.transfer_berths:
+        raise InputError.single(str(path), "canal.transfer_berths",
+                                "no canal transfer berths to size (a canal: block with "
+                                "transfer: transfer_berths and transfer_berths: is needed)")
     groups = sc.canal.transfer_berths
     results = [GroupResult(g.terminal, g.cargo, sc.rules.threshold(g.cargo).waiting_factor)
                for g in groups]
-    load = offered_berths(path, horizon_days)
+    load = offered_berths(sc)
     counts = {i: max(1, math.ceil(load[g.terminal] + 1e-9)) for i, g in enumerate(groups)}
-    while True:
-        wf = _waiting_factors(path, counts, replications, horizon_days)
-        open_groups = False
-        for i, (g, res) in enumerate(zip(groups, results, strict=True)):
-            if res.needed is not None:
-                continue
-            res.tried[counts[i]] = wf[g.terminal]
-            mean = float(np.nanmean(wf[g.terminal])) if wf[g.terminal] else math.nan
-            if mean <= res.limit or counts[i] >= max_berths:
-                res.needed = counts[i]
-                if counts[i] > 1 and counts[i] - 1 not in res.tried:
-                    res.tried[counts[i] - 1] = _waiting_factors(
-                        path, {**counts, i: counts[i] - 1}, replications,
-                        horizon_days)[g.terminal]
-            else:
-                counts[i] += 1
-                open_groups = True
-        if not open_groups:
-            return results
+    ctx = open_executor(workers, scheduler) if executor is None else nullcontext(executor)
+    with ctx as pool:
+        runs = _Runs(path, changes, horizon_days, pool)
+        try:
+            while any(r.needed is None for r in results):
+                open_ = [i for i, r in enumerate(results) if r.needed is None]
+                n = replications
+                while True:  # add replications while some open group is undecided
+                    wf = runs.values(counts, n)
+                    want = n
+                    for i in open_:
+                        v, limit = wf[groups[i].terminal], results[i].limit
+                        if decide(v, limit) == "limit inside the CI" and n < max_replications:
+                            finite = np.asarray(v, float)[np.isfinite(v)]
+                            gap = abs(float(finite.mean()) - limit) if len(finite) else 0.0
+                            need = (replications_for(finite, gap) if gap > 0
+                                    and len(finite) > 1 else max_replications)
+                            want = max(want, next_batch(n, need, max_replications).stop)
+                    if want == n:
+                        break
+                    n = want
+                for i in open_:
+                    res, v = results[i], wf[groups[i].terminal]
+                    res.tried[counts[i]] = v
+                    status = decide(v, res.limit)
+                    holds = status in ("holds", "no calls") or (
+                        status == "limit inside the CI" and float(np.nanmean(v)) <= res.limit)
+                    if holds or counts[i] >= max_berths:
+                        res.needed = counts[i]
+                        if counts[i] > 1 and counts[i] - 1 not in res.tried:
+                            res.tried[counts[i] - 1] = runs.values(
+                                {**counts, i: counts[i] - 1}, n)[groups[i].terminal]
+                    else:
+                        counts[i] += 1
+        except BaseException:
+            runs.queue.cancel()
+            raise
+    return results
 
 
-def _sea_going_waits(path: str, replication: int, horizon_days: float | None
-                     ) -> dict[str, float]:
-    sc = load_scenario(path)
-    if horizon_days is not None:
-        sc = sc.with_run(horizon_days=horizon_days)
-    calls = simulate(sc, replication).calls
+def berths_table(results: list[GroupResult]) -> pd.DataFrame:
+    """One row per transfer group (see :meth:`GroupResult.row`)."""
+    return pd.DataFrame([r.row() for r in results])
+
+
+def _sea_going_waits(sc: Scenario, replication: int) -> dict[str, float]:
+    """Mean waits of the sea-going calls arriving in the window (a worker task)."""
+    calls = _calls(sc, replication)
     sea = calls["in_window"].to_numpy() & ~calls["flow"].astype(str).map(
         is_canal_flow).to_numpy(dtype=bool)
     g = calls[sea]
@@ -179,103 +304,112 @@ def _sea_going_waits(path: str, replication: int, horizon_days: float | None
             "container_wait_total_h": float(box["wait_total_h"].mean())}
 
 
-def sea_going_effect(base: str, with_canal: str, replications: int = 3,
-                     horizon_days: float | None = None):
+def _per_replication(tasks: dict[Any, tuple], workers: int | None, scheduler: str | None,
+                     executor: Executor | None) -> dict[Any, Any]:
+    """Run ``{tag: (fn, *args)}`` through the runner; results by tag."""
+    ctx = open_executor(workers, scheduler) if executor is None else nullcontext(executor)
+    out: dict[Any, Any] = {}
+    with ctx as pool:
+        queue = TaskQueue(pool)
+        for tag, (fn, *args) in tasks.items():
+            queue.submit(tag, fn, *args)
+        try:
+            while len(queue):
+                for tag, ok, value in queue.next_done():
+                    if not ok:
+                        raise RuntimeError(f"run {tag} failed: {type(value).__name__}: "
+                                           f"{value}")
+                    out[tag] = value
+        except BaseException:
+            queue.cancel()
+            raise
+    return out
+
+
+def sea_going_effect(base: str | Path | Scenario, with_canal: str | Path | Scenario,
+                     replications: int = 3, horizon_days: float | None = None, *,
+                     workers: int | None = 1, scheduler: str | None = None,
+                     executor: Executor | None = None) -> pd.DataFrame:
     """Mean waits of the sea-going calls without and with the canal, and the paired
     difference (with − without) with its 95 % CI, per wait kind."""
-    import pandas as pd
-
-    pairs = [(_sea_going_waits(base, r, horizon_days),
-              _sea_going_waits(with_canal, r, horizon_days)) for r in range(replications)]
+    pair = [_with_horizon(x, horizon_days) if isinstance(x, Scenario)
+            else canal_scenario(x, horizon_days=horizon_days) for x in (base, with_canal)]
+    got = _per_replication({(k, r): (_sea_going_waits, pair[k], r)
+                            for r in range(replications) for k in (0, 1)},
+                           workers, scheduler, executor)
     rows = []
-    for kpi in pairs[0][0]:
-        a = [p[0][kpi] for p in pairs]
-        b = [p[1][kpi] for p in pairs]
+    for kpi in got[(0, 0)]:
+        a = [got[(0, r)][kpi] for r in range(replications)]
+        b = [got[(1, r)][kpi] for r in range(replications)]
         diff, half, _ = mean_ci([y - x for x, y in zip(a, b, strict=True)])
         rows.append({"kpi": kpi, "without": float(np.mean(a)), "with": float(np.mean(b)),
                      "difference": diff, "ci95": half})
     return pd.DataFrame(rows)
 
 
-def what_binds(path: str, replication: int = 0, horizon_days: float | None = None):
-    """The canal-related limits of one run, most stressed first (stress = value / limit)."""
-    import pandas as pd
+def _limits_of_run(sc: Scenario, replication: int) -> list[tuple]:
+    """The canal-related limits of one replication (a worker task)."""
+    from portsim.simulate import simulate
 
-    sc = load_scenario(path)
-    if horizon_days is not None:
-        sc = sc.with_run(horizon_days=horizon_days)
     canal = sc.canal
-    if canal is None:
-        raise ValueError(f"{path}: no canal")
+    assert canal is not None
     res = simulate(sc, replication)
     calls, tables = res.calls, res.tables
     rows = []
     for _, hub in tables["locks"].iterrows():
         rows.append(("lock hub", hub["hub"], "slot utilisation", hub["slot_utilisation"],
                      canal.lock_utilisation_limit))
-    for g in canal.transfer_berths:
-        mine = calls[(calls["terminal"].astype(str) == g.terminal).to_numpy()]
+    terminal = calls["terminal"].astype(str).to_numpy()
+    for g in canal.transfer_berths if canal.transfer == "transfer_berths" else []:
         rows.append(("transfer berths", g.terminal, "waiting factor",
-                     measure(mine, g.cargo, "waiting_factor"),
+                     measure(calls[terminal == g.terminal], g.cargo, "waiting_factor"),
                      sc.rules.threshold(g.cargo).waiting_factor))
-    mouth = canal.channel.mouth.id
-    canal_segs = {s for r in sc.port.routes if r.anchorage == mouth for s in r.segments}
-    sea_segs = {s for r in sc.port.routes if r.anchorage != mouth for s in r.segments}
-    seg = tables["channel_segments"].set_index("segment")
-    for sid in sorted(canal_segs):
-        what = "shared segment" if sid in sea_segs else "canal segment"
-        rows.append((what, sid, "one-way share", float(seg.loc[sid, "one_way_share"]),
-                     SHARED_SEGMENT_LIMIT))
-    marine = tables["marine"].set_index("resource")
-    if "pilots" in marine.index:
+    if "shared_segments" in tables:
+        for _, seg in tables["shared_segments"].iterrows():
+            what = "shared segment" if seg["shared"] else "canal segment"
+            rows.append((what, seg["segment"], "one-way share",
+                         float(seg["one_way_share"]), canal.shared_segment_limit))
+    marine = tables["marine"].set_index("resource") if "marine" in tables else None
+    if marine is not None and "pilots" in marine.index:
         rows.append(("pilots", "pilots", "utilisation",
                      float(marine.loc["pilots", "utilisation"]), POOL_LIMIT))
-    out = pd.DataFrame(rows, columns=["component", "id", "kpi", "value", "limit"])
-    out["stress"] = out["value"] / out["limit"]
+    return rows
+
+
+def what_binds(path: str | Path | Scenario, replications: int = 1,
+               horizon_days: float | None = None, *, workers: int | None = 1,
+               scheduler: str | None = None, executor: Executor | None = None
+               ) -> pd.DataFrame:
+    """The canal-related limits, most stressed first (stress = value / limit; values
+    are means over the replications, with the 95 % CI half-width)."""
+    from portsim.errors import InputError
+
+    sc = (_with_horizon(path, horizon_days) if isinstance(path, Scenario)
+          else canal_scenario(path, horizon_days=horizon_days))
+    if sc.canal is None:
+        raise InputError.single(str(sc.file or path), "canal",
+                                "no canal: block in the scenario")
+    got = _per_replication({r: (_limits_of_run, sc, r) for r in range(replications)},
+                           workers, scheduler, executor)
+    frame = pd.DataFrame([(*row, r) for r in range(replications) for row in got[r]],
+                         columns=["component", "id", "kpi", "value", "limit", "replication"])
+    rows = []
+    for (component, id_, kpi), g in frame.groupby(["component", "id", "kpi"], sort=False):
+        mean, half, _ = mean_ci(g["value"])
+        limit = float(g["limit"].iloc[0])
+        rows.append({"component": component, "id": id_, "kpi": kpi, "value": mean,
+                     "ci95": half, "limit": limit, "stress": mean / limit})
+    out = pd.DataFrame(rows)
     return out.sort_values("stress", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    import pandas as pd
+    """``python -m portsim.experiments.canal …``: the same as ``portsim canal …``."""
+    import sys
 
-    from portsim.errors import InputError
+    from portsim.cli import main as cli_main
 
-    ap = argparse.ArgumentParser(prog="python -m portsim.experiments.canal",
-                                 description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="question", required=True)
-    b = sub.add_parser("berths", help="transfer berths needed per cargo")
-    b.add_argument("scenario")
-    e = sub.add_parser("effect", help="sea-going ships' waits without and with the canal")
-    e.add_argument("base")
-    e.add_argument("scenario")
-    w = sub.add_parser("binds", help="canal limits of one run, most stressed first")
-    w.add_argument("scenario")
-    for p in (b, e, w):
-        p.add_argument("-n", "--replications", type=int, default=3)
-        p.add_argument("--horizon-days", type=float, default=None)
-    args = ap.parse_args(argv)
-    fmt = {"float_format": lambda x: f"{x:.3f}", "index": False}
-    try:
-        if args.question == "berths":
-            table = pd.DataFrame([r.row() for r in search(
-                args.scenario, args.replications, args.horizon_days)])
-            print(f"Transfer berths needed — {Path(args.scenario).name}, "
-                  f"{args.replications} paired replications (waiting factor mean ± 95 % CI "
-                  f"vs the cargo's limit)")
-        elif args.question == "effect":
-            table = sea_going_effect(args.base, args.scenario, args.replications,
-                                     args.horizon_days)
-            print(f"Sea-going calls' mean waits (h), {Path(args.base).name} vs "
-                  f"{Path(args.scenario).name}, {args.replications} paired replications")
-        else:
-            table = what_binds(args.scenario, 0, args.horizon_days)
-            print(f"Canal limits of {Path(args.scenario).name} (replication 0), most "
-                  f"stressed first")
-    except InputError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    print(table.to_string(**fmt))
-    return 0
+    return cli_main(["canal", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

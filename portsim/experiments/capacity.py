@@ -1079,12 +1079,7 @@ def _search(sc: Scenario, crits: list[Criterion], pool: Executor | None, pilots:
         need = 0
         for k in live():
             r = roots(k)
-            n, mean, sd = len(r), float(r.mean()), float(r.std(ddof=1))
-            if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= rel_ci * mean:
-                continue
-            # replications the CI asks for at the current spread, 10 % to spare
-            need = max(need, math.ceil(1.1 * (stats.t.ppf(0.975, n - 1) * sd
-                                              / (rel_ci * mean)) ** 2))
+            need = max(need, replications_for(r, rel_ci * float(r.mean())))
         return need
 
     try:
@@ -1094,8 +1089,7 @@ def _search(sc: Scenario, crits: list[Criterion], pool: Executor | None, pilots:
             need = missing()
             if not need:
                 break
-            n = len(done)  # at most doubling: the spread of a few samples is uncertain
-            run_batch(range(n, min(max(need, n + 1), 2 * n, max_reps)))
+            run_batch(next_batch(len(done), need, max_reps))
     except BaseException:
         queue.cancel()
         raise
@@ -1123,6 +1117,25 @@ def _search(sc: Scenario, crits: list[Criterion], pool: Executor | None, pilots:
     if bottleneck and fams:
         _bottleneck(sc, crits, fams[0], queue, order[:bottleneck], evaluations, bar)
     return fams, skipped
+
+
+def replications_for(samples: np.ndarray, half_width: float) -> int:
+    """The stopping rule: 0 when the 95 % CI half-width of the mean of ``samples`` (one
+    value per replication) is at most ``half_width``; else the replications the CI asks
+    for at the current spread, 10 % to spare. Used by the capacity search (half-width
+    ``rel_ci`` × the mean) and the transfer-berth search
+    (:mod:`portsim.experiments.canal`: the distance from the mean to the limit)."""
+    n, sd = len(samples), float(samples.std(ddof=1))
+    if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= half_width:
+        return 0
+    return math.ceil(1.1 * (stats.t.ppf(0.975, n - 1) * sd / half_width) ** 2)
+
+
+def next_batch(done: int, need: int, max_reps: int) -> range:
+    """The next batch of replications after ``done`` of them when ``need`` are asked
+    for: at least one more, at most doubling (the spread of a few samples is itself
+    uncertain), at most ``max_reps`` in all."""
+    return range(done, min(max(need, done + 1), 2 * done, max_reps))
 
 
 def _row(cargo: str, replication: int, scale: float, demand: float, value: Evaluation,

@@ -1,145 +1,56 @@
-"""The Pinglu Canal's lock hubs: the gate that meters river-sea ships into Qinzhou.
+"""The Pinglu Canal in the port model: the lock hubs' names and the shared segments.
 
-River-sea calls enter the canal upstream at random (Poisson at the rate of their
-flow, :mod:`portsim.demand`); they pass the lock hubs in order (Madao, Qishi,
-Qingnian) and sail on to the canal mouth, where they arrive at the port. Their arrival
-times at the port are the locks' output, not a Poisson stream.
+The lock pass is model-free arithmetic on the drawn canal entries and lives in
+:mod:`portsim.canal_locks` (the demand stage computes it: the locks shape the arrival
+process at the canal mouth, see that module's docstring for why); this module
+re-exports the names the model and older code import.
 
-A hub is a resource with lockages (rule ``alternating``, see
-:class:`portsim.config.canal.LockHub`): each of its ``lines`` lines offers a downbound
-lockage every ``2 T`` (it levels back up in between, with the upbound traffic), the
-lines staggered by ``2 T / lines``; a lockage starting at ``s`` takes the ships waiting
-at ``s`` in arrival order while they fit the chamber (a ship of a class with ``k``
-ships per lockage fills ``1 / k`` of it) and releases them at ``s + T``. A line under
-maintenance makes no lockage that would overlap its closure. So a two-line hub passes
-at most ``k / T`` ships an hour downbound, a burst leaves in batches of exactly ``k``,
-and ships queue at the hub when traffic exceeds that. Between hubs (and from the last
-one to the mouth) every ship takes the same sailing time, so the order is kept.
-
-Scope: the canal's upbound traffic (ships leaving Qinzhou into the canal) does not
-change arrivals at Qinzhou under this rule (a line's downbound slots are fixed), so it
-is not simulated; the canal's own channel between the hubs is taken as free-flowing.
-
-Cost: one pass over the canal calls per hub (a few list operations per lockage).
+Shared segments (:func:`shared_segments`): the channel segments on the routes from the
+canal mouth (``canal.channel.routes``), marked ``shared`` when a sea-going route uses
+them too. Their KPI is the share of the measurement window a segment is held one-way
+(``one_way_share`` of the channel model's ``channel_segments`` table: by a ship above
+the segment's two-way limit, or by any ship under the one-at-a-time rule). Two-way
+traffic does not queue, so plain occupancy is no limit; one-way holding is what makes
+ships of either kind wait, and it is judged against ``canal.shared_segment_limit`` (the
+registered component ``shared_segments``, :mod:`portsim.model.components`).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
-import numpy as np
 import pandas as pd
 
-from portsim.config.canal import Canal, LockHub
+from portsim.canal_locks import FILL_EPS, LockPassage, lock_through, through_locks
+from portsim.config.scenario import Scenario
 
-FILL_EPS = 1e-9
-
-
-@dataclass
-class LockPassage:
-    """The canal calls of one replication and their lockages."""
-
-    call: np.ndarray  # index of each canal call in the call plan
-    entry_h: np.ndarray  # arrival at the first hub (the canal's upstream entrance)
-    mouth_h: np.ndarray  # arrival at the canal mouth (= the call's arrival at the port)
-    wait_h: np.ndarray  # hours waiting for lockages, all hubs
-    lockages: list[tuple[str, int, float, int, float]] = field(default_factory=list)
-    # (hub, line, start_h, ships, fill)
-    hubs: list[LockHub] = field(default_factory=list)
-
-    def __getitem__(self, keep: np.ndarray) -> LockPassage:
-        """The passages of the calls a sub-plan keeps (``keep``: a mask over the plan's
-        calls), renumbered as in the sub-plan; the lockages stay whole."""
-        kept = keep[self.call]
-        new_index = np.cumsum(keep) - 1
-        return LockPassage(new_index[self.call[kept]], self.entry_h[kept], self.mouth_h[kept],
-                           self.wait_h[kept], self.lockages, self.hubs)
-
-    def tables(self, start_h: float, end_h: float) -> dict[str, pd.DataFrame]:
-        """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
-        ships, mean fill, ships an hour, utilisation of the downbound lockage slots of
-        the measurement window, mean lock wait of the ships it locked through)."""
-        lk = pd.DataFrame(self.lockages, columns=["hub", "line", "start_h", "ships", "fill"])
-        window = end_h - start_h
-        rows = []
-        for hub in self.hubs:
-            mine = lk[(lk["hub"] == hub.id) & (lk["start_h"] >= start_h)
-                      & (lk["start_h"] < end_h)]
-            slots = hub.lines * window / (2.0 * hub.lockage_h)
-            closed = sum(min(c.days * 24.0, window) for c in hub.closures) / (
-                2.0 * hub.lockage_h)
-            rows.append({
-                "hub": hub.id, "lines": hub.lines, "lockage_h": hub.lockage_h,
-                "lockages": len(mine), "ships": int(mine["ships"].sum()),
-                "mean_fill": float(mine["fill"].mean()) if len(mine) else 0.0,
-                "ships_per_h": float(mine["ships"].sum()) / window,
-                "slot_utilisation": float(mine["fill"].sum()) / max(slots - closed, 1e-9),
-            })
-        locks = pd.DataFrame(rows, columns=["hub", "lines", "lockage_h", "lockages", "ships",
-                                            "mean_fill", "ships_per_h", "slot_utilisation"])
-        calls = pd.DataFrame({"call": self.call, "canal_entry_h": self.entry_h,
-                              "lock_wait_h": self.wait_h, "canal_mouth_h": self.mouth_h})
-        return {"lockages": lk, "locks": locks, "canal_calls": calls}
+SHARED_SEGMENT_COLUMNS = ["segment", "shared", "one_way_share", "one_way_passages",
+                          "occupancy"]
 
 
-def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
-                 record: list | None = None) -> np.ndarray:
-    """Times the ships leave ``hub`` downbound: ``arrival_h`` sorted ascending, ``fill``
-    the share of a chamber each ship takes (1 / k of its class). Appends
-    ``(hub, line, start, ships, fill)`` per lockage to ``record``."""
-    n = len(arrival_h)
-    out = np.empty(n)
-    T = hub.lockage_h
-    period = 2.0 * T
-    phases = [j * period / hub.lines for j in range(hub.lines)]
-    closed = [[(c.start_day * 24.0, (c.start_day + c.days) * 24.0) for c in hub.closures
-               if c.line == j] for j in range(hub.lines)]
-    next_m = [0] * hub.lines  # next unused downbound slot of each line
-    times = arrival_h.tolist()
-    shares = fill.tolist()
-    i = 0
-    while i < n:
-        a = times[i]
-        best, best_line = math.inf, -1
-        for j in range(hub.lines):
-            m = max(next_m[j], math.ceil((a - phases[j]) / period - 1e-12))
-            s = phases[j] + period * m
-            moved = True
-            while moved:  # skip slots that would overlap a closure
-                moved = False
-                for c0, c1 in closed[j]:
-                    if s < c1 and s + T > c0:
-                        m = math.ceil((c1 - phases[j]) / period - 1e-12)
-                        s = phases[j] + period * m
-                        moved = True
-            if s < best:
-                best, best_line, best_m = s, j, m
-        next_m[best_line] = best_m + 1
-        taken, used = 0, 0.0
-        while i < n and times[i] <= best and used + shares[i] <= 1.0 + FILL_EPS:
-            used += shares[i]
-            out[i] = best + T
-            i += 1
-            taken += 1
-        if record is not None:
-            record.append((hub.id, best_line, best, taken, used))
-    return out
+def shared_segments(scenario: Scenario, channel_segments: pd.DataFrame | None
+                    ) -> pd.DataFrame:
+    """One row per channel segment on a route from the canal mouth: whether sea-going
+    routes share it, and its one-way share, one-way passages and occupancy in the
+    window (from the channel model's ``channel_segments``; zeros when the run has no
+    channel model, i.e. free-flowing segments)."""
+    canal = scenario.canal
+    if canal is None:
+        return pd.DataFrame(columns=SHARED_SEGMENT_COLUMNS)
+    mouth = canal.channel.mouth.id
+    routes = scenario.port.routes
+    on_canal = list(dict.fromkeys(s for r in routes if r.anchorage == mouth
+                                  for s in r.segments))
+    on_sea = {s for r in routes if r.anchorage != mouth for s in r.segments}
+    seg = (channel_segments.set_index("segment") if channel_segments is not None
+           else pd.DataFrame())
+    rows = []
+    for sid in on_canal:
+        have = sid in seg.index
+        rows.append({
+            "segment": sid, "shared": sid in on_sea,
+            "one_way_share": float(seg.at[sid, "one_way_share"]) if have else 0.0,
+            "one_way_passages": int(seg.at[sid, "one_way_passages"]) if have else 0,
+            "occupancy": float(seg.at[sid, "occupancy"]) if have else 0.0})
+    return pd.DataFrame(rows, columns=SHARED_SEGMENT_COLUMNS)
 
 
-def through_locks(canal: Canal, entry_h: np.ndarray, ship_class: list) -> LockPassage:
-    """Pass canal calls (entry times at the first hub, sorted; their ship classes)
-    through every hub in order and sail them to the mouth."""
-    fill_of = {}
-    for s in canal.classes:
-        fill_of[s.id] = [1.0 / hub.ships_per_lockage_for(s) for hub in canal.locks]
-    record: list = []
-    t = np.asarray(entry_h, dtype=float)
-    waited = np.zeros(len(t))
-    for h, hub in enumerate(canal.locks):
-        fill = np.array([fill_of[c][h] for c in ship_class]) if len(t) else np.zeros(0)
-        out = lock_through(t, fill, hub, record)
-        waited += out - t - hub.lockage_h
-        t = out + hub.sail_to_next_h
-    return LockPassage(np.arange(len(t)), np.asarray(entry_h, float), t, waited, record,
-                       list(canal.locks))
+__all__ = ["FILL_EPS", "LockPassage", "lock_through", "shared_segments", "through_locks"]

@@ -684,6 +684,42 @@ STOCKPILE = register(Component(
 ))
 
 
-__all__ = ["CANAL", "GATE", "RAIL", "REGISTRY", "STOCKPILE", "YARD", "Column", "Component", "Kpi",
-           "LimitSpec", "PlotSpec", "TableSpec", "WaitCause", "components_in", "input_provenance",
+def _segment_detail(r: Row) -> str:
+    shared = r.get("shared")
+    whose = (t("shared with sea-going ships" if shared else "river-sea ships only", "en")
+             if shared == shared and shared is not None else "")
+    occupancy = r.get("occupancy")
+    busy = (t("occupied {share:.0%}", "en", share=occupancy)
+            if occupancy == occupancy and occupancy is not None else "")
+    return "; ".join(w for w in (whose, busy) if w)
+
+
+SHARED_SEGMENTS = register(Component(
+    name="shared_segments", label="canal route segment", id_column="segment",
+    present=_has_canal,
+    tables=(
+        TableSpec("shared_segments", ("segment",), "per channel segment on a route from the "
+                  "canal mouth (portsim.model.canal.shared_segments)", (
+                      C("segment", "", "channel segment id"),
+                      C("shared", "", "True when a sea-going route uses the segment too"),
+                      C("one_way_share", "1", "share of the window the segment is held "
+                        "one-way (a ship above its two-way limit, or any ship under "
+                        "one_at_a_time)"),
+                      C("one_way_passages", "passages", "passages that held it one-way"),
+                      C("occupancy", "1", "share of the window any ship is in it"),
+                  )),
+    ),
+    kpis=(Kpi("one_way_share", "shared_segments", "one_way_share", "1",
+              "share of time held one-way"),),
+    limits=(LimitSpec("one_way_share", "shared_segments", "segment",
+                      lambda sc: sc.canal.shared_segment_limit if sc.canal else 0.7,
+                      "canal.shared_segment_limit", detail=_segment_detail,
+                      basis="canal.shared_segment_limit (assumption: the 0.7 top of the "
+                      "berths' planning band for a segment working as a single server)"),),
+))
+
+
+__all__ = ["CANAL", "GATE", "RAIL", "REGISTRY", "SHARED_SEGMENTS", "STOCKPILE", "YARD",
+           "Column", "Component", "Kpi", "LimitSpec", "PlotSpec", "TableSpec", "WaitCause",
+           "components_in", "input_provenance",
            "provenance_words", "register", "source_kind"]

@@ -21,7 +21,7 @@ finds the earliest start that all of them allow.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_right, insort
 from operator import itemgetter
 
 _end, _units = itemgetter(0), itemgetter(2)
@@ -64,10 +64,16 @@ class Pool:
 
         The candidates are ``t`` and every job end after it (a start that is not one of
         these can be moved earlier to one of them without losing units). The usage is a
-        step function: it is tabulated once at its breakpoints (job starts and ends), and
-        the peak over a candidate interval ``[x, x + length)`` is the largest step that
-        begins in it or covers ``x`` — a slice and ``max`` per candidate instead of a
-        scan of every job."""
+        step function of time with breakpoints at job starts and ends; one sweep over
+        them in time order finds the first stretch from ``t`` or from a job end with at
+        most ``capacity − k`` units busy throughout and at least ``length`` long — its
+        start is the answer (the earliest candidate that fits starts such a stretch:
+        every free candidate before it would start a longer one). One sort and one pass,
+        where tabulating the usage and taking its peak over each candidate's interval
+        cost a slice and ``max`` per candidate (same answers, bit for bit: the same
+        candidates and the same comparison ``next busy start >= x + length``). The job
+        ends are already sorted (the booking list's order), only the starts booked ahead
+        of ``t`` (a few) are sorted and merged in, and the sweep stops at the answer."""
         cap = self.capacity
         if k > cap:
             return math.inf
@@ -75,40 +81,49 @@ class Pool:
             return t
         if not length > 0:
             return self._earliest_scan(t, length, k)
-        if self.fits(t, length, k):  # the common case: room at t already
-            return t
         room = cap - k
-        step: dict[float, int] = {}
-        ends = [t]
-        for e, s, u in self.booked:
-            if e > t:  # jobs over by t cannot overlap any candidate interval
-                step[s] = step.get(s, 0) + u
-                step[e] = step.get(e, 0) - u
-                ends.append(e)
-        points = sorted(step)
-        points.insert(0, -math.inf)
-        usage = [0]  # units busy on [points[j], points[j + 1])
-        busy = 0
-        for p in points[1:]:
-            busy += step[p]
-            usage.append(busy)
-        ends.sort()
-        last = None
-        for x in ends:
-            if x == last:
-                continue
-            last = x
-            a = bisect_right(points, x) - 1
-            b = bisect_left(points, x + length)
-            if max(usage[a:b]) <= room:
-                return x
-        return math.inf  # not reached: after the last job ends every unit is free
+        jobs = self.booked  # sorted by end: the jobs over by t (a prefix) cannot overlap
+        if jobs and jobs[0][0] <= t:  # any candidate interval
+            jobs = jobs[bisect_right(jobs, t, key=_end):]
+        hi = t + length
+        if sum([u for e, s, u in jobs if s < hi]) <= room:
+            return t  # the common case: room at t even if every overlapping job ran at once
+        ahead = sorted([(s, u) for e, s, u in jobs if s > t])  # booked to start after t
+        busy = sum(map(_units, jobs)) - sum([u for s, u in ahead])  # units busy at t
+        # sweep the usage step function from t in time order (job ends are already
+        # sorted, starts ahead merged in): a free stretch starts at t or where usage
+        # falls to ``room`` (a job end); the first that lasts ``length`` is the answer
+        free_from = t if busy <= room else None
+        inf = math.inf
+        n_end, n_start = len(jobs), len(ahead)
+        i = j = 0
+        while True:
+            p = jobs[i][0] if i < n_end else inf
+            if j < n_start and ahead[j][0] < p:
+                p = ahead[j][0]
+            if p == inf:
+                break
+            if free_from is not None and p >= free_from + length:
+                return free_from
+            while i < n_end and jobs[i][0] == p:
+                busy -= jobs[i][2]
+                i += 1
+            while j < n_start and ahead[j][0] == p:
+                busy += ahead[j][1]
+                j += 1
+            if busy > room:
+                free_from = None
+            elif free_from is None:
+                free_from = p
+        return free_from if free_from is not None else math.inf
 
     def fits(self, t: float, length: float, k: int = 1) -> bool:
         """Whether ``k`` units are surely free throughout ``[t, t + length)``: the jobs
         that overlap it leave room even if all of them ran at once (sufficient)."""
         hi = t + length
-        return sum([u for e, s, u in self.booked if e > t and s < hi]) + k <= self.capacity
+        jobs = self.booked  # sorted by end: the jobs over by t are a prefix
+        first = bisect_right(jobs, t, key=_end) if jobs and jobs[0][0] <= t else 0
+        return sum([u for e, s, u in jobs[first:] if s < hi]) + k <= self.capacity
 
     def _earliest_scan(self, t: float, length: float, k: int) -> float:
         """:meth:`earliest` by a direct scan of the jobs at every candidate (the

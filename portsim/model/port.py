@@ -24,6 +24,7 @@ from portsim.config.fit import quay_lines
 from portsim.config.scenario import Scenario
 from portsim.demand import CallPlan
 from portsim.model import channel
+from portsim.model.canal import shared_segments
 from portsim.model.cranes import CranePool
 from portsim.model.gate import gate_tables
 from portsim.model.passage_plan import PassagePlan
@@ -433,8 +434,9 @@ class PortModel:
                 out.update(self.rail.tables(start))
             out.update(gate_tables(self.scenario, self.yards, start))
         out["quay_cranes"] = self.crane_table()
-        if self.plan.canal:  # the Pinglu Canal's lock hubs (model/canal.py)
+        if self.plan.canal:  # the Pinglu Canal's lock hubs and shared segments (model/canal.py)
             out.update(self.plan.canal.tables(self.scenario.run.warmup_days * 24.0, self.end_h))
+            out["shared_segments"] = shared_segments(self.scenario, out.get("channel_segments"))
         canal = self.scenario.canal
         if canal is not None and canal.transfer_flow == "through_yard" and canal.stockpiles:
             out.update(self._stockpile_tables())

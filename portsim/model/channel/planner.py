@@ -8,6 +8,7 @@ from bisect import bisect_left, bisect_right, insort
 
 import numpy as np
 
+from portsim.config.canal import takes_pilot
 from portsim.config.marine import reversed_segments
 from portsim.config.passages import INBOUND, OUTBOUND, one_way, ship_routes, tide_legs
 from portsim.config.scenario import Scenario
@@ -109,7 +110,8 @@ class ChannelModel(ChannelRecords):
             return hit
         ship = port.ship_classes[c]
         pilots, tugs = port.pilots, port.tugs
-        lead = pilots.boarding_h if pilots and ship.dwt >= pilots.min_dwt else 0.0
+        piloted = takes_pilot(sc, ship)  # by size; river-sea ships may be exempt
+        lead = pilots.boarding_h if pilots and piloted else 0.0
         routes = ship_routes(sc, ship, area) or [(-1, None)]
         out: list[Option] = []
         for k, route in routes:
@@ -142,7 +144,7 @@ class ChannelModel(ChannelRecords):
                                  direction ^ rev))
             ow_ids = {sid for sid in order if one_way(self.segments[sid], ship)}
             pilot = None
-            if pilots is not None and ship.dwt >= pilots.min_dwt:
+            if pilots is not None and piloted:
                 job = sail + (self.berthing_h if direction == INBOUND else 0.0) + pilots.return_h
                 pilot = (0.0, job)
             tug = None

@@ -1,0 +1,223 @@
+"""The Pinglu Canal's lock hubs: the gate that meters river-sea ships into Qinzhou.
+
+River-sea calls enter the canal upstream at random (Poisson at the rate of their
+flow, :mod:`portsim.demand`); they pass the lock hubs in order (Madao, Qishi,
+Qingnian) and sail on to the canal mouth, where they arrive at the port. Their arrival
+times at the port are the locks' output, not a Poisson stream.
+
+Where this lives (layering): the pass is a deterministic function of the drawn canal
+entries and the hubs' data — sorting, a few list operations per lockage, no SimPy, no
+port state (the port never holds a ship back in the canal). From Qinzhou's side it is
+part of the *arrival process* (what the issue asks: "arrivals at the canal mouth are the
+lock's output"), as the liner-service generator shapes liner arrivals, so the demand
+stage computes it (:func:`portsim.demand.plan_calls`) and this module is model-free:
+it imports the configuration only, and demand no longer depends on the model package.
+(Running it in the model stage instead would need every caller of ``plan_calls`` —
+capacity search, benchmarks, sub-plans per terminal — to re-sort and re-cut the plan.)
+:mod:`portsim.model.canal` re-exports its names.
+
+A hub is a resource with lockages; its rule (``lockage_rule``, see
+:class:`portsim.config.canal.LockHub`) is one of
+
+* ``alternating`` (default): each of its ``lines`` lines offers a downbound lockage
+  every ``2 T`` (it levels back up in between, with the upbound traffic), the lines
+  staggered by ``2 T / lines``; a lockage starting at ``s`` takes the ships waiting at
+  ``s`` in arrival order while they fit the chamber (a ship of a class with ``k`` ships
+  per lockage fills ``1 / k`` of it) and releases them at ``s + T``;
+* ``fill_or_wait``: a line is ready for its next downbound lockage ``2 T`` after its
+  last one started (every line ready at the start of the run); the lockage leaves when
+  the chamber is full (the next waiting ship would not fit) or when its first ship has
+  waited ``max_wait_h``, whichever comes first, but not before a line is ready — then
+  it takes the ships waiting in arrival order while they fit, as above. The lockage
+  goes to the line that can start it earliest (the lower index on a tie).
+
+Under either rule a line under maintenance makes no lockage that would overlap its
+closure (the lockage moves to the closure's end). So a hub passes at most
+``lines × k / (2 T)`` ships an hour downbound (``k / T`` with two lines), a burst
+leaves in batches of exactly ``k``, and ships queue at the hub when traffic exceeds
+that. Between hubs (and from the last one to the mouth) every ship takes the same
+sailing time, so the order is kept.
+
+Scope: the canal's upbound traffic (ships leaving Qinzhou into the canal) does not
+change arrivals at Qinzhou under these rules (a line's downbound lockages are spaced by
+its up-and-down cycle whatever the upbound load), so it is not simulated; the canal's
+own channel between the hubs is taken as free-flowing.
+
+Cost: one pass over the canal calls per hub (a few list operations per lockage).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from portsim.config.canal import Canal, LockHub
+
+FILL_EPS = 1e-9
+
+
+@dataclass
+class LockPassage:
+    """The canal calls of one replication and their lockages."""
+
+    call: np.ndarray  # index of each canal call in the call plan
+    entry_h: np.ndarray  # arrival at the first hub (the canal's upstream entrance)
+    mouth_h: np.ndarray  # arrival at the canal mouth (= the call's arrival at the port)
+    wait_h: np.ndarray  # hours waiting for lockages, all hubs
+    lockages: list[tuple[str, int, float, int, float]] = field(default_factory=list)
+    # (hub, line, start_h, ships, fill)
+    hubs: list[LockHub] = field(default_factory=list)
+
+    def __getitem__(self, keep: np.ndarray) -> LockPassage:
+        """The passages of the calls a sub-plan keeps (``keep``: a mask over the plan's
+        calls), renumbered as in the sub-plan; the lockages stay whole."""
+        kept = keep[self.call]
+        new_index = np.cumsum(keep) - 1
+        return LockPassage(new_index[self.call[kept]], self.entry_h[kept], self.mouth_h[kept],
+                           self.wait_h[kept], self.lockages, self.hubs)
+
+    def tables(self, start_h: float, end_h: float) -> dict[str, pd.DataFrame]:
+        """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
+        ships, mean fill, ships an hour, utilisation of the downbound lockage slots of
+        the measurement window, mean lock wait of the ships it locked through)."""
+        lk = pd.DataFrame(self.lockages, columns=["hub", "line", "start_h", "ships", "fill"])
+        window = end_h - start_h
+        rows = []
+        for hub in self.hubs:
+            mine = lk[(lk["hub"] == hub.id) & (lk["start_h"] >= start_h)
+                      & (lk["start_h"] < end_h)]
+            slots = hub.lines * window / (2.0 * hub.lockage_h)
+            closed = sum(min(c.days * 24.0, window) for c in hub.closures) / (
+                2.0 * hub.lockage_h)
+            rows.append({
+                "hub": hub.id, "lines": hub.lines, "lockage_h": hub.lockage_h,
+                "lockages": len(mine), "ships": int(mine["ships"].sum()),
+                "mean_fill": float(mine["fill"].mean()) if len(mine) else 0.0,
+                "ships_per_h": float(mine["ships"].sum()) / window,
+                "slot_utilisation": float(mine["fill"].sum()) / max(slots - closed, 1e-9),
+            })
+        locks = pd.DataFrame(rows, columns=["hub", "lines", "lockage_h", "lockages", "ships",
+                                            "mean_fill", "ships_per_h", "slot_utilisation"])
+        calls = pd.DataFrame({"call": self.call, "canal_entry_h": self.entry_h,
+                              "lock_wait_h": self.wait_h, "canal_mouth_h": self.mouth_h})
+        return {"lockages": lk, "locks": locks, "canal_calls": calls}
+
+
+def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
+                 record: list | None = None) -> np.ndarray:
+    """Times the ships leave ``hub`` downbound: ``arrival_h`` sorted ascending, ``fill``
+    the share of a chamber each ship takes (1 / k of its class), under the hub's
+    ``lockage_rule``. Appends ``(hub, line, start, ships, fill)`` per lockage to
+    ``record``."""
+    if hub.lockage_rule == "fill_or_wait":
+        return _fill_or_wait(arrival_h, fill, hub, record)
+    n = len(arrival_h)
+    out = np.empty(n)
+    T = hub.lockage_h
+    period = 2.0 * T
+    phases = [j * period / hub.lines for j in range(hub.lines)]
+    closed = _closures(hub)
+    next_m = [0] * hub.lines  # next unused downbound slot of each line
+    times = arrival_h.tolist()
+    shares = fill.tolist()
+    i = 0
+    while i < n:
+        a = times[i]
+        best, best_line = math.inf, -1
+        for j in range(hub.lines):
+            m = max(next_m[j], math.ceil((a - phases[j]) / period - 1e-12))
+            s = phases[j] + period * m
+            moved = True
+            while moved:  # skip slots that would overlap a closure
+                moved = False
+                for c0, c1 in closed[j]:
+                    if s < c1 and s + T > c0:
+                        m = math.ceil((c1 - phases[j]) / period - 1e-12)
+                        s = phases[j] + period * m
+                        moved = True
+            if s < best:
+                best, best_line, best_m = s, j, m
+        next_m[best_line] = best_m + 1
+        i = _board(times, shares, i, best, T, out, record, hub.id, best_line)
+    return out
+
+
+def _closures(hub: LockHub) -> list[list[tuple[float, float]]]:
+    """Per line, its maintenance closures as (start, end) hours."""
+    return [[(c.start_day * 24.0, (c.start_day + c.days) * 24.0) for c in hub.closures
+             if c.line == j] for j in range(hub.lines)]
+
+
+def _board(times: list[float], shares: list[float], i: int, start: float, T: float,
+           out: np.ndarray, record: list | None, hub: str, line: int) -> int:
+    """A lockage starting at ``start`` takes the ships from ``i`` on that are waiting by
+    then, in order, while they fit the chamber; they leave at ``start + T``. Returns the
+    next ship still waiting."""
+    n = len(times)
+    taken, used = 0, 0.0
+    while i < n and times[i] <= start and used + shares[i] <= 1.0 + FILL_EPS:
+        used += shares[i]
+        out[i] = start + T
+        i += 1
+        taken += 1
+    if record is not None:
+        record.append((hub, line, start, taken, used))
+    return i
+
+
+def _fill_or_wait(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
+                  record: list | None) -> np.ndarray:
+    """:func:`lock_through` under ``fill_or_wait`` (see the module docstring)."""
+    n = len(arrival_h)
+    out = np.empty(n)
+    T, wait = hub.lockage_h, hub.max_wait_h
+    closed = _closures(hub)
+    ready = [0.0] * hub.lines  # when each line can start its next downbound lockage
+    times = arrival_h.tolist()
+    shares = fill.tolist()
+    i = 0
+    while i < n:
+        # when the chamber would be full: the arrival of the last ship that fits before
+        # one that does not (never, if every ship left fits)
+        used, m, full_at = 0.0, i, math.inf
+        while m < n and used + shares[m] <= 1.0 + FILL_EPS:
+            used += shares[m]
+            m += 1
+        if m < n or used >= 1.0 - FILL_EPS:
+            full_at = times[m - 1]
+        wish = min(full_at, times[i] + wait)
+        best, best_line = math.inf, -1
+        for j in range(hub.lines):
+            s = max(ready[j], wish)
+            moved = True
+            while moved:  # a lockage may not overlap a closure of its line
+                moved = False
+                for c0, c1 in closed[j]:
+                    if s < c1 and s + T > c0:
+                        s, moved = c1, True
+            if s < best:
+                best, best_line = s, j
+        ready[best_line] = best + 2.0 * T
+        i = _board(times, shares, i, best, T, out, record, hub.id, best_line)
+    return out
+
+
+def through_locks(canal: Canal, entry_h: np.ndarray, ship_class: list) -> LockPassage:
+    """Pass canal calls (entry times at the first hub, sorted; their ship classes)
+    through every hub in order and sail them to the mouth."""
+    fill_of = {}
+    for s in canal.classes:
+        fill_of[s.id] = [1.0 / hub.ships_per_lockage_for(s) for hub in canal.locks]
+    record: list = []
+    t = np.asarray(entry_h, dtype=float)
+    waited = np.zeros(len(t))
+    for h, hub in enumerate(canal.locks):
+        fill = np.array([fill_of[c][h] for c in ship_class]) if len(t) else np.zeros(0)
+        out = lock_through(t, fill, hub, record)
+        waited += out - t - hub.lockage_h
+        t = out + hub.sail_to_next_h
+    return LockPassage(np.arange(len(t)), np.asarray(entry_h, float), t, waited, record,
+                       list(canal.locks))
