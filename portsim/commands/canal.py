@@ -24,6 +24,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portsim.cli import (
     count,
@@ -35,6 +36,9 @@ from portsim.cli import (
     scenario_options,
     settings,
 )
+
+if TYPE_CHECKING:  # pandas is imported where a table is printed: --help stays fast
+    import pandas as pd
 
 QUESTIONS = {
     "berths": "transfer berths needed per cargo",
@@ -78,7 +82,59 @@ def cmd_canal(args: argparse.Namespace) -> int:
         return _canal(args)
 
 
+#: How each question's title, answer and the line about the files written are said: the
+#: glossary's English keys (:func:`portsim.labels.t` says them in the run's language).
+BERTHS_TITLE = ("Transfer berths needed — {name}: waiting factor mean ± 95 % CI vs the "
+                "cargo's limit, paired replications (first {n}, more while the limit is "
+                "inside the CI, at most {most})")
+BERTHS_GROUP = ("{terminal} ({cargo}): {berths} berths, waiting factor {wf:.3f} ± {ci:.3f} "
+                "vs {limit:.2f} ({status}, {n} replications)")
+BERTHS_ONE_FEWER = "{berths} berths: {wf:.3f} ± {ci:.3f} ({status})"
+EFFECT_TITLE = "Sea-going calls' mean waits (h), {base} vs {name}, {n} paired replications"
+EFFECT_ANSWER = ("the canal changes sea-going ships' mean wait by {diff:+.2f} ± {ci:.2f} h "
+                 "per call ({before:.2f} → {after:.2f} h)")
+BINDS_TITLE = "Canal limits of {name} ({n} replications), most stressed first"
+BINDS_ANSWER = ("binds first: {what} — {kpi} {value:.3f} vs limit {limit:.2f} "
+                "(stress {stress:.2f})")
+WRITTEN = "{count} files written to {output}/ in {wall:.0f} s"
+#: The sea-going waits of ``effect`` (its ``kpi`` column) in words, for the Chinese table.
+EFFECT_KPIS = {"wait_total_h": "mean wait, all causes",
+               "wait_berth_h": "mean wait for a berth",
+               "wait_channel_h": "mean wait for the channel",
+               "wait_pilot_h": "mean wait for a pilot",
+               "container_wait_total_h": "container ships' mean wait, all causes"}
+
+
+def component_named(component: str, id_: str) -> str:
+    """A limit's component and id as one name (in the language): ``lock hub MADAO``; a
+    component that is its own id (the pilots' pool, id ``pilots``) is named once."""
+    from portsim import labels
+
+    what = labels.word(component)
+    return what if id_ == component else f"{what} {id_}"
+
+
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as printed in the run's language: in Chinese the headers and the words
+    in it (cargo, status, component, KPI, the pilots' id) from the glossary; ids and
+    numbers as they are. English: the table itself (its headers are the CSV's)."""
+    from portsim import labels
+
+    if labels.current() == "en":
+        return table
+    out = table.copy()
+    for c in ("cargo", "status", "one_fewer_status", "component", "id"):
+        if c in out:
+            out[c] = [labels.word(v) if isinstance(v, str) else v for v in out[c]]
+    if "kpi" in out:
+        out["kpi"] = [labels.word(EFFECT_KPIS.get(v, v)) if isinstance(v, str) else v
+                      for v in out["kpi"]]
+    out.columns = [labels.label(c) if labels.term(c) else labels.word(c) for c in out.columns]
+    return out
+
+
 def _canal(args: argparse.Namespace) -> int:
+    from portsim import labels
     from portsim.experiments import canal
     from portsim.output import write_atomically
 
@@ -87,6 +143,7 @@ def _canal(args: argparse.Namespace) -> int:
     n = args.replications
     opts = {"workers": args.workers, "scheduler": args.scheduler}
     name = Path(args.scenario).name
+    zh = labels.current() == "zh"
     try:
         if args.question == "berths":
             if n < 2:
@@ -98,36 +155,36 @@ def _canal(args: argparse.Namespace) -> int:
                                    changes=changes, max_replications=args.max_replications,
                                    **opts)
             table = canal.berths_table(results)
-            title = (f"Transfer berths needed — {name}: waiting factor mean ± 95 % CI vs the "
-                     f"cargo's limit, paired replications (first {n}, more while the limit "
-                     f"is inside the CI, at most {args.max_replications})")
-            answer = "; ".join(
-                f"{r['terminal']} ({r['cargo']}): {r['berths_needed']} berths, waiting factor "
-                f"{r['waiting_factor']:.3f} ± {r['ci95']:.3f} vs {r['limit']:.2f} "
-                f"({r['status']}, {r['replications']} replications)"
-                + (f"; {r['one_fewer']} berths: {r['one_fewer_waiting_factor']:.3f} ± "
-                   f"{r['one_fewer_ci95']:.3f} ({r['one_fewer_status']})"
-                   if r["one_fewer"] is not None else "")
-                for r in table.to_dict("records"))
+            title = labels.t(BERTHS_TITLE, name=name, n=n, most=args.max_replications)
+            parts = []
+            for r in table.to_dict("records"):
+                parts.append(labels.t(
+                    BERTHS_GROUP, terminal=r["terminal"], cargo=labels.word(r["cargo"]),
+                    berths=r["berths_needed"], wf=r["waiting_factor"], ci=r["ci95"],
+                    limit=r["limit"], status=labels.word(r["status"]), n=r["replications"]))
+                if r["one_fewer"] is not None:
+                    parts.append(labels.t(
+                        BERTHS_ONE_FEWER, berths=r["one_fewer"],
+                        wf=r["one_fewer_waiting_factor"], ci=r["one_fewer_ci95"],
+                        status=labels.word(r["one_fewer_status"])))
+            answer = ("；" if zh else "; ").join(parts)
         elif args.question == "effect":
             scenario = canal.canal_scenario(args.scenario, changes)
             table = canal.sea_going_effect(args.base, scenario, n, args.horizon_days, **opts)
-            title = (f"Sea-going calls' mean waits (h), {Path(args.base).name} vs {name}, "
-                     f"{n} paired replications")
+            title = labels.t(EFFECT_TITLE, base=Path(args.base).name, name=name, n=n)
             row = table.set_index("kpi").loc["wait_total_h"]
-            answer = (f"the canal changes sea-going ships' mean wait by "
-                      f"{row['difference']:+.2f} ± {row['ci95']:.2f} h per call "
-                      f"({row['without']:.2f} → {row['with']:.2f} h)")
+            answer = labels.t(EFFECT_ANSWER, diff=row["difference"], ci=row["ci95"],
+                              before=row["without"], after=row["with"])
         else:
             scenario = canal.canal_scenario(args.scenario, changes)
             table = canal.what_binds(scenario, n, args.horizon_days, **opts)
-            title = f"Canal limits of {name} ({n} replications), most stressed first"
+            title = labels.t(BINDS_TITLE, name=name, n=n)
             top = table.iloc[0]
-            answer = (f"binds first: {top['component']} {top['id']} — {top['kpi']} "
-                      f"{top['value']:.3f} vs limit {top['limit']:.2f} (stress "
-                      f"{top['stress']:.2f})")
+            answer = labels.t(BINDS_ANSWER, what=component_named(top["component"], top["id"]),
+                              kpi=labels.word(top["kpi"]), value=top["value"],
+                              limit=top["limit"], stress=top["stress"])
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        print("\n" + labels.t("interrupted"), file=sys.stderr)
         return 130
     wall = time.perf_counter() - t0
     if args.json:
@@ -135,9 +192,13 @@ def _canal(args: argparse.Namespace) -> int:
                     "replications": n, "answer": answer, "table": records(table),
                     "wall_s": wall})
     else:
+        import pandas as pd
+
         print(title)
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-        print(f"\nANSWER: {answer}")
+        with pd.option_context("display.unicode.east_asian_width", zh):
+            print(shown(table).to_string(
+                index=False, float_format=lambda x: f"{x:.3f}"))
+        print("\n" + (f"{labels.t('Answer')}：" if zh else "ANSWER: ") + answer)
     output = args.output or str(Path("out") / f"canal-{Path(args.scenario).stem}")
 
     def write(tmp: Path) -> None:
@@ -146,6 +207,6 @@ def _canal(args: argparse.Namespace) -> int:
 
     written = write_atomically(output, write)
     if not args.quiet:
-        print(f"\n{len(written)} files written to {output}/ in {wall:.0f} s",
+        print("\n" + labels.t(WRITTEN, count=len(written), output=output, wall=wall),
               file=sys.stderr)
     return 0
