@@ -593,6 +593,27 @@ def _area_named(frame: pd.DataFrame, port) -> pd.DataFrame:
                               for a in frame["area"].astype(str)])
 
 
+def transfer_terminals(scenario) -> set[str]:
+    """The terminals the canal's transfer berths make (``canal.transfer_berths`` when the
+    river-sea ships berth there, ``canal.transfer: transfer_berths``); none without."""
+    canal = getattr(scenario, "canal", None)
+    if canal is None or canal.transfer != "transfer_berths":
+        return set()
+    return {g.terminal for g in canal.transfer_berths}
+
+
+def transfer_named(frame: pd.DataFrame | None, scenario) -> pd.DataFrame | None:
+    """A terminal table whose transfer terminals (:func:`transfer_terminals`) say in their
+    ``area`` cell that they are the canal's transfer berths (江海联运换装泊位):
+    ``DLS · canal transfer berths``; other rows as they are."""
+    ids = transfer_terminals(scenario)
+    if frame is None or not ids or "area" not in frame or "terminal" not in frame:
+        return frame
+    note = tr("canal transfer berths")
+    return frame.assign(area=[f"{a} · {note}" if str(t) in ids else a
+                              for t, a in zip(frame["terminal"], frame["area"], strict=True)])
+
+
 def _in_words(frame: pd.DataFrame | None, *columns: str) -> pd.DataFrame | None:
     """Judgements (``"waiting factor above limit; …"``, :mod:`portsim.limits`) in the
     report's language, clause by clause (a clause the glossary lacks stays as it is)."""
@@ -671,7 +692,8 @@ def _run_report(reps, verdict, text_output, robustness) -> str:
     if verdict.bottleneck:
         cards.append((verdict.bottleneck, tr("most stressed terminal")))
 
-    terminals = _in_words(_area_named(verdict.terminals, sc.port), "judgement")
+    terminals = _in_words(transfer_named(_area_named(verdict.terminals, sc.port), sc),
+                          "judgement")
     sections = [
         Section(tr("Demand vs delivered"), anchor="demand").add(
             text(tr("Per year, mean ± 95 % confidence interval over replications.")),

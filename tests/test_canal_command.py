@@ -84,6 +84,18 @@ def test_cli_canal_binds_and_effect_run_in_parallel(tmp_path, capsys):
         effect["with"].iloc[0] - effect["without"].iloc[0])
 
 
+def test_binds_names_a_component_that_is_its_own_id_once():
+    from portsim import labels
+    from portsim.commands.canal import component_named
+
+    assert component_named("pilots", "pilots") == "pilots"  # the pool: id = component
+    assert component_named("lock hub", "MADAO") == "lock hub MADAO"
+    with labels.using("zh"):
+        assert component_named("pilots", "pilots") == "引航员"
+        assert component_named("transfer berths", "PL-TC") == "江海联运换装泊位 PL-TC"
+        assert component_named("shared segment", "BR-DLS") == "与海船共用航段 BR-DLS"
+
+
 def test_cli_canal_bad_set_exits_2_and_writes_nothing(tmp_path, capsys):
     path = _toy_file(tmp_path)
     out = tmp_path / "out"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import json
 import re
 import string
 import warnings
@@ -559,3 +560,76 @@ def test_a_sentence_made_in_english_reads_in_chinese_as_if_made_in_chinese():
     assert labels.translate("DLS-ULCV", "zh") == "DLS-ULCV"  # an id stays
     assert labels.translate("above limit; peak 368 trucks/h", "en") == \
         "above limit; peak 368 trucks/h"
+
+
+# ------------------------------------------------------------------ portsim canal in Chinese
+
+
+@pytest.fixture(scope="module")
+def pinglu_2027():
+    return load_scenario(ROOT / "scenarios" / "pinglu-2027.yaml")
+
+
+CANAL_QUESTIONS = {
+    "berths": ["canal", "berths", str(ROOT / "scenarios" / "pinglu-2027.yaml"), "-n", "2",
+               "--max-replications", "2"],
+    "effect": ["canal", "effect", str(ROOT / "scenarios" / "plan-2025.yaml"),
+               str(ROOT / "scenarios" / "pinglu-2027.yaml"), "-n", "2"],
+    "binds": ["canal", "binds", str(ROOT / "scenarios" / "pinglu-2027.yaml"), "-n", "1"],
+}
+
+
+@pytest.mark.parametrize("question", list(CANAL_QUESTIONS))
+def test_portsim_canal_speaks_chinese_and_writes_the_same_numbers(question, tmp_path, capsys,
+                                                                   pinglu_2027):
+    """Each question on pinglu-2027 (20 days): in Chinese the terminal text (title, table,
+    answer, the files-written line), answer.txt and the JSON answer have no English left
+    (ids and file names aside); in English no Chinese, and the ``ANSWER:`` line scripts
+    grep for. The CSV is the same in both languages (identifiers as column names, the
+    same numbers: the language changes words only)."""
+    args = [*CANAL_QUESTIONS[question], "--horizon-days", "20", "-w", "1"]
+    shown = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / lang
+        assert main([*args, "--lang", lang, "-o", str(out)]) == 0
+        got = capsys.readouterr()
+        err = got.err.replace(str(out), " ")
+        shown[lang] = (got.out, err, (out / "answer.txt").read_text(encoding="utf-8"))
+        assert main([*args, "--lang", lang, "--json", "-q", "-o", str(tmp_path / "j")]) == 0
+        answer = json.loads(capsys.readouterr().out)["answer"]
+        assert answer in shown[lang][2]  # answer.txt: the title, then the answer
+        shown[lang] += (answer,)
+    for text in shown["zh"]:
+        assert CJK.search(text), text
+        assert not english_left(text, pinglu_2027), (text, english_left(text, pinglu_2027))
+    for text in shown["en"]:
+        assert not chinese_left(text, pinglu_2027), text
+    assert "\nANSWER: " in shown["en"][0] and "\n结论：" in shown["zh"][0]
+    assert not re.search(r"(?<![\w-])([A-Za-z][\w-]*) \1(?![\w-])", shown["en"][3]), \
+        shown["en"][3]  # no word said twice ("binds first: pilots pilots")
+    en = pd.read_csv(tmp_path / "en" / f"{question}.csv")
+    zh = pd.read_csv(tmp_path / "zh" / f"{question}.csv")
+    pd.testing.assert_frame_equal(en, zh)
+    assert all(re.fullmatch(r"[a-z0-9_]+", c) for c in en.columns), list(en.columns)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_transfer_terminals_are_named_the_canals_transfer_berths(rendered, lang):
+    """pinglu-2027's terminal rows: exactly the terminals of ``canal.transfer_berths`` say
+    they are the canal's transfer berths (江海联运换装泊位), in ``portsim run``'s
+    terminal table and in the report's."""
+    sc, _, text, _, page = rendered["pinglu-2027", lang]
+    transfer = {g.terminal for g in sc.canal.transfer_berths}
+    assert len(transfer) == 3 and transfer < {t.id for t in sc.port.terminals}
+    note = "canal transfer berths" if lang == "en" else "江海联运换装泊位"
+    named = {line.split()[0] for line in text.splitlines() if note in line}
+    assert named == transfer
+    rows = re.findall(r"<tr\b.*?</tr>", page, flags=re.S)
+    noted = [r for r in rows if note in r]
+    ids = {t.id for t in sc.port.terminals}
+    in_rows = [{i for i in ids if re.search(rf">{re.escape(i)}<", r)} for r in noted]
+    assert all(len(found) == 1 for found in in_rows), noted
+    assert set().union(*in_rows) == transfer
+    # plan-2025 has no canal: no terminal row says it
+    _, plan_page, plan_text, _, _ = rendered["plan-2025", lang]
+    assert note not in plan_text and note not in plan_page

@@ -188,6 +188,7 @@ def render_run(reps, verdict) -> str:
     :func:`portsim.labels.current`: table headers and the answer)."""
     from portsim import labels
     from portsim.preview import run_section
+    from portsim.report import transfer_named
 
     sc = reps.scenario
     about = labels.scenario_description(sc)
@@ -210,7 +211,7 @@ def render_run(reps, verdict) -> str:
         labels.t("Terminals, most stressed first (berth utilisation, JTS 165 berth-time "
                  "basis, vs planning band; waiting factor vs limit; quay-metre occupancy "
                  "beside)"),
-        fmt_table(verdict.terminals, in_language({
+        fmt_table(transfer_named(verdict.terminals, sc), in_language({
             "terminal": ("terminal", ""), "area": ("area", ""), "berths": ("berths", ".0f"),
             "calls": ("calls", ",.0f"), "berth_utilisation": ("berth util.", ".1%"),
             "berth_utilisation_ci95": ("±", ".1%"), "band_top": ("limit", ".0%"),
