@@ -62,24 +62,29 @@ COMMANDS: dict[str, list[str]] = {
     "capacity-plan-2025": [PORTSIM, "capacity", "scenarios/plan-2025.yaml", "-o", "{tmp}"],
     "compare-pinglu": [
         PORTSIM, "compare", "scenarios/plan-2025.yaml", "scenarios/pinglu-2027.yaml",
-        "scenarios/pinglu/pinglu-2030-no-sea-leg.yaml", "scenarios/pinglu-2030.yaml",
-        "-n", "3", "-o", "{tmp}",
+        "scenarios/pinglu/pinglu-2030-no-sea-leg.yaml",
+        "scenarios/pinglu/pinglu-2030-volume-only.yaml",
+        "scenarios/pinglu/pinglu-2030-pilotage-by-size.yaml", "scenarios/pinglu-2030.yaml",
+        "-n", "5", "-o", "{tmp}",
     ],
     "run-vision-2035": [PORTSIM, "run", "scenarios/vision-2035.yaml", "-o", "{tmp}"],
     "bench-run": [PYTHON, "benchmarks/run.py", "--repeat", "5"],
     "bench-saturation": [PYTHON, "benchmarks/saturation.py"],
     "bench-operations": [PYTHON, "benchmarks/operations.py", "--repeat", "3"],
+    "bench-canal": [PYTHON, "benchmarks/canal.py", "--repeat", "5"],
+    "bench-canal-instructions": [PYTHON, "benchmarks/canal.py", "--instructions"],
 }
 
 #: The Pinglu Canal's three questions per year, each against the port year it extends.
 CANAL_BASES = {"2027": "scenarios/plan-2025.yaml", "2030": "scenarios/plan-2025.yaml",
                "2035": "scenarios/vision-2035.yaml"}
 for _year, _base in CANAL_BASES.items():
-    _canal = [PYTHON, "-m", "portsim.experiments.canal"]
+    _canal = [PORTSIM, "canal"]
     _scenario = f"scenarios/pinglu-{_year}.yaml"
-    COMMANDS[f"canal-berths-{_year}"] = [*_canal, "berths", _scenario, "-n", "3"]
-    COMMANDS[f"canal-effect-{_year}"] = [*_canal, "effect", _base, _scenario, "-n", "3"]
-    COMMANDS[f"canal-binds-{_year}"] = [*_canal, "binds", _scenario]
+    COMMANDS[f"canal-berths-{_year}"] = [*_canal, "berths", _scenario, "-n", "5", "-o", "{tmp}"]
+    COMMANDS[f"canal-effect-{_year}"] = [*_canal, "effect", _base, _scenario, "-n", "5",
+                                         "-o", "{tmp}"]
+    COMMANDS[f"canal-binds-{_year}"] = [*_canal, "binds", _scenario, "-n", "5", "-o", "{tmp}"]
 
 
 def _shown(argv: list[str]) -> str:

@@ -293,10 +293,13 @@ class Canal(SourcedRecord):
         "queue as they fill, the Three Gorges peer passed its design load within years)")
     river_sea_pilotage: Literal["by_size", "exempt"] = Field(
         "by_size", description="by_size: river-sea ships take a pilot like any ship of "
-        "pilots.min_dwt or more (today's rule); exempt: they sail without one — they are "
-        "Chinese-flagged domestic ships, and China's compulsory pilotage binds ships of "
-        "foreign nationality (Maritime Traffic Safety Law 1983, art. 13); the size above "
-        "which Chinese ships must take a pilot at Qinzhou was not found")
+        "pilots.min_dwt or more (the port-wide rule); exempt: they sail without one — "
+        "they are Chinese-flagged domestic ships, and China's Maritime Traffic Safety Law "
+        "(revised 2021, art. 38) makes pilotage compulsory for foreign ships, nuclear and "
+        "radioactive cargo ships, VLCCs, bulk gas and chemical tankers that may endanger "
+        "the port, and ships near the channel's limits — none of which a 5,000 t dry-cargo "
+        "river-sea ship is (the shipped Pinglu scenarios use exempt; a port's own rules "
+        "may still ask more, hence the switch)")
     shared_segment_limit: float = Field(
         0.7, gt=0.0, le=1.0, description="planning limit on the share of time a channel "
         "segment on a canal route is held one-way (by a ship above its two-way limit, or "
