@@ -213,3 +213,27 @@ def test_sea_calls_at_any_terminal_or_only_the_transfer_yards():
         update={"transfer_sea_calls": "same_terminal"})})
     only = simulate(same, 0).tables["canal_transfer"]
     assert only["yard"].tolist() == ["Y-BBICT"]
+
+
+def test_what_binds_judges_the_transfer_yard_and_the_stockpile_by_their_limits():
+    # "which binds first — the locks, the transfer berths, the yards or the shared
+    # channels": the yard the transfer berths feed (Y-BBICT) and the bulk stockpile are
+    # in the list, at the value the run's own tables give and the registered limits; the
+    # port's other yards are not canal limits.
+    from portsim.experiments.canal import canal_scenario, what_binds
+
+    path = REPO / "scenarios" / "pinglu-2027.yaml"
+    table = what_binds(path, 1, horizon_days=20)
+    sc = canal_scenario(path, horizon_days=20)
+    tables = simulate(sc, 0).tables
+    yards = table[table["component"] == "transfer yard"].set_index("id")
+    assert list(yards.index) == ["Y-BBICT"]
+    yard = tables["yard"].set_index("yard").loc["Y-BBICT"]
+    assert yards.loc["Y-BBICT", "value"] == pytest.approx(yard["utilisation"])
+    assert yards.loc["Y-BBICT", "limit"] == sc.landside.yard.utilisation_band[1]
+    piles = table[table["component"] == "stockpile"].set_index("id")
+    assert list(piles.index) == ["SP-GZS"]
+    pile = tables["stockpile"].set_index("stockpile").loc["SP-GZS"]
+    assert piles.loc["SP-GZS", "value"] == pytest.approx(pile["utilisation"])
+    assert piles.loc["SP-GZS", "limit"] == sc.canal.stockpile_utilisation_band[1]
+    assert table["stress"].is_monotonic_decreasing

@@ -43,8 +43,9 @@ limit), averaged over the replications: the lock hubs (slot utilisation vs
 ``canal.lock_utilisation_limit``), the transfer terminals (waiting factor vs the
 cargo's limit), the channel segments the river-sea ships share with sea-going ships
 (the share of time the segment is held one-way vs ``canal.shared_segment_limit``; the
-registered component ``shared_segments``), and the pilots (utilisation vs
-``POOL_LIMIT``); the largest stress binds first.
+registered component ``shared_segments``), the yards and stockpiles the transferred
+cargo goes through (their registered limits, as the verdict judges them), and the
+pilots (utilisation vs ``POOL_LIMIT``); the largest stress binds first.
 """
 
 from __future__ import annotations
@@ -369,10 +370,36 @@ def _limits_of_run(sc: Scenario, replication: int) -> list[tuple]:
             what = "shared segment" if seg["shared"] else "canal segment"
             rows.append((what, seg["segment"], "one-way share",
                          float(seg["one_way_share"]), canal.shared_segment_limit))
+    rows += _yard_limits(sc, tables)
     marine = tables["marine"].set_index("resource") if "marine" in tables else None
     if marine is not None and "pilots" in marine.index:
         rows.append(("pilots", "pilots", "utilisation",
                      float(marine.loc["pilots", "utilisation"]), POOL_LIMIT))
+    return rows
+
+
+def _yard_limits(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> list[tuple]:
+    """The yards the canal's boxes go through (the transfer berths' ``yard``) and the
+    stockpiles its bulk goes through, each judged by its registered limit
+    (:mod:`portsim.model.components`: yard utilisation against the top of
+    ``landside.yard.utilisation_band``, stockpile utilisation against the top of
+    ``canal.stockpile_utilisation_band``) — the limit the verdict reads, in one place."""
+    from portsim.model.components import STOCKPILE, YARD
+
+    canal = sc.canal
+    assert canal is not None
+    yards = {g.yard for g in canal.transfer_berths if getattr(g, "yard", None)}
+    rows = []
+    for component, name, keep in ((YARD, "transfer yard", yards.__contains__),
+                                  (STOCKPILE, "stockpile", lambda _id: True)):
+        for spec in component.limits:
+            table = tables.get(spec.table)
+            if table is None or table.empty:
+                continue
+            for _, row in table.iterrows():
+                if keep(str(row[spec.id_column])):
+                    rows.append((name, str(row[spec.id_column]), spec.kpi,
+                                 float(row[spec.kpi]), float(spec.limit(sc))))
     return rows
 
 
@@ -381,7 +408,9 @@ def what_binds(path: str | Path | Scenario, replications: int = 1,
                scheduler: str | None = None, executor: Executor | None = None
                ) -> pd.DataFrame:
     """The canal-related limits, most stressed first (stress = value / limit; values
-    are means over the replications, with the 95 % CI half-width)."""
+    are means over the replications, with the 95 % CI half-width): lock hubs, transfer
+    berths, channel segments on canal routes, the transfer yards and stockpiles, and the
+    pilots."""
     from portsim.errors import InputError
 
     sc = (_with_horizon(path, horizon_days) if isinstance(path, Scenario)
