@@ -352,6 +352,11 @@ def _one(text: str, depth: int) -> str:
         done = [_one(i, depth + 1) for i in items]
         if done != items:
             return "、".join(done)
+    if "/" in text:  # "container/general": only when the glossary has every part
+        parts = text.split("/")
+        known = [phrases().get(p) or (terms()[p].zh if p in terms() else None) for p in parts]
+        if all(known):
+            return "/".join(str(k) for k in known)
     return text
 
 

@@ -49,6 +49,13 @@ def reps(tmp_path_factory):
 # ----------------------------------------------------------------- the registry
 
 
+def test_a_cargo_list_reads_in_chinese_only_when_every_cargo_is_known():
+    # a multi-purpose terminal's cargo cell ("container/general") is two glossary words;
+    # a unit like "TEU/yr" or an unknown part stays as written
+    assert labels.translate("container/general", "zh") == "集装箱/件杂货"
+    assert labels.translate("container/unknown-cargo", "zh") == "container/unknown-cargo"
+
+
 def test_the_glossary_refuses_a_key_given_twice():
     # One English text, one translation: "day" was once both 天 (plots) and 星期 (the
     # services table), and YAML kept the second silently.

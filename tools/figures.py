@@ -69,10 +69,14 @@ COMMANDS: dict[str, list[str]] = {
     ],
     "run-vision-2035": [PORTSIM, "run", "scenarios/vision-2035.yaml", "-o", "{tmp}"],
     "bench-run": [PYTHON, "benchmarks/run.py", "--repeat", "5"],
+    "bench-run-instructions": [PYTHON, "benchmarks/run.py", "--instructions"],
     "bench-saturation": [PYTHON, "benchmarks/saturation.py"],
     "bench-operations": [PYTHON, "benchmarks/operations.py", "--repeat", "3"],
     "bench-canal": [PYTHON, "benchmarks/canal.py", "--repeat", "5"],
     "bench-canal-instructions": [PYTHON, "benchmarks/canal.py", "--instructions"],
+    "bench-canal-instructions-no-sea-leg": [
+        PYTHON, "benchmarks/canal.py", "--instructions", "--set", "canal.sea_leg=none",
+    ],
 }
 
 #: The Pinglu Canal's three questions per year, each against the port year it extends.
@@ -85,6 +89,10 @@ for _year, _base in CANAL_BASES.items():
     COMMANDS[f"canal-effect-{_year}"] = [*_canal, "effect", _base, _scenario, "-n", "5",
                                          "-o", "{tmp}"]
     COMMANDS[f"canal-binds-{_year}"] = [*_canal, "binds", _scenario, "-n", "5", "-o", "{tmp}"]
+COMMANDS["canal-effect-2030-no-sea-leg"] = [
+    PORTSIM, "canal", "effect", "scenarios/plan-2025.yaml",
+    "scenarios/pinglu/pinglu-2030-no-sea-leg.yaml", "-n", "5", "-o", "{tmp}",
+]
 
 
 def _shown(argv: list[str]) -> str:
