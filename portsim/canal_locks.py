@@ -115,7 +115,7 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
     if hub.lockage_rule == "fill_or_wait":
         return _fill_or_wait(arrival_h, fill, hub, record)
     n = len(arrival_h)
-    out = np.empty(n)
+    out = [0.0] * n  # a list: one float written per ship (a NumPy item write is slower)
     T = hub.lockage_h
     period = 2.0 * T
     phases = [j * period / hub.lines for j in range(hub.lines)]
@@ -142,7 +142,7 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
                 best, best_line, best_m = s, j, m
         next_m[best_line] = best_m + 1
         i = _board(times, shares, i, best, T, out, record, hub.id, best_line)
-    return out
+    return np.asarray(out, dtype=float)
 
 
 def _closures(hub: LockHub) -> list[list[tuple[float, float]]]:
@@ -152,7 +152,7 @@ def _closures(hub: LockHub) -> list[list[tuple[float, float]]]:
 
 
 def _board(times: list[float], shares: list[float], i: int, start: float, T: float,
-           out: np.ndarray, record: list | None, hub: str, line: int) -> int:
+           out: list[float], record: list | None, hub: str, line: int) -> int:
     """A lockage starting at ``start`` takes the ships from ``i`` on that are waiting by
     then, in order, while they fit the chamber; they leave at ``start + T``. Returns the
     next ship still waiting."""
@@ -172,7 +172,7 @@ def _fill_or_wait(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
                   record: list | None) -> np.ndarray:
     """:func:`lock_through` under ``fill_or_wait`` (see the module docstring)."""
     n = len(arrival_h)
-    out = np.empty(n)
+    out = [0.0] * n  # a list: one float written per ship (a NumPy item write is slower)
     T, wait = hub.lockage_h, hub.max_wait_h
     closed = _closures(hub)
     ready = [0.0] * hub.lines  # when each line can start its next downbound lockage
@@ -202,7 +202,7 @@ def _fill_or_wait(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
                 best, best_line = s, j
         ready[best_line] = best + 2.0 * T
         i = _board(times, shares, i, best, T, out, record, hub.id, best_line)
-    return out
+    return np.asarray(out, dtype=float)
 
 
 def through_locks(canal: Canal, entry_h: np.ndarray, ship_class: list) -> LockPassage:

@@ -91,17 +91,18 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     dwell = canal.transfer_dwell
     moves: list[tuple[str, int, float]] = []
     rows = []
+    my_sea_flows = set().union(*sea_flows.values()) if sea_flows else set()
+    flow_idx, term_idx = np.asarray(flow), np.asarray(terminal)
+    is_barge = np.array([f in both for f in flows], dtype=bool)[flow_idx]
+    is_sea = np.array([f in my_sea_flows for f in flows], dtype=bool)[flow_idx]
+    worked = ~np.isnan(np.asarray(work_start_h, dtype=float))
     for pile in canal.stockpiles:
-        barges, seas = [], []
-        my_sea_flows = set().union(*sea_flows.values()) if sea_flows else set()
-        for i in range(len(flow)):
-            f, t = flows[flow[i]], terms[terminal[i]]
-            if pile_of_term.get(t) != pile.id or math.isnan(work_start_h[i]):
-                continue
-            if f in both:
-                barges.append(i)
-            elif f in my_sea_flows and t == pile.terminal:
-                seas.append(i)
+        # the calls worked at a terminal of this stockpile, in call order: the barges of
+        # the canal's bulk flows, and the sea flow's calls at the stockpile's own terminal
+        mine = np.array([pile_of_term.get(t) == pile.id for t in terms], dtype=bool)[term_idx]
+        at_home = np.array([t == pile.terminal for t in terms], dtype=bool)[term_idx]
+        barges = np.flatnonzero(mine & worked & is_barge).tolist()
+        seas = np.flatnonzero(mine & worked & ~is_barge & is_sea & at_home).tolist()
         row = {"stockpile": pile.id, "terminal": pile.terminal, "capacity_t": pile.capacity_t,
                "barge_calls": len(barges), "sea_calls": len(seas), "barge_discharged_t": 0.0,
                "ship_to_ship_t": 0.0, "to_land_t": 0.0, "down_in_t": 0.0,
