@@ -6,9 +6,9 @@
   ``--max-replications``), with the one-fewer's result;
 * ``effect BASE SCENARIO`` — the sea-going ships' mean waits without (BASE) and with the
   canal (SCENARIO), paired by replication, difference ± 95 % CI;
-* ``binds SCENARIO`` — every canal-related limit (lock hubs, transfer terminals,
-  segments on the canal routes, pilots) as value / limit over ``-n`` replications, most
-  stressed first.
+* ``binds SCENARIO`` — every canal-related limit (lock hubs, transfer terminals, the
+  transfer yards and stockpiles, segments on the canal routes, pilots) as value / limit
+  over ``-n`` replications, most stressed first.
 
 Replications run in parallel (``-w``, ``--scheduler``); the answer does not depend on
 the number of workers. ``--set PATH=VALUE`` changes the scenario after its ``extends``
