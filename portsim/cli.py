@@ -18,6 +18,8 @@ examples:
   portsim robustness scenarios/plan-2025.yaml          the answer under other assumption sets
   portsim sweep sweeps/demand-vs-crane-rate.yaml --scheduler tcp://HOST:8786
   portsim services scenarios/plan-2025.yaml            liner services and berth windows
+  portsim canal berths scenarios/pinglu-2030.yaml -n 5 transfer berths the canal needs
+  portsim run scenarios/pinglu-2027.yaml --lang zh     the answer and report in Chinese
   portsim info berths.yaml --year 2025                 inventory per operation area
 
 `portsim COMMAND --help` describes each command. Exit status: 0 done, 1 some runs
