@@ -114,34 +114,55 @@ def connect_down(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, batches: n
     loads; the connections as (barge, sea call, TEU))."""
     nb, k = batches.shape
     off = np.full((nb, k), never_h, np.int64)
-    load = np.zeros(len(sea_arrival_h), np.int64)
+    load = [0] * len(sea_arrival_h)
     connections: list[tuple[int, int, int]] = []
     room = sea_room.astype(np.int64).tolist()
     ready = barge_arrival_h[:, None] + dwell_h
+    barge_arr = barge_arrival_h.astype(float).tolist()
+    taken_b: list[int] = []
+    taken_j: list[int] = []
+    taken_off: list[int] = []
     for y in np.unique(barge_yard).tolist():
         calls = np.flatnonzero(sea_yard == y)
         calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")].tolist()
-        arr = [float(sea_arrival_h[c]) for c in calls]
+        arr = sea_arrival_h[calls].astype(float).tolist()
+        n_calls = len(calls)
+        # the batches of this yard's barges in order of readiness (barge, batch on a tie)
         b_rows = np.flatnonzero(barge_yard == y)
-        cells = [(float(ready[b, j]), int(b), j) for b in b_rows.tolist() for j in range(k)
-                 if batches[b, j] > 0]
-        cells.sort()
+        bb, jj = np.nonzero(batches[b_rows] > 0)
+        bb = b_rows[bb]
+        t_cell = ready[bb, jj]
+        order = np.lexsort((jj, bb, t_cell))
+        # skip[q]: a call at or after q that may still have room (calls with none are
+        # jumped over with path halving, so full calls cost nothing after they fill)
+        skip = list(range(n_calls + 1))
         p = 0
-        for t, b, j in cells:
-            n = int(batches[b, j])
-            while p < len(calls) and arr[p] < t:
+        for t, b, j, n in zip(t_cell[order].tolist(), bb[order].tolist(),
+                              jj[order].tolist(), batches[bb, jj][order].tolist(),
+                              strict=True):
+            while p < n_calls and arr[p] < t:
                 p += 1
             q = p
-            while q < len(calls) and room[calls[q]] < n:
+            while True:
+                while skip[q] != q:  # the next call that has any room
+                    skip[q] = skip[skip[q]]
+                    q = skip[q]
+                if q == n_calls or room[calls[q]] >= n:
+                    break
                 q += 1
-            if q == len(calls):
+            if q == n_calls:
                 continue  # no call takes it: it stays in the yard
             c = calls[q]
             room[c] -= n
+            if room[c] == 0:
+                skip[q] = q + 1
             load[c] += n
             connections.append((b, c, n))
-            off[b, j] = max(0, round(arr[q] - float(barge_arrival_h[b])))
-    return off, load, connections
+            taken_b.append(b)
+            taken_j.append(j)
+            taken_off.append(max(0, round(arr[q] - barge_arr[b])))
+    off[taken_b, taken_j] = taken_off
+    return off, np.asarray(load, np.int64), connections
 
 
 def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.ndarray,
@@ -159,37 +180,58 @@ def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.nda
     ns = len(sea_arrival_h)
     cnt = np.zeros((ns, k), np.int64)
     off = np.zeros((ns, k), np.int64)
-    got = np.zeros(len(barge_arrival_h), np.int64)
+    got = [0] * len(barge_arrival_h)
     used = [0] * ns
     room = sea_room.astype(np.int64).tolist()
     connections: list[tuple[int, int, int]] = []
+    pieces: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
     order = np.argsort(barge_arrival_h, kind="stable").tolist()
-    by_yard: dict[int, tuple[list[int], list[float]]] = {}
+    # per yard: its calls by arrival, their arrivals, and back[q + 1]: a call at or
+    # before q that may still give (exhausted calls are jumped over with path halving;
+    # index 0 stands for "none left")
+    by_yard: dict[int, tuple[list[int], list[float], list[int]]] = {}
     for y in np.unique(barge_yard).tolist():
         calls = np.flatnonzero(sea_yard == y)
         calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")].tolist()
-        by_yard[y] = (calls, [float(sea_arrival_h[c]) for c in calls])
+        back = list(range(len(calls) + 1))
+        for q, c in enumerate(calls, start=1):
+            if room[c] <= 0 or k <= 0:
+                back[q] = q - 1  # gives nothing
+        by_yard[y] = (calls, sea_arrival_h[calls].astype(float).tolist(), back)
+    need_l, yard_l = need.tolist(), barge_yard.tolist()
+    arrival_l, dwell_l = barge_arrival_h.astype(float).tolist(), dwell_h.astype(float).tolist()
     for b in order:
-        left = int(need[b])
+        left = int(need_l[b])
         if left <= 0:
             continue
-        calls, arr = by_yard[int(barge_yard[b])]
-        t_b = float(barge_arrival_h[b])
-        latest = t_b - float(dwell_h[b])
-        q = bisect_right(arr, latest) - 1
-        while left > 0 and q >= 0 and arr[q] >= latest - lookback_h:
-            c = calls[q]
-            if room[c] > 0 and used[c] < k:
-                take = min(left, room[c])
-                room[c] -= take
-                cnt[c, used[c]] = take
-                off[c, used[c]] = max(0, round(t_b - arr[q]))
-                used[c] += 1
-                left -= take
-                connections.append((c, b, take))
+        calls, arr, back = by_yard[yard_l[b]]
+        t_b = arrival_l[b]
+        latest = t_b - dwell_l[b]
+        earliest = latest - lookback_h
+        q = bisect_right(arr, latest)  # position + 1 of the latest call arrived by then
+        while left > 0:
+            while back[q] != q:  # the latest call at or before it that can still give
+                back[q] = back[back[q]]
+                q = back[q]
+            if q == 0 or arr[q - 1] < earliest:
+                break
+            c = calls[q - 1]
+            take = min(left, room[c])
+            room[c] -= take
+            pieces[0].append(c)
+            pieces[1].append(used[c])
+            pieces[2].append(take)
+            pieces[3].append(max(0, round(t_b - arr[q - 1])))
+            used[c] += 1
+            left -= take
+            connections.append((c, b, take))
+            if room[c] == 0 or used[c] == k:
+                back[q] = q - 1  # exhausted
             q -= 1
-        got[b] = int(need[b]) - left
-    return cnt, off, got, connections
+        got[b] = int(need_l[b]) - left
+    cnt[pieces[0], pieces[1]] = pieces[2]
+    off[pieces[0], pieces[1]] = pieces[3]
+    return cnt, off, np.asarray(got, np.int64), connections
 
 
 class CanalTransfer:
@@ -206,17 +248,22 @@ class CanalTransfer:
 
         xfer, k, pol = self.transfer, self.k, scenario.landside.yard
         canal = scenario.canal
-        flow_ids = np.array([f.id for f in scenario.demand], dtype=object)[plan.flow[rows]]
-        terms = np.array([t.id for t in scenario.port.terminals],
-                         dtype=object)[plan.terminal[rows]]
-        barge = np.array([f in xfer.down_share for f in flow_ids], bool)
-        sea = np.array([f in xfer.sea_flows for f in flow_ids], bool) & ~barge
-        down = np.array([xfer.down_share.get(f, pol.discharge_share) for f in flow_ids])
+        # per flow (and per terminal) first, then per call by indexing: no loop over calls
+        flow_ids = [f.id for f in scenario.demand]
+        flow_of, term_of = plan.flow[rows], plan.terminal[rows]
+
+        def per_call(values: list) -> np.ndarray:
+            return np.asarray(values)[flow_of]
+
+        barge = per_call([f in xfer.down_share for f in flow_ids]).astype(bool)
+        sea = per_call([f in xfer.sea_flows for f in flow_ids]).astype(bool) & ~barge
+        down = per_call([xfer.down_share.get(f, pol.discharge_share) for f in flow_ids])
         d = np.rint(v * down).astype(np.int64)
         ld = v - d
-        sd = np.array([xfer.sea_share_down.get(f, 0.0) for f in flow_ids])
-        su = np.array([xfer.sea_share_up.get(f, 0.0) for f in flow_ids])
-        s2s = np.array([xfer.ship_to_ship.get(t, 0.0) for t in terms])
+        sd = per_call([xfer.sea_share_down.get(f, 0.0) for f in flow_ids])
+        su = per_call([xfer.sea_share_up.get(f, 0.0) for f in flow_ids])
+        s2s = np.asarray([xfer.ship_to_ship.get(t.id, 0.0)
+                          for t in scenario.port.terminals], float)[term_of]
         to_sea = np.where(barge, np.rint(d * sd), 0).astype(np.int64)
         self._s2s = np.rint(to_sea * s2s).astype(np.int64)
         xd_tot = to_sea - self._s2s
@@ -249,8 +296,9 @@ class CanalTransfer:
         self._xu_got = np.zeros(m, np.int64)
         self._xu_got[bi] = got
         self._up_need = up_sea
-        self.down_connections = [(int(bi[b]), int(si[c]), n) for b, c, n in down_links]
-        self.up_connections = [(int(si[c]), int(bi[b]), n) for c, b, n in up_links]
+        bl, sl = bi.tolist(), si.tolist()
+        self.down_connections = [(bl[b], sl[c], n) for b, c, n in down_links]
+        self.up_connections = [(sl[c], bl[b], n) for c, b, n in up_links]
         d_split = d.copy()
         ld_split = ld.copy()
         d_split[si] -= cnt.sum(axis=1)
