@@ -96,6 +96,12 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     is_barge = np.array([f in both for f in flows], dtype=bool)[flow_idx]
     is_sea = np.array([f in my_sea_flows for f in flows], dtype=bool)[flow_idx]
     worked = ~np.isnan(np.asarray(work_start_h, dtype=float))
+    # plain lists for the loops below (a NumPy item read costs ~10x a list's)
+    flow_l, term_l = flow_idx.tolist(), term_idx.tolist()
+    volumes = np.asarray(volume, float).tolist()
+    starts = np.asarray(work_start_h, float).tolist()
+    ends_of = np.asarray(work_end_h, float).tolist()
+    max_back_h = dwell.max_days * 24.0
     for pile in canal.stockpiles:
         # the calls worked at a terminal of this stockpile, in call order: the barges of
         # the canal's bulk flows, and the sea flow's calls at the stockpile's own terminal
@@ -111,12 +117,12 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         lots = []
         draws = _dwell_h(dwell, rng, len(barges))
         for i, w in zip(barges, draws, strict=True):
-            f = flows[flow[i]]
+            f = flows[flow_l[i]]
             tot = both[f]["down"] + both[f]["up"]
-            down = volume[i] * both[f]["down"] / tot if tot else 0.0
+            down = volumes[i] * both[f]["down"] / tot if tot else 0.0
             to_sea = down * (sea_t[f]["down"] / both[f]["down"] if both[f]["down"] else 0.0)
-            s2s = to_sea * s2s_of_term.get(terms[terminal[i]], 0.0)
-            end = float(work_end_h[i])
+            s2s = to_sea * s2s_of_term.get(terms[term_l[i]], 0.0)
+            end = ends_of[i]
             if math.isnan(end) or end >= end_h:
                 continue  # not discharged in the run
             row["barge_discharged_t"] += down
@@ -130,47 +136,63 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         ready: deque[list[float]] = deque()
         k = 0
         loaders = set()
-        for i in sorted(seas, key=lambda c: work_start_h[c]):
-            t = work_start_h[i]
+        pending = 0.0  # the tonnes ready, kept as a running total (see below)
+        for i in sorted(seas, key=starts.__getitem__):
+            t = starts[i]
             while k < len(lots) and lots[k][0] <= t:
                 ready.append([lots[k][2]])
+                pending += lots[k][2]
                 k += 1
-            room = float(volume[i])
-            if sum(lot[0] for lot in ready) < FULL_CARGO_SHARE * room:
+            room = volumes[i]
+            need = FULL_CARGO_SHARE * room
+            if pending < need - 1e-6 * (1.0 + need) or (
+                    pending < need + 1e-6 * (1.0 + need)
+                    and sum(lot[0] for lot in ready) < need):  # exact sum near the line
                 continue  # not enough for a cargo: the call may discharge for the canal
             while ready and room > 1e-9:
                 take = min(room, ready[0][0])
                 ready[0][0] -= take
                 room -= take
+                pending -= take
                 moves.append((pile.id, _hours(t), -take))
                 row["down_loaded_t"] += take
                 loaders.add(i)
                 if ready[0][0] <= 1e-9:
+                    pending -= ready[0][0]
                     ready.popleft()
         # upbound: barges take from the latest sea calls (not loaders) ended by then
-        givers = sorted((c for c in seas if c not in loaders and work_end_h[c] < end_h),
-                        key=lambda c: work_end_h[c])
-        ends = [float(work_end_h[c]) for c in givers]
-        left = {c: float(volume[c]) for c in givers}
+        givers = sorted((c for c in seas if c not in loaders and ends_of[c] < end_h),
+                        key=ends_of.__getitem__)
+        ends = [ends_of[c] for c in givers]
+        left = [volumes[c] for c in givers]
+        # back[q + 1]: a giver at or before q with tonnes left (emptied givers are jumped
+        # over with path halving; 0 stands for "none")
+        back = list(range(len(givers) + 1))
         up_draws = _dwell_h(dwell, rng, len(barges))
-        for i, w in sorted(zip(barges, up_draws, strict=True), key=lambda x: work_start_h[x[0]]):
-            f = flows[flow[i]]
+        for i, w in sorted(zip(barges, up_draws, strict=True), key=lambda x: starts[x[0]]):
+            f = flows[flow_l[i]]
             tot = both[f]["down"] + both[f]["up"]
-            up = volume[i] * both[f]["up"] / tot if tot else 0.0
+            up = volumes[i] * both[f]["up"] / tot if tot else 0.0
             need = up * (sea_t[f]["up"] / both[f]["up"] if both[f]["up"] else 0.0)
-            need *= 1.0 - s2s_of_term.get(terms[terminal[i]], 0.0)
+            need *= 1.0 - s2s_of_term.get(terms[term_l[i]], 0.0)
             row["up_need_t"] += need
-            t_b = float(work_start_h[i])
-            q = bisect_right(ends, t_b - w) - 1
-            while need > 1e-9 and q >= 0 and ends[q] >= t_b - w - dwell.max_days * 24.0:
-                c = givers[q]
-                take = min(need, left[c])
+            t_b = starts[i]
+            q = bisect_right(ends, t_b - w)
+            while need > 1e-9:
+                while back[q] != q:  # the latest giver at or before it with tonnes left
+                    back[q] = back[back[q]]
+                    q = back[q]
+                if q == 0 or ends[q - 1] < t_b - w - max_back_h:
+                    break
+                take = min(need, left[q - 1])
                 if take > 0:
-                    left[c] -= take
+                    left[q - 1] -= take
                     need -= take
-                    moves.append((pile.id, _hours(ends[q]), take))
+                    moves.append((pile.id, _hours(ends[q - 1]), take))
                     moves.append((pile.id, _hours(t_b), -take))
                     row["up_in_t"] += take
+                if left[q - 1] <= 0:
+                    back[q] = q - 1  # emptied
                 q -= 1
             row["up_short_t"] += need
         row["down_waiting_t"] = row["down_in_t"] - row["down_loaded_t"]
@@ -199,8 +221,10 @@ def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     ids = [p.id for p in canal.stockpiles]
     net = np.zeros((len(ids), H + 1))
     index = {p: j for j, p in enumerate(ids)}
-    for pid, h, t in moves:
-        net[index[pid], min(max(h, 0), H)] += t
+    if moves:  # in the ledger's order (np.add.at adds one by one, as a loop would)
+        pid, hour, t = zip(*moves, strict=True)
+        np.add.at(net, ([index[p] for p in pid], np.clip(np.asarray(hour), 0, H)),
+                  np.asarray(t, float))
     stock = np.cumsum(net[:, :H], axis=1)
     kpis, ledger = [], []
     low, high = canal.stockpile_utilisation_band
