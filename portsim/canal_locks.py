@@ -85,19 +85,25 @@ class LockPassage:
         the measurement window, mean lock wait of the ships it locked through)."""
         lk = pd.DataFrame(self.lockages, columns=["hub", "line", "start_h", "ships", "fill"])
         window = end_h - start_h
+        hub_col = lk["hub"].to_numpy()
+        start_col = lk["start_h"].to_numpy(float)
+        ships_col = lk["ships"].to_numpy(float)
+        fill_col = lk["fill"].to_numpy(float)
+        in_window = (start_col >= start_h) & (start_col < end_h)
         rows = []
         for hub in self.hubs:
-            mine = lk[(lk["hub"] == hub.id) & (lk["start_h"] >= start_h)
-                      & (lk["start_h"] < end_h)]
+            mine = in_window & (hub_col == hub.id)
+            n = int(mine.sum())
+            ships = float(ships_col[mine].sum())
             slots = hub.lines * window / (2.0 * hub.lockage_h)
             closed = sum(min(c.days * 24.0, window) for c in hub.closures) / (
                 2.0 * hub.lockage_h)
             rows.append({
                 "hub": hub.id, "lines": hub.lines, "lockage_h": hub.lockage_h,
-                "lockages": len(mine), "ships": int(mine["ships"].sum()),
-                "mean_fill": float(mine["fill"].mean()) if len(mine) else 0.0,
-                "ships_per_h": float(mine["ships"].sum()) / window,
-                "slot_utilisation": float(mine["fill"].sum()) / max(slots - closed, 1e-9),
+                "lockages": n, "ships": int(ships),
+                "mean_fill": float(fill_col[mine].mean()) if n else 0.0,
+                "ships_per_h": ships / window,
+                "slot_utilisation": float(fill_col[mine].sum()) / max(slots - closed, 1e-9),
             })
         locks = pd.DataFrame(rows, columns=["hub", "lines", "lockage_h", "lockages", "ships",
                                             "mean_fill", "ships_per_h", "slot_utilisation"])
@@ -115,33 +121,48 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
     if hub.lockage_rule == "fill_or_wait":
         return _fill_or_wait(arrival_h, fill, hub, record)
     n = len(arrival_h)
-    out = [0.0] * n  # a list: one float written per ship (a NumPy item write is slower)
+    out = [0.0] * n  # a list: the ships of a lockage written as one slice
     T = hub.lockage_h
     period = 2.0 * T
-    phases = [j * period / hub.lines for j in range(hub.lines)]
+    lines = range(hub.lines)
+    phases = [j * period / hub.lines for j in lines]
     closed = _closures(hub)
+    any_closed = any(closed)
     next_m = [0] * hub.lines  # next unused downbound slot of each line
     times = arrival_h.tolist()
     shares = fill.tolist()
+    full = 1.0 + FILL_EPS
+    hub_id = hub.id
+    ceil = math.ceil
     i = 0
     while i < n:
         a = times[i]
-        best, best_line = math.inf, -1
-        for j in range(hub.lines):
-            m = max(next_m[j], math.ceil((a - phases[j]) / period - 1e-12))
+        best, best_line, best_m = math.inf, -1, 0
+        for j in lines:
+            m = ceil((a - phases[j]) / period - 1e-12)
+            if m < next_m[j]:
+                m = next_m[j]
             s = phases[j] + period * m
-            moved = True
-            while moved:  # skip slots that would overlap a closure
-                moved = False
-                for c0, c1 in closed[j]:
-                    if s < c1 and s + T > c0:
-                        m = math.ceil((c1 - phases[j]) / period - 1e-12)
-                        s = phases[j] + period * m
-                        moved = True
+            if any_closed:
+                moved = True
+                while moved:  # skip slots that would overlap a closure
+                    moved = False
+                    for c0, c1 in closed[j]:
+                        if s < c1 and s + T > c0:
+                            m = ceil((c1 - phases[j]) / period - 1e-12)
+                            s = phases[j] + period * m
+                            moved = True
             if s < best:
                 best, best_line, best_m = s, j, m
         next_m[best_line] = best_m + 1
-        i = _board(times, shares, i, best, T, out, record, hub.id, best_line)
+        # the lockage takes the ships waiting by then, in order, while they fit (as _board)
+        first, used = i, 0.0
+        while i < n and times[i] <= best and used + shares[i] <= full:
+            used += shares[i]
+            i += 1
+        out[first:i] = [best + T] * (i - first)
+        if record is not None:
+            record.append((hub_id, best_line, best, i - first, used))
     return np.asarray(out, dtype=float)
 
 
