@@ -8,9 +8,11 @@ object whose ``kpis`` hold the mean and a 95 % confidence interval of every KPI.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Literal
@@ -21,7 +23,7 @@ import pandas as pd
 from portsim.config.scenario import Scenario
 from portsim.demand import plan_calls
 from portsim.model.port import PortModel
-from portsim.results import RunResult, summarise
+from portsim.results import RunResult, calls_frame, summarise
 
 Keep = Literal["calls", "tables", "kpis"]
 """What :func:`replicate` keeps of each replication (see :func:`reduce_run`)."""
@@ -57,10 +59,52 @@ def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
     >>> run.terminals[["terminal", "berth_utilisation", "waiting_factor"]].head(3)
     ... # doctest: +SKIP
     """
-    plan = plan_calls(scenario, replication)
-    model = PortModel(scenario, plan, replication)
-    log = model.run()
-    return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
+    with objects_frozen() as freeze:
+        plan = plan_calls(scenario, replication)
+        model = PortModel(scenario, plan, replication)
+        freeze()  # the model's own lists live through the run: out of the collections too
+        log = model.run()
+        return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
+
+
+def simulate_calls(scenario: Scenario, replication: int = 0) -> pd.DataFrame:
+    """The ``calls`` table of one replication, without the component tables or the
+    summaries (what the capacity and transfer-berth searches need; the same numbers as
+    ``simulate(scenario, replication).calls``)."""
+    with objects_frozen() as freeze:
+        plan = plan_calls(scenario, replication)
+        model = PortModel(scenario, plan, replication)
+        freeze()
+        return calls_frame(scenario, plan, model.run())
+
+
+@contextlib.contextmanager
+def objects_frozen() -> Iterator[Callable[[], None]]:
+    """Keep the objects alive now (the scenario, every loaded module) out of Python's full
+    garbage collections until the block ends (``gc.freeze``, then ``gc.unfreeze``); the
+    function it gives freezes the objects alive when it is called as well (a model just
+    built).
+
+    Why: a full (generation-2) collection visits every tracked object in the process and
+    every item of every list, and a built model holds long per-hour and per-call lists: one
+    full collection during a Pinglu port-year cost ~0.1 s, 7 % of the run
+    (``benchmarks/canal.py``). Whether one comes at all depends on how many container
+    objects the run happened to keep (plan-2025's port-year had none, pinglu-2030's one),
+    so the cost per call jumped with the scenario rather than growing with its calls.
+    Frozen, a collection during the run visits only the objects the run created. Nothing
+    is kept longer: reference counting frees objects as before, and after the block the
+    frozen objects are collectable again. When something else has frozen objects already
+    (``gc.get_freeze_count() > 0``, e.g. a pre-fork server), nothing is done, so that its
+    freeze is not undone here. Results are unaffected (collection order does not enter
+    the model)."""
+    if gc.get_freeze_count() > 0:
+        yield lambda: None
+        return
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -121,8 +165,6 @@ def return_freed_memory() -> None:
     replication after replication grows by ~12 MB each (plan-2025) even when it keeps
     nothing of them (``benchmarks/memory.py``); trimming keeps it at one port-year's
     working set. Costs a few milliseconds; results are unaffected."""
-    import gc
-
     gc.collect()
     trim = _malloc_trim()
     if trim is not None:

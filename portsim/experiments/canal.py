@@ -118,12 +118,9 @@ def with_berth_counts(path: str | Path, counts: Mapping[int, int]) -> Scenario:
 
 def _calls(sc: Scenario, replication: int) -> pd.DataFrame:
     """The call table of one replication (no component tables: the searches need none)."""
-    from portsim.demand import plan_calls
-    from portsim.model.port import PortModel
-    from portsim.results import calls_frame
+    from portsim.simulate import simulate_calls
 
-    plan = plan_calls(sc, replication)
-    return calls_frame(sc, plan, PortModel(sc, plan, replication).run())
+    return simulate_calls(sc, replication)
 
 
 def terminal_criteria(sc: Scenario, replication: int) -> dict[str, float]:

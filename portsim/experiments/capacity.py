@@ -103,12 +103,10 @@ from scipy import stats
 
 from portsim.config.load import load_scenario
 from portsim.config.scenario import Scenario
-from portsim.demand import plan_calls
 from portsim.errors import InputError
 from portsim.experiments.runner import TaskQueue, open_executor, progress_bar
-from portsim.model.port import PortModel
-from portsim.results import RunResult, calls_frame, delivered_per_year
-from portsim.simulate import Replications, mean_ci, simulate
+from portsim.results import RunResult, delivered_per_year
+from portsim.simulate import Replications, mean_ci, simulate, simulate_calls
 
 Kind = Literal["waiting_factor", "waiting_factor_guideline", "waiting_factor_friction",
                "mean_wait_h", "p95_wait_h", "share_waiting_over_h", "berth_window_missed"]
@@ -279,8 +277,7 @@ def evaluate(scenario: Scenario, cargo: str, kind: Kind | Sequence[Criterion], s
         run = simulate(sc, replication)
         calls = run.calls
     else:  # the search needs the calls only: no berth, terminal or component tables
-        plan = plan_calls(sc, replication)
-        calls = calls_frame(sc, plan, PortModel(sc, plan, replication).run())
+        calls = simulate_calls(sc, replication)
     delivered = delivered_per_year(sc, calls)
     volume = sum(delivered[f.id] for f in sc.demand if f.cargo == cargo)
     crits = ([Criterion(cargo, kind, 1.0)] if isinstance(kind, str) else list(kind))
