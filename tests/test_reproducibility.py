@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
+import pytest
 
 from portsim.simulate import replicate, simulate
 from tests.conftest import berth, make_scenario, port_dict
@@ -53,3 +54,46 @@ def test_common_random_numbers_across_berth_layouts(tmp_path):
     for col in ("arrival_h", "teu", "liner"):
         pd.testing.assert_series_equal(two[col], three[col])
     assert three["wait_berth_h"].mean() < two["wait_berth_h"].mean()
+
+
+def test_the_run_keeps_the_objects_alive_at_its_start_out_of_full_collections(tmp_path,
+                                                                               monkeypatch):
+    """simulate freezes what was alive before the run (gc.freeze) for the port-year only:
+    frozen during the run, handed back after it (also when the run fails), and a freeze
+    made by someone else is left as it was."""
+    import gc
+
+    from portsim.model.port import PortModel
+
+    sc = _scenario(tmp_path)
+    seen = []
+    run = PortModel.run
+
+    def watched(self):
+        seen.append(gc.get_freeze_count())
+        return run(self)
+
+    monkeypatch.setattr(PortModel, "run", watched)
+    assert gc.get_freeze_count() == 0
+    calls = simulate(sc, 1).calls
+    assert seen[-1] > 0 and gc.get_freeze_count() == 0
+    monkeypatch.setattr(PortModel, "run", run)
+    pd.testing.assert_frame_equal(calls, simulate(sc, 1).calls)  # no effect on results
+
+    def failing(self):
+        raise RuntimeError("a failed run")
+
+    monkeypatch.setattr(PortModel, "run", failing)
+    with pytest.raises(RuntimeError, match="a failed run"):
+        simulate(sc, 1)
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(PortModel, "run", run)
+    calls_made = []
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls_made.append("unfreeze"))
+    monkeypatch.setattr(gc, "freeze", lambda: calls_made.append("freeze"))
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 1)  # e.g. a pre-fork server's
+    simulate(sc, 1)
+    assert calls_made == []  # its freeze is not undone
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 0)
+    simulate(sc, 1)
+    assert calls_made == ["freeze", "freeze", "unfreeze"]  # at the start, the model, the end

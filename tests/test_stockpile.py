@@ -67,6 +67,31 @@ def test_stockpile_hand_computed():
     assert tables["stockpile_ledger"]["stock_end_t"].iloc[0] == pytest.approx(3100)
 
 
+@pytest.mark.parametrize(("over", "loads"), [(0.0, True), (1e-12, False), (-1e-12, True)])
+def test_a_sea_call_loads_canal_bulk_from_exactly_half_its_cargo(over, loads):
+    """The full-cargo rule at its line: barges A and B leave two lots (ready at 34 h and
+    44 h); sea call S (work from 50 h) loads them when they make at least half its cargo
+    — with its cargo exactly twice the lots, and a hair below, it loads; a hair above,
+    it does not (the ledger keeps a running total and decides near the line on the exact
+    sum)."""
+    sc = _fixed_dwell(24.0)
+    flows = [f.id for f in sc.demand]
+    terms = [t.id for t in sc.port.terminals]
+    barge, sea = flows.index(canal_flow_id("dry_bulk", "RS-B5k")), flows.index("ore-other-bulk")
+    tb, gz = terms.index("PL-TB"), terms.index("GZS-BULK")
+    per_call = 4500 * 30 / 16.5
+    flow, term = np.array([barge, barge, sea]), np.array([tb, tb, gz])
+    start, end = np.array([0.0, 5.0, 50.0]), np.array([10.0, 20.0, 60.0])
+    first, _ = stockpile_ledger(sc, flow, term, np.array([per_call, per_call, 1e9]), start,
+                                end, end_h=200.0)
+    ready = first[0]["down_in_t"]  # the two lots (S, a billion tonnes, takes none)
+    assert first[0]["down_loaded_t"] == 0.0
+    cargo = 2.0 * ready * (1.0 + over)
+    rows, _ = stockpile_ledger(sc, flow, term, np.array([per_call, per_call, cargo]), start,
+                               end, end_h=200.0)
+    assert rows[0]["down_loaded_t"] == (pytest.approx(ready) if loads else 0.0)
+
+
 def test_stockpile_tonnage_is_conserved_over_a_run():
     """pinglu-2027, 40 days: the barges' tonnes = ship-to-ship + to land + into the
     stockpile; into it = loaded onto sea-going calls + still there; the hourly stock never
