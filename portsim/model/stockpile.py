@@ -219,12 +219,13 @@ def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     H = math.ceil(end_h)
     h0 = min(int(start_h), H)
     ids = [p.id for p in canal.stockpiles]
-    net = np.zeros((len(ids), H + 1))
     index = {p: j for j, p in enumerate(ids)}
-    if moves:  # in the ledger's order (np.add.at adds one by one, as a loop would)
+    net = np.zeros((len(ids), H + 1))
+    if moves:  # summed in the ledger's order (bincount adds one by one, as a loop would)
         pid, hour, t = zip(*moves, strict=True)
-        np.add.at(net, ([index[p] for p in pid], np.clip(np.asarray(hour), 0, H)),
-                  np.asarray(t, float))
+        cell = np.array([index[p] for p in pid]) * (H + 1) + np.clip(np.asarray(hour), 0, H)
+        net = np.bincount(cell, weights=np.asarray(t, float),
+                          minlength=len(ids) * (H + 1)).reshape(len(ids), H + 1)
     stock = np.cumsum(net[:, :H], axis=1)
     kpis, ledger = [], []
     low, high = canal.stockpile_utilisation_band
