@@ -83,7 +83,10 @@ class LockPassage:
         """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
         ships, mean fill, ships an hour, utilisation of the downbound lockage slots of
         the measurement window, mean lock wait of the ships it locked through)."""
-        lk = pd.DataFrame(self.lockages, columns=["hub", "line", "start_h", "ships", "fill"])
+        names = ["hub", "line", "start_h", "ships", "fill"]
+        # by columns (one list each), not from the record tuples: ~5x faster in pandas
+        lk = pd.DataFrame(dict(zip(names, map(list, zip(*self.lockages, strict=True)),
+                                   strict=True)) if self.lockages else None, columns=names)
         window = end_h - start_h
         hub_col = lk["hub"].to_numpy()
         start_col = lk["start_h"].to_numpy(float)
