@@ -124,7 +124,7 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
     if hub.lockage_rule == "fill_or_wait":
         return _fill_or_wait(arrival_h, fill, hub, record)
     n = len(arrival_h)
-    out = [0.0] * n  # a list: the ships of a lockage written as one slice
+    out = [0.0] * n  # a list: one float written per ship (a NumPy item write is slower)
     T = hub.lockage_h
     period = 2.0 * T
     lines = range(hub.lines)
@@ -159,11 +159,11 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
                 best, best_line, best_m = s, j, m
         next_m[best_line] = best_m + 1
         # the lockage takes the ships waiting by then, in order, while they fit (as _board)
-        first, used = i, 0.0
+        first, used, leave = i, 0.0, best + T
         while i < n and times[i] <= best and used + shares[i] <= full:
             used += shares[i]
+            out[i] = leave
             i += 1
-        out[first:i] = [best + T] * (i - first)
         if record is not None:
             record.append((hub_id, best_line, best, i - first, used))
     return np.asarray(out, dtype=float)

@@ -59,10 +59,9 @@ def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
     >>> run.terminals[["terminal", "berth_utilisation", "waiting_factor"]].head(3)
     ... # doctest: +SKIP
     """
-    with objects_frozen() as freeze:
+    with collector_paused():
         plan = plan_calls(scenario, replication)
         model = PortModel(scenario, plan, replication)
-        freeze()  # the model's own lists live through the run: out of the collections too
         log = model.run()
         return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
 
@@ -71,40 +70,37 @@ def simulate_calls(scenario: Scenario, replication: int = 0) -> pd.DataFrame:
     """The ``calls`` table of one replication, without the component tables or the
     summaries (what the capacity and transfer-berth searches need; the same numbers as
     ``simulate(scenario, replication).calls``)."""
-    with objects_frozen() as freeze:
+    with collector_paused():
         plan = plan_calls(scenario, replication)
         model = PortModel(scenario, plan, replication)
-        freeze()
         return calls_frame(scenario, plan, model.run())
 
 
 @contextlib.contextmanager
-def objects_frozen() -> Iterator[Callable[[], None]]:
-    """Keep the objects alive now (the scenario, every loaded module) out of Python's full
-    garbage collections until the block ends (``gc.freeze``, then ``gc.unfreeze``); the
-    function it gives freezes the objects alive when it is called as well (a model just
-    built).
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (``gc.disable``, then
+    ``gc.enable``; nothing is done when it is off already).
 
-    Why: a full (generation-2) collection visits every tracked object in the process and
-    every item of every list, and a built model holds long per-hour and per-call lists: one
-    full collection during a Pinglu port-year cost ~0.1 s, 7 % of the run
-    (``benchmarks/canal.py``). Whether one comes at all depends on how many container
-    objects the run happened to keep (plan-2025's port-year had none, pinglu-2030's one),
-    so the cost per call jumped with the scenario rather than growing with its calls.
-    Frozen, a collection during the run visits only the objects the run created. Nothing
-    is kept longer: reference counting frees objects as before, and after the block the
-    frozen objects are collectable again. When something else has frozen objects already
-    (``gc.get_freeze_count() > 0``, e.g. a pre-fork server), nothing is done, so that its
-    freeze is not undone here. Results are unaffected (collection order does not enter
-    the model)."""
-    if gc.get_freeze_count() > 0:
-        yield lambda: None
+    Why: a port-year creates few objects that outlive it but passes hundreds of thousands
+    of short-lived ones through the allocator, and the collector runs on the allocation
+    count. Its full (generation-2) collections visit every tracked object in the process
+    and every item of every list — the model's per-hour and per-call lists, the loaded
+    modules: one full collection during a pinglu-2030 port-year cost ~0.1 s, 7 % of the
+    run, and whether one came at all depended on how many containers that scenario's run
+    happened to keep (plan-2025's had none), so the cost per call jumped with the scenario
+    instead of growing with its calls (``benchmarks/canal.py``). Reference counting frees
+    almost everything a run makes as it goes; what only the collector can free (reference
+    cycles) is small — ~9,000 objects after a plan-2025 port-year, ~34,000 after
+    pinglu-2030, tested at under 4 per call — and is collected by the first collection after
+    the block. Results are unaffected (collection order does not enter the model)."""
+    if not gc.isenabled():
+        yield
         return
-    gc.freeze()
+    gc.disable()
     try:
-        yield gc.freeze
+        yield
     finally:
-        gc.unfreeze()
+        gc.enable()
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
