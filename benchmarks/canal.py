@@ -17,8 +17,16 @@ machine's noise). The locks' own pass (``through_locks``) is timed separately.
 
 ``--instructions`` counts machine instructions under valgrind (cachegrind) instead of
 timing: one port-year of each scenario less the same process without the run (start-up,
-imports, loading), per call. Deterministic, so it settles what CPU times on a shared
-machine cannot (they vary by ±10 % between runs of the same code); a few minutes.
+imports, loading), per call. Deterministic for one checkout and environment, so it
+settles what CPU times on a shared machine cannot (they vary by ±10 % between runs of the
+same code); a few minutes. Between checkouts it moves by ~1.5 % (paths, compiled caches,
+where the garbage collector's runs fall before and after the port-year): 0.948 and 0.963
+for the same commit in two directories.
+
+The garbage collector: :func:`portsim.simulate.simulate` pauses Python's cyclic collector
+for the port-year (:func:`portsim.simulate.collector_paused`). Before, one full collection
+fell inside a pinglu-2030 port-year (~0.1 s, 7 % of it) and none inside plan-2025's, which
+alone made calls/s with the canal ~7 % lower.
 """
 
 from __future__ import annotations

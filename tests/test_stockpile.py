@@ -23,6 +23,16 @@ def _fixed_dwell(hours: float):
         update={"transfer_dwell": dwell})})
 
 
+def _bulk_case():
+    """pinglu-2027 with a 24 h dwell; the bulk barge and the sea bulk flow, the transfer
+    and the sea terminal (their indices), and a bulk barge's tonnes per call."""
+    sc = _fixed_dwell(24.0)
+    flows = [f.id for f in sc.demand]
+    terms = [t.id for t in sc.port.terminals]
+    return (sc, (flows.index(canal_flow_id("dry_bulk", "RS-B5k")), flows.index("ore-other-bulk")),
+            (terms.index("PL-TB"), terms.index("GZS-BULK")), 4500 * 30 / 16.5)
+
+
 def test_stockpile_hand_computed():
     """pinglu-2027's bulk: 16.5 Mt down, 13.5 Mt up on 4,500 t payloads, so a barge carries
     4,500 × 30 / 16.5 = 8,181.8 t, 4,500 down (2,700 by sea: sea_share 0.6) and 3,681.8 up
@@ -31,12 +41,7 @@ def test_stockpile_hand_computed():
     (>= half its cargo) and loads 5,000; S2 finds 400 (< 1,500) and discharges instead: C
     takes its 2,209.1 from S2 (ended 70 <= 100 - 24). C's 2,700 t come in at 110 h and
     stay. End stock 400 + 2,700 = 3,100 t."""
-    sc = _fixed_dwell(24.0)
-    flows = [f.id for f in sc.demand]
-    terms = [t.id for t in sc.port.terminals]
-    barge, sea = flows.index(canal_flow_id("dry_bulk", "RS-B5k")), flows.index("ore-other-bulk")
-    tb, gz = terms.index("PL-TB"), terms.index("GZS-BULK")
-    per_call = 4500 * 30 / 16.5
+    sc, (barge, sea), (tb, gz), per_call = _bulk_case()
     flow = np.array([barge, barge, sea, sea, barge])
     term = np.array([tb, tb, gz, gz, tb])
     vol = np.array([per_call, per_call, 5000, 3000, per_call])
@@ -74,12 +79,7 @@ def test_a_sea_call_loads_canal_bulk_from_exactly_half_its_cargo(over, loads):
     — with its cargo exactly twice the lots, and a hair below, it loads; a hair above,
     it does not (the ledger keeps a running total and decides near the line on the exact
     sum)."""
-    sc = _fixed_dwell(24.0)
-    flows = [f.id for f in sc.demand]
-    terms = [t.id for t in sc.port.terminals]
-    barge, sea = flows.index(canal_flow_id("dry_bulk", "RS-B5k")), flows.index("ore-other-bulk")
-    tb, gz = terms.index("PL-TB"), terms.index("GZS-BULK")
-    per_call = 4500 * 30 / 16.5
+    sc, (barge, sea), (tb, gz), per_call = _bulk_case()
     flow, term = np.array([barge, barge, sea]), np.array([tb, tb, gz])
     start, end = np.array([0.0, 5.0, 50.0]), np.array([10.0, 20.0, 60.0])
     first, _ = stockpile_ledger(sc, flow, term, np.array([per_call, per_call, 1e9]), start,
