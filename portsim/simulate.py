@@ -8,11 +8,10 @@ object whose ``kpis`` hold the mean and a 95 % confidence interval of every KPI.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Literal
@@ -59,48 +58,18 @@ def simulate(scenario: Scenario, replication: int = 0) -> RunResult:
     >>> run.terminals[["terminal", "berth_utilisation", "waiting_factor"]].head(3)
     ... # doctest: +SKIP
     """
-    with collector_paused():
-        plan = plan_calls(scenario, replication)
-        model = PortModel(scenario, plan, replication)
-        log = model.run()
-        return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
+    plan = plan_calls(scenario, replication)
+    model = PortModel(scenario, plan, replication)
+    log = model.run()
+    return summarise(scenario, replication, plan, log, model.in_system(), model.tables())
 
 
 def simulate_calls(scenario: Scenario, replication: int = 0) -> pd.DataFrame:
     """The ``calls`` table of one replication, without the component tables or the
     summaries (what the capacity and transfer-berth searches need; the same numbers as
     ``simulate(scenario, replication).calls``)."""
-    with collector_paused():
-        plan = plan_calls(scenario, replication)
-        model = PortModel(scenario, plan, replication)
-        return calls_frame(scenario, plan, model.run())
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the block (``gc.disable``, then
-    ``gc.enable``; nothing is done when it is off already).
-
-    Why: a port-year creates few objects that outlive it but passes hundreds of thousands
-    of short-lived ones through the allocator, and the collector runs on the allocation
-    count. Its full (generation-2) collections visit every tracked object in the process
-    and every item of every list — the model's per-hour and per-call lists, the loaded
-    modules: one full collection during a pinglu-2030 port-year cost ~0.1 s, 7 % of the
-    run, and whether one came at all depended on how many containers that scenario's run
-    happened to keep (plan-2025's had none), so the cost per call jumped with the scenario
-    instead of growing with its calls (``benchmarks/canal.py``). Reference counting frees
-    almost everything a run makes as it goes; what only the collector can free (reference
-    cycles) is small — ~9,000 objects after a plan-2025 port-year, ~34,000 after
-    pinglu-2030, tested at under 4 per call — and is collected by the first collection after
-    the block. Results are unaffected (collection order does not enter the model)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    plan = plan_calls(scenario, replication)
+    return calls_frame(scenario, plan, PortModel(scenario, plan, replication).run())
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:

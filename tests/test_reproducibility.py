@@ -6,7 +6,6 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
-import pytest
 
 from portsim.simulate import replicate, simulate
 from tests.conftest import berth, make_scenario, port_dict
@@ -54,50 +53,3 @@ def test_common_random_numbers_across_berth_layouts(tmp_path):
     for col in ("arrival_h", "teu", "liner"):
         pd.testing.assert_series_equal(two[col], three[col])
     assert three["wait_berth_h"].mean() < two["wait_berth_h"].mean()
-
-
-def test_the_collector_is_paused_for_the_port_year_only(tmp_path, monkeypatch):
-    """simulate pauses the cyclic garbage collector for the port-year: off during the run,
-    on after it (also when the run fails), and left off when the caller had it off. A
-    pause is only safe while a run leaves little that only the collector can free: under 4
-    objects per call (~0.5 measured on plan-2025, ~1.3 on pinglu-2030)."""
-    import gc
-
-    from portsim.model.port import PortModel
-
-    sc = _scenario(tmp_path)
-    seen = []
-    run = PortModel.run
-
-    def watched(self):
-        seen.append(gc.isenabled())
-        return run(self)
-
-    monkeypatch.setattr(PortModel, "run", watched)
-    assert gc.isenabled()
-    calls = simulate(sc, 1).calls
-    assert seen == [False] and gc.isenabled()
-    gc.disable()
-    try:
-        simulate(sc, 1)
-        assert seen[-1] is False and not gc.isenabled()  # the caller's choice is kept
-    finally:
-        gc.enable()
-    monkeypatch.setattr(PortModel, "run", run)
-    gc.collect()
-    gc.disable()
-    try:
-        again = simulate(sc, 1)
-        del again
-        left = gc.collect()  # what only the collector could free
-    finally:
-        gc.enable()
-    assert 0 < left < 4 * len(calls), left
-
-    def failing(self):
-        raise RuntimeError("a failed run")
-
-    monkeypatch.setattr(PortModel, "run", failing)
-    with pytest.raises(RuntimeError, match="a failed run"):
-        simulate(sc, 1)
-    assert gc.isenabled()
