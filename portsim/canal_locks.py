@@ -59,6 +59,43 @@ from portsim.config.canal import Canal, LockHub
 FILL_EPS = 1e-9
 
 
+class LockageLog:
+    """The downbound lockages of a pass as one list per column (hub, line, start_h, ships,
+    fill). Not a tuple per lockage: kept for the whole run, ~14,000 tuples a pinglu-2030
+    port-year counted towards Python's garbage collections (their number per call set
+    the canal's cost per call apart, ``benchmarks/canal.py``); lists of numbers are
+    single objects. ``append`` takes a row; iterating gives the rows."""
+
+    COLUMNS = ("hub", "line", "start_h", "ships", "fill")
+
+    def __init__(self) -> None:
+        self.hub: list[str] = []
+        self.line: list[int] = []
+        self.start_h: list[float] = []
+        self.ships: list[int] = []
+        self.fill: list[float] = []
+
+    def append(self, row: tuple[str, int, float, int, float]) -> None:
+        hub, line, start_h, ships, fill = row
+        self.hub.append(hub)
+        self.line.append(line)
+        self.start_h.append(start_h)
+        self.ships.append(ships)
+        self.fill.append(fill)
+
+    def __len__(self) -> int:
+        return len(self.start_h)
+
+    def __iter__(self):
+        return zip(self.hub, self.line, self.start_h, self.ships, self.fill, strict=True)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per lockage."""
+        if not len(self):
+            return pd.DataFrame([], columns=list(self.COLUMNS))
+        return pd.DataFrame({c: getattr(self, c) for c in self.COLUMNS})
+
+
 @dataclass
 class LockPassage:
     """The canal calls of one replication and their lockages."""
@@ -67,8 +104,7 @@ class LockPassage:
     entry_h: np.ndarray  # arrival at the first hub (the canal's upstream entrance)
     mouth_h: np.ndarray  # arrival at the canal mouth (= the call's arrival at the port)
     wait_h: np.ndarray  # hours waiting for lockages, all hubs
-    lockages: list[tuple[str, int, float, int, float]] = field(default_factory=list)
-    # (hub, line, start_h, ships, fill)
+    lockages: LockageLog = field(default_factory=LockageLog)
     hubs: list[LockHub] = field(default_factory=list)
 
     def __getitem__(self, keep: np.ndarray) -> LockPassage:
@@ -83,10 +119,7 @@ class LockPassage:
         """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
         ships, mean fill, ships an hour, utilisation of the downbound lockage slots of
         the measurement window, mean lock wait of the ships it locked through)."""
-        names = ["hub", "line", "start_h", "ships", "fill"]
-        # by columns (one list each), not from the record tuples: ~5x faster in pandas
-        lk = pd.DataFrame(dict(zip(names, map(list, zip(*self.lockages, strict=True)),
-                                   strict=True)) if self.lockages else None, columns=names)
+        lk = self.lockages.frame()
         window = end_h - start_h
         hub_col = lk["hub"].to_numpy()
         start_col = lk["start_h"].to_numpy(float)
@@ -116,7 +149,7 @@ class LockPassage:
 
 
 def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
-                 record: list | None = None) -> np.ndarray:
+                 record: list | LockageLog | None = None) -> np.ndarray:
     """Times the ships leave ``hub`` downbound: ``arrival_h`` sorted ascending, ``fill``
     the share of a chamber each ship takes (1 / k of its class), under the hub's
     ``lockage_rule``. Appends ``(hub, line, start, ships, fill)`` per lockage to
@@ -176,7 +209,7 @@ def _closures(hub: LockHub) -> list[list[tuple[float, float]]]:
 
 
 def _board(times: list[float], shares: list[float], i: int, start: float, T: float,
-           out: list[float], record: list | None, hub: str, line: int) -> int:
+           out: list[float], record: list | LockageLog | None, hub: str, line: int) -> int:
     """A lockage starting at ``start`` takes the ships from ``i`` on that are waiting by
     then, in order, while they fit the chamber; they leave at ``start + T``. Returns the
     next ship still waiting."""
@@ -193,7 +226,7 @@ def _board(times: list[float], shares: list[float], i: int, start: float, T: flo
 
 
 def _fill_or_wait(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
-                  record: list | None) -> np.ndarray:
+                  record: list | LockageLog | None) -> np.ndarray:
     """:func:`lock_through` under ``fill_or_wait`` (see the module docstring)."""
     n = len(arrival_h)
     out = [0.0] * n  # a list: one float written per ship (a NumPy item write is slower)
@@ -235,7 +268,7 @@ def through_locks(canal: Canal, entry_h: np.ndarray, ship_class: list) -> LockPa
     fill_of = {}
     for s in canal.classes:
         fill_of[s.id] = [1.0 / hub.ships_per_lockage_for(s) for hub in canal.locks]
-    record: list = []
+    record = LockageLog()
     t = np.asarray(entry_h, dtype=float)
     waited = np.zeros(len(t))
     for h, hub in enumerate(canal.locks):

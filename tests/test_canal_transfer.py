@@ -64,20 +64,20 @@ def test_connections_hand_computed():
         np.array([100, 500]), never_h=9999)
     assert off.tolist() == [[30, 50], [40, 40]]
     assert load.tolist() == [60, 160]
-    assert links == [(0, 0, 60), (0, 1, 60), (1, 1, 50), (1, 1, 50)]
+    assert links.tolist() == [[0, 0, 60], [0, 1, 60], [1, 1, 50], [1, 1, 50]]
     cnt, up_off, got, ups = connect_up(
         np.array([100.0]), np.zeros(1, int), np.array([120]), np.array([24]),
         np.array([30.0, 50.0]), np.zeros(2, int), np.array([100, 80]), k=2, lookback_h=240)
     assert got.tolist() == [120]
     assert cnt.tolist() == [[40, 0], [80, 0]] and up_off[:, 0].tolist() == [70, 50]
-    assert ups == [(1, 0, 80), (0, 0, 40)]
+    assert ups.tolist() == [[1, 0, 80], [0, 0, 40]]
 
 
 def test_a_batch_no_call_can_take_stays_in_the_yard():
     off, load, links = connect_down(
         np.array([0.0]), np.zeros(1, int), np.array([[80]]), np.array([[24]]),
         np.array([10.0, 30.0]), np.zeros(2, int), np.array([500, 50]), never_h=9999)
-    assert off.tolist() == [[9999]] and load.tolist() == [0, 0] and links == []
+    assert off.tolist() == [[9999]] and load.tolist() == [0, 0] and links.tolist() == []
 
 
 def _plan(sc, calls: list[tuple[float, str, float]]) -> CallPlan:
@@ -114,8 +114,8 @@ def test_two_barges_one_sea_call_hand_computed(tmp_path):
     assert yards.split_discharge[:, 4].tolist() == [200, 200, 0, 200]  # canal_to_sea
     assert yards.split_load[:, 4].tolist() == [0, 0, 400, 0]  # S loads 400 canal TEU
     assert yards.split_discharge[:, 5].tolist() == [0, 0, 50, 0]  # S discharges 50 for C
-    assert sorted({(b, s) for b, s, _ in yards.down_connections}) == [(0, 2), (1, 2)]
-    assert yards.up_connections == [(2, 3, 50)]
+    assert sorted({(b, s) for b, s, _ in yards.down_connections.tolist()}) == [(0, 2), (1, 2)]
+    assert yards.up_connections.tolist() == [[2, 3, 50]]
     h = yards._dis_h  # hour each call's discharge was booked (fast path)
     fin, fout = yards.fin[0], yards.fout[0]
     for call, gap in ((0, 100), (1, 90)):

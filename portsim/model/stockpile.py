@@ -57,10 +57,32 @@ def _hours(t: float) -> int:
     return math.floor(t)
 
 
+class StockMoves:
+    """The tonnes into (+) and out of (−) the stockpiles, one list per column (stockpile
+    id, hour, tonnes): not a tuple per movement, which would be ~12,600 objects a
+    pinglu-2030 port-year for the garbage collector to count. Iterating gives the rows."""
+
+    def __init__(self) -> None:
+        self.pile: list[str] = []
+        self.hour: list[int] = []
+        self.tonnes: list[float] = []
+
+    def add(self, pile: str, hour: int, tonnes: float) -> None:
+        self.pile.append(pile)
+        self.hour.append(hour)
+        self.tonnes.append(tonnes)
+
+    def __len__(self) -> int:
+        return len(self.tonnes)
+
+    def __iter__(self):
+        return zip(self.pile, self.hour, self.tonnes, strict=True)
+
+
 def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                      volume: np.ndarray, work_start_h: np.ndarray, work_end_h: np.ndarray,
                      end_h: float, replication: int = 0
-                     ) -> tuple[list[dict], list[tuple[str, int, float]]]:
+                     ) -> tuple[list[dict], StockMoves]:
     """The tonnes moved through each stockpile: per stockpile a row of totals, and the
     movements as (stockpile id, hour, ± tonnes). Calls whose work did not start (NaN)
     move nothing; a call whose work ends at or after ``end_h`` (the end of the run) puts
@@ -89,7 +111,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
             sea_flows.setdefault(fid, set()).add(tr.sea_flow)
     rng = stream(scenario.run.seed, replication, "canal:stockpile")
     dwell = canal.transfer_dwell
-    moves: list[tuple[str, int, float]] = []
+    moves = StockMoves()
     rows = []
     my_sea_flows = set().union(*sea_flows.values()) if sea_flows else set()
     flow_idx, term_idx = np.asarray(flow), np.asarray(terminal)
@@ -130,35 +152,35 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
             row["to_land_t"] += down - to_sea
             if to_sea - s2s > 0:
                 lots.append((end + w, end, to_sea - s2s))
-                moves.append((pile.id, _hours(end), to_sea - s2s))
+                moves.add(pile.id, _hours(end), to_sea - s2s)
                 row["down_in_t"] += to_sea - s2s
         lots.sort()
-        ready: deque[list[float]] = deque()
+        ready: deque[float] = deque()  # the ready lots' tonnes left, oldest first
         k = 0
         loaders = set()
         pending = 0.0  # the tonnes ready, kept as a running total (see below)
         for i in sorted(seas, key=starts.__getitem__):
             t = starts[i]
             while k < len(lots) and lots[k][0] <= t:
-                ready.append([lots[k][2]])
+                ready.append(lots[k][2])
                 pending += lots[k][2]
                 k += 1
             room = volumes[i]
             need = FULL_CARGO_SHARE * room
             if pending < need - 1e-6 * (1.0 + need) or (
                     pending < need + 1e-6 * (1.0 + need)
-                    and sum(lot[0] for lot in ready) < need):  # exact sum near the line
+                    and sum(ready) < need):  # the exact sum near the line
                 continue  # not enough for a cargo: the call may discharge for the canal
             while ready and room > 1e-9:
-                take = min(room, ready[0][0])
-                ready[0][0] -= take
+                take = min(room, ready[0])
+                ready[0] -= take
                 room -= take
                 pending -= take
-                moves.append((pile.id, _hours(t), -take))
+                moves.add(pile.id, _hours(t), -take)
                 row["down_loaded_t"] += take
                 loaders.add(i)
-                if ready[0][0] <= 1e-9:
-                    pending -= ready[0][0]
+                if ready[0] <= 1e-9:
+                    pending -= ready[0]
                     ready.popleft()
         # upbound: barges take from the latest sea calls (not loaders) ended by then
         givers = sorted((c for c in seas if c not in loaders and ends_of[c] < end_h),
@@ -188,8 +210,8 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                 if take > 0:
                     left[q - 1] -= take
                     need -= take
-                    moves.append((pile.id, _hours(ends[q - 1]), take))
-                    moves.append((pile.id, _hours(t_b), -take))
+                    moves.add(pile.id, _hours(ends[q - 1]), take)
+                    moves.add(pile.id, _hours(t_b), -take)
                     row["up_in_t"] += take
                 if left[q - 1] <= 0:
                     back[q] = q - 1  # emptied
@@ -221,10 +243,10 @@ def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     ids = [p.id for p in canal.stockpiles]
     index = {p: j for j, p in enumerate(ids)}
     net = np.zeros((len(ids), H + 1))
-    if moves:  # summed in the ledger's order (bincount adds one by one, as a loop would)
-        pid, hour, t = zip(*moves, strict=True)
-        cell = np.array([index[p] for p in pid]) * (H + 1) + np.clip(np.asarray(hour), 0, H)
-        net = np.bincount(cell, weights=np.asarray(t, float),
+    if len(moves):  # summed in the ledger's order (bincount adds one by one, as a loop would)
+        cell = (np.array([index[p] for p in moves.pile]) * (H + 1)
+                + np.clip(np.asarray(moves.hour), 0, H))
+        net = np.bincount(cell, weights=np.asarray(moves.tonnes, float),
                           minlength=len(ids) * (H + 1)).reshape(len(ids), H + 1)
     stock = np.cumsum(net[:, :H], axis=1)
     kpis, ledger = [], []

@@ -105,17 +105,20 @@ def transfer_setup(scenario: Scenario) -> TransferSetup | None:
 def connect_down(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, batches: np.ndarray,
                  dwell_h: np.ndarray, sea_arrival_h: np.ndarray, sea_yard: np.ndarray,
                  sea_room: np.ndarray, never_h: int
-                 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Downbound batches onto sea-going calls.
 
     ``batches``, ``dwell_h``: (barges, k) TEU and least dwell per batch; ``sea_room``: TEU
     each sea-going call can load. Returns (offset hours per batch from its barge's
     arrival to its sea call's, ``never_h`` where no call takes it; TEU each sea call
-    loads; the connections as (barge, sea call, TEU))."""
+    loads; the connections, one row (barge, sea call, TEU) each: an array, not a tuple per
+    connection, which would be ~8,000 objects a port-year kept for the garbage collector
+    to count)."""
     nb, k = batches.shape
     off = np.full((nb, k), never_h, np.int64)
     load = [0] * len(sea_arrival_h)
-    connections: list[tuple[int, int, int]] = []
+    to_call: list[int] = []
+    teu: list[int] = []
     room = sea_room.astype(np.int64).tolist()
     ready = barge_arrival_h[:, None] + dwell_h
     barge_arr = barge_arrival_h.astype(float).tolist()
@@ -157,18 +160,20 @@ def connect_down(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, batches: n
             if room[c] == 0:
                 skip[q] = q + 1
             load[c] += n
-            connections.append((b, c, n))
+            to_call.append(c)
+            teu.append(n)
             taken_b.append(b)
             taken_j.append(j)
             taken_off.append(max(0, round(arr[q] - barge_arr[b])))
     off[taken_b, taken_j] = taken_off
-    return off, np.asarray(load, np.int64), connections
+    links = np.array([taken_b, to_call, teu], np.int64).T.reshape(-1, 3)
+    return off, np.asarray(load, np.int64), links
 
 
 def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.ndarray,
                dwell_h: np.ndarray, sea_arrival_h: np.ndarray, sea_yard: np.ndarray,
                sea_room: np.ndarray, k: int, lookback_h: float
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Upbound boxes from sea-going calls onto barges.
 
     ``need``: TEU each barge loads from the sea; ``dwell_h``: its least dwell;
@@ -176,14 +181,14 @@ def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.nda
     the latest calls of their yard that arrived between ``lookback_h`` + dwell and dwell
     before them, each call giving at most ``k`` pieces. Returns (TEU per piece (sea
     calls, k), offset hours per piece from the sea call's arrival to its barge's, TEU each
-    barge got, the connections as (sea call, barge, TEU))."""
+    barge got, the connections, one row (sea call, barge, TEU) each)."""
     ns = len(sea_arrival_h)
     cnt = np.zeros((ns, k), np.int64)
     off = np.zeros((ns, k), np.int64)
     got = [0] * len(barge_arrival_h)
     used = [0] * ns
     room = sea_room.astype(np.int64).tolist()
-    connections: list[tuple[int, int, int]] = []
+    to_barge: list[int] = []
     pieces: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
     order = np.argsort(barge_arrival_h, kind="stable").tolist()
     # per yard: its calls by arrival, their arrivals, and back[q + 1]: a call at or
@@ -224,14 +229,15 @@ def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.nda
             pieces[3].append(max(0, round(t_b - arr[q - 1])))
             used[c] += 1
             left -= take
-            connections.append((c, b, take))
+            to_barge.append(b)
             if room[c] == 0 or used[c] == k:
                 back[q] = q - 1  # exhausted
             q -= 1
         got[b] = int(need_l[b]) - left
     cnt[pieces[0], pieces[1]] = pieces[2]
     off[pieces[0], pieces[1]] = pieces[3]
-    return cnt, off, np.asarray(got, np.int64), connections
+    links = np.array([pieces[0], to_barge, pieces[2]], np.int64).T.reshape(-1, 3)
+    return cnt, off, np.asarray(got, np.int64), links
 
 
 class CanalTransfer:
@@ -296,9 +302,11 @@ class CanalTransfer:
         self._xu_got = np.zeros(m, np.int64)
         self._xu_got[bi] = got
         self._up_need = up_sea
-        bl, sl = bi.tolist(), si.tolist()
-        self.down_connections = [(bl[b], sl[c], n) for b, c, n in down_links]
-        self.up_connections = [(sl[c], bl[b], n) for c, b, n in up_links]
+        # (barge row, sea call row, TEU) and (sea call row, barge row, TEU), as arrays
+        self.down_connections = np.column_stack(
+            [bi[down_links[:, 0]], si[down_links[:, 1]], down_links[:, 2]])
+        self.up_connections = np.column_stack(
+            [si[up_links[:, 0]], bi[up_links[:, 1]], up_links[:, 2]])
         d_split = d.copy()
         ld_split = ld.copy()
         d_split[si] -= cnt.sum(axis=1)
