@@ -13,7 +13,9 @@ round alike). The target: the canal adds cost in proportion to its calls — cal
 simulated per CPU second with the canal not lower than without (5 % tolerance for the
 machine's noise). The locks' own pass (``through_locks``) is timed separately.
 ``--set PATH=VALUE`` changes the canal scenario after its ``extends`` chain (e.g.
-``--set canal.river_sea_pilotage=exempt``).
+``--set canal.river_sea_pilotage=exempt``). ``--phases`` times each stage of the
+port-year instead (call plan, set-up, SimPy run, tables, summaries): where the canal's
+cost per call goes.
 
 ``--instructions`` counts machine instructions under valgrind (cachegrind) instead of
 timing: ``--port-years`` (3) port-years of each scenario (replications 0, 1, 2 in one
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="count instructions under valgrind instead of timing")
     ap.add_argument("--port-years", type=int, default=3,
                     help="port-years per process with --instructions (default 3)")
+    ap.add_argument("--phases", action="store_true",
+                    help="CPU time of each stage of a port-year, per call")
     ap.add_argument("--one", choices=["without canal", "with canal"], help=argparse.SUPPRESS)
     ap.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -98,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.instructions:
         return instructions(argv or sys.argv[1:], scenarios, args.port_years)
+    if args.phases:
+        return phases(scenarios, args.repeat)
     times: dict[str, list[float]] = {k: [] for k in scenarios}
     calls: dict[str, int] = {}
     for _ in range(args.repeat):
@@ -131,6 +137,50 @@ def main(argv: list[str] | None = None) -> int:
           f"{rate['with canal'] / rate['without canal']:.2f}; target >= {TOLERANCE:g}); "
           f"the locks' pass: {locks_s * 1000:.1f} ms for {len(mine):,} canal calls")
     return 0 if ratio >= TOLERANCE else 1
+
+
+def phases(scenarios: dict, repeat: int) -> int:
+    """CPU time per call of each stage of :func:`portsim.simulate.simulate` (call plan with
+    the lock pass, model set-up with the transfer matching, SimPy run, component tables,
+    summaries), medians over ``repeat`` alternating rounds from a collected heap, and what
+    the canal scenario spends in each beyond its share of calls."""
+    from portsim.model.port import PortModel
+    from portsim.results import summarise
+
+    stages = ("plan", "set-up", "run", "tables", "summaries")
+    times = {name: {s: [] for s in stages} for name in scenarios}
+    calls: dict[str, int] = {}
+    for _ in range(repeat):
+        for name, sc in scenarios.items():
+            gc.collect()
+            t = [time.process_time()]
+            plan = plan_calls(sc, 0)
+            t.append(time.process_time())
+            model = PortModel(sc, plan, 0)
+            t.append(time.process_time())
+            log = model.run()
+            t.append(time.process_time())
+            tables = model.tables()
+            t.append(time.process_time())
+            res = summarise(sc, 0, plan, log, model.in_system(), tables)
+            t.append(time.process_time())
+            calls[name] = len(res.calls)
+            for s, a, b in zip(stages, t, t[1:], strict=False):
+                times[name][s].append(b - a)
+            del res, tables, log, model, plan
+    wo, w = "without canal", "with canal"
+    print(f"{'stage':<10} {'µs/call without':>16} {'µs/call with':>13} "
+          f"{'with, beyond its share of calls':>32}")
+    total = {wo: 0.0, w: 0.0}
+    for s in stages:
+        per = {n: statistics.median(times[n][s]) / calls[n] * 1e6 for n in (wo, w)}
+        total[wo] += per[wo]
+        total[w] += per[w]
+        print(f"{s:<10} {per[wo]:>16.2f} {per[w]:>13.2f} "
+              f"{(per[w] - per[wo]) * calls[w] / 1000:>29.1f} ms")
+    print(f"{'total':<10} {total[wo]:>16.2f} {total[w]:>13.2f}   calls/s with / without: "
+          f"{total[wo] / total[w]:.3f} (sum of the stages' medians)")
+    return 0
 
 
 def instructions(argv: list[str], scenarios: dict, port_years: int) -> int:

@@ -74,6 +74,7 @@ COMMANDS: dict[str, list[str]] = {
     "bench-operations": [PYTHON, "benchmarks/operations.py", "--repeat", "3"],
     "bench-canal": [PYTHON, "benchmarks/canal.py", "--repeat", "5"],
     "bench-canal-instructions": [PYTHON, "benchmarks/canal.py", "--instructions"],
+    "bench-canal-phases": [PYTHON, "benchmarks/canal.py", "--phases", "--repeat", "7"],
     "bench-canal-instructions-no-sea-leg": [
         PYTHON, "benchmarks/canal.py", "--instructions", "--set", "canal.sea_leg=none",
     ],
