@@ -150,9 +150,18 @@ def phases(scenarios: dict, repeat: int) -> int:
     stages = ("plan", "set-up", "run", "tables", "summaries")
     times = {name: {s: [] for s in stages} for name in scenarios}
     calls: dict[str, int] = {}
+    collections = {name: [0, 0, 0] for name in scenarios}  # garbage collections by generation
+    counting: list[str] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start" and counting:
+            collections[counting[0]][info["generation"]] += 1
+
+    gc.callbacks.append(count)
     for _ in range(repeat):
         for name, sc in scenarios.items():
             gc.collect()
+            counting[:] = [name]
             t = [time.process_time()]
             plan = plan_calls(sc, 0)
             t.append(time.process_time())
@@ -165,9 +174,11 @@ def phases(scenarios: dict, repeat: int) -> int:
             res = summarise(sc, 0, plan, log, model.in_system(), tables)
             t.append(time.process_time())
             calls[name] = len(res.calls)
+            counting.clear()
             for s, a, b in zip(stages, t, t[1:], strict=False):
                 times[name][s].append(b - a)
             del res, tables, log, model, plan
+    gc.callbacks.remove(count)
     wo, w = "without canal", "with canal"
     print(f"{'stage':<10} {'µs/call without':>16} {'µs/call with':>13} "
           f"{'with, beyond its share of calls':>32}")
@@ -180,6 +191,10 @@ def phases(scenarios: dict, repeat: int) -> int:
               f"{(per[w] - per[wo]) * calls[w] / 1000:>29.1f} ms")
     print(f"{'total':<10} {total[wo]:>16.2f} {total[w]:>13.2f}   calls/s with / without: "
           f"{total[wo] / total[w]:.3f} (sum of the stages' medians)")
+    for n in (wo, w):
+        young, middle, full = (c / repeat for c in collections[n])
+        print(f"garbage collections a port-year, {n}: {young:.1f} young, {middle:.1f} middle, "
+              f"{full:.1f} full (from a collected heap)")
     return 0
 
 
