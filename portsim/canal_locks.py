@@ -55,45 +55,15 @@ import numpy as np
 import pandas as pd
 
 from portsim.config.canal import Canal, LockHub
+from portsim.records import RecordLayout
 
 FILL_EPS = 1e-9
 
 
-class LockageLog:
-    """The downbound lockages of a pass as one list per column (hub, line, start_h, ships,
-    fill). Not a tuple per lockage: kept for the whole run, ~14,000 tuples a pinglu-2030
-    port-year counted towards Python's garbage collections (their number per call set
-    the canal's cost per call apart, ``benchmarks/canal.py``); lists of numbers are
-    single objects. ``append`` takes a row; iterating gives the rows."""
-
-    COLUMNS = ("hub", "line", "start_h", "ships", "fill")
-
-    def __init__(self) -> None:
-        self.hub: list[str] = []
-        self.line: list[int] = []
-        self.start_h: list[float] = []
-        self.ships: list[int] = []
-        self.fill: list[float] = []
-
-    def append(self, row: tuple[str, int, float, int, float]) -> None:
-        hub, line, start_h, ships, fill = row
-        self.hub.append(hub)
-        self.line.append(line)
-        self.start_h.append(start_h)
-        self.ships.append(ships)
-        self.fill.append(fill)
-
-    def __len__(self) -> int:
-        return len(self.start_h)
-
-    def __iter__(self):
-        return zip(self.hub, self.line, self.start_h, self.ships, self.fill, strict=True)
-
-    def frame(self) -> pd.DataFrame:
-        """One row per lockage."""
-        if not len(self):
-            return pd.DataFrame([], columns=list(self.COLUMNS))
-        return pd.DataFrame({c: getattr(self, c) for c in self.COLUMNS})
+LOCKAGE = RecordLayout(
+    "lockages", ("hub", "line", "start_h", "ships", "fill"),
+    "a downbound lockage: hub, line, start hour, ships locked through, chamber fill")
+"""The lockages of a pass, kept as one flat list (:mod:`portsim.records`)."""
 
 
 @dataclass
@@ -104,7 +74,7 @@ class LockPassage:
     entry_h: np.ndarray  # arrival at the first hub (the canal's upstream entrance)
     mouth_h: np.ndarray  # arrival at the canal mouth (= the call's arrival at the port)
     wait_h: np.ndarray  # hours waiting for lockages, all hubs
-    lockages: LockageLog = field(default_factory=LockageLog)
+    lockages: list = field(default_factory=list)  # flat, laid out as LOCKAGE
     hubs: list[LockHub] = field(default_factory=list)
 
     def __getitem__(self, keep: np.ndarray) -> LockPassage:
@@ -119,7 +89,7 @@ class LockPassage:
         """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
         ships, mean fill, ships an hour, utilisation of the downbound lockage slots of
         the measurement window, mean lock wait of the ships it locked through)."""
-        lk = self.lockages.frame()
+        lk = pd.DataFrame(LOCKAGE.lists(self.lockages))
         window = end_h - start_h
         hub_col = lk["hub"].to_numpy()
         start_col = lk["start_h"].to_numpy(float)
@@ -149,11 +119,11 @@ class LockPassage:
 
 
 def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
-                 record: list | LockageLog | None = None) -> np.ndarray:
+                 record: list | None = None) -> np.ndarray:
     """Times the ships leave ``hub`` downbound: ``arrival_h`` sorted ascending, ``fill``
     the share of a chamber each ship takes (1 / k of its class), under the hub's
-    ``lockage_rule``. Appends ``(hub, line, start, ships, fill)`` per lockage to
-    ``record``."""
+    ``lockage_rule``. Appends the fields of each lockage (hub, line, start, ships, fill:
+    :data:`LOCKAGE`) to the flat list ``record``."""
     if hub.lockage_rule == "fill_or_wait":
         return _fill_or_wait(arrival_h, fill, hub, record)
     n = len(arrival_h)
@@ -198,7 +168,7 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
             out[i] = leave
             i += 1
         if record is not None:
-            record.append((hub_id, best_line, best, i - first, used))
+            record += (hub_id, best_line, best, i - first, used)
     return np.asarray(out, dtype=float)
 
 
@@ -209,7 +179,7 @@ def _closures(hub: LockHub) -> list[list[tuple[float, float]]]:
 
 
 def _board(times: list[float], shares: list[float], i: int, start: float, T: float,
-           out: list[float], record: list | LockageLog | None, hub: str, line: int) -> int:
+           out: list[float], record: list | None, hub: str, line: int) -> int:
     """A lockage starting at ``start`` takes the ships from ``i`` on that are waiting by
     then, in order, while they fit the chamber; they leave at ``start + T``. Returns the
     next ship still waiting."""
@@ -221,12 +191,12 @@ def _board(times: list[float], shares: list[float], i: int, start: float, T: flo
         i += 1
         taken += 1
     if record is not None:
-        record.append((hub, line, start, taken, used))
+        record += (hub, line, start, taken, used)
     return i
 
 
 def _fill_or_wait(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
-                  record: list | LockageLog | None) -> np.ndarray:
+                  record: list | None) -> np.ndarray:
     """:func:`lock_through` under ``fill_or_wait`` (see the module docstring)."""
     n = len(arrival_h)
     out = [0.0] * n  # a list: one float written per ship (a NumPy item write is slower)
@@ -268,7 +238,7 @@ def through_locks(canal: Canal, entry_h: np.ndarray, ship_class: list) -> LockPa
     fill_of = {}
     for s in canal.classes:
         fill_of[s.id] = [1.0 / hub.ships_per_lockage_for(s) for hub in canal.locks]
-    record = LockageLog()
+    record: list = []
     t = np.asarray(entry_h, dtype=float)
     waited = np.zeros(len(t))
     for h, hub in enumerate(canal.locks):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from portsim.canal_locks import LOCKAGE
 from portsim.config.canal import LockClosure, LockHub
 from portsim.config.port import ShipClass
 from portsim.model.canal import lock_through
@@ -25,7 +26,7 @@ def run(arrivals, h: LockHub, k: int):
     record: list = []
     a = np.asarray(arrivals, float)
     out = lock_through(a, np.full(len(a), 1.0 / k), h, record)
-    return out, record
+    return out, LOCKAGE.rows(record)
 
 
 def test_a_burst_leaves_in_lockage_batches_of_exactly_k():

@@ -8,7 +8,7 @@ import pytest
 
 from portsim.config.canal import canal_flow_id
 from portsim.config.load import load_scenario
-from portsim.model.stockpile import stockpile_ledger, stockpile_tables
+from portsim.model.stockpile import MOVE, stockpile_ledger, stockpile_tables
 from portsim.simulate import simulate
 from tests.conftest import REPO
 
@@ -59,7 +59,7 @@ def test_stockpile_hand_computed():
     assert r["up_in_t"] == pytest.approx(up)
     assert r["up_short_t"] == pytest.approx(2 * up)
     by_hour: dict[int, float] = {}
-    for _, h, t in moves:
+    for _, h, t in MOVE.rows(moves):
         by_hour[h] = by_hour.get(h, 0.0) + t
     assert by_hour == pytest.approx({10: 2700.0, 20: 2700.0, 50: -5000.0, 70: up, 100: -up,
                                      110: 2700.0})
@@ -77,8 +77,7 @@ def test_a_sea_call_loads_canal_bulk_from_exactly_half_its_cargo(over, loads):
     """The full-cargo rule at its line: barges A and B leave two lots (ready at 34 h and
     44 h); sea call S (work from 50 h) loads them when they make at least half its cargo
     — with its cargo exactly twice the lots, and a hair below, it loads; a hair above,
-    it does not (the ledger keeps a running total and decides near the line on the exact
-    sum)."""
+    it does not."""
     sc, (barge, sea), (tb, gz), per_call = _bulk_case()
     flow, term = np.array([barge, barge, sea]), np.array([tb, tb, gz])
     start, end = np.array([0.0, 5.0, 50.0]), np.array([10.0, 20.0, 60.0])

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from portsim.config.scenario import Scenario
+from portsim.records import RecordLayout
 from portsim.streams import stream
 
 FULL_CARGO_SHARE = 0.5
@@ -57,36 +58,20 @@ def _hours(t: float) -> int:
     return math.floor(t)
 
 
-class StockMoves:
-    """The tonnes into (+) and out of (−) the stockpiles, one list per column (stockpile
-    id, hour, tonnes): not a tuple per movement, which would be ~12,600 objects a
-    pinglu-2030 port-year for the garbage collector to count. Iterating gives the rows."""
-
-    def __init__(self) -> None:
-        self.pile: list[str] = []
-        self.hour: list[int] = []
-        self.tonnes: list[float] = []
-
-    def add(self, pile: str, hour: int, tonnes: float) -> None:
-        self.pile.append(pile)
-        self.hour.append(hour)
-        self.tonnes.append(tonnes)
-
-    def __len__(self) -> int:
-        return len(self.tonnes)
-
-    def __iter__(self):
-        return zip(self.pile, self.hour, self.tonnes, strict=True)
+MOVE = RecordLayout(
+    "stockpile_moves", ("stockpile", "hour", "tonnes"),
+    "tonnes into (+) or out of (−) a stockpile at an hour")
+"""The stockpiles' movements, kept as one flat list (:mod:`portsim.records`)."""
 
 
 def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                      volume: np.ndarray, work_start_h: np.ndarray, work_end_h: np.ndarray,
                      end_h: float, replication: int = 0
-                     ) -> tuple[list[dict], StockMoves]:
+                     ) -> tuple[list[dict], list]:
     """The tonnes moved through each stockpile: per stockpile a row of totals, and the
-    movements as (stockpile id, hour, ± tonnes). Calls whose work did not start (NaN)
-    move nothing; a call whose work ends at or after ``end_h`` (the end of the run) puts
-    nothing into the stockpile."""
+    movements as one flat list laid out as :data:`MOVE` (stockpile id, hour, ± tonnes).
+    Calls whose work did not start (NaN) move nothing; a call whose work ends at or after
+    ``end_h`` (the end of the run) puts nothing into the stockpile."""
     from portsim.config.canal import canal_flow_id
 
     canal = scenario.canal
@@ -111,7 +96,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
             sea_flows.setdefault(fid, set()).add(tr.sea_flow)
     rng = stream(scenario.run.seed, replication, "canal:stockpile")
     dwell = canal.transfer_dwell
-    moves = StockMoves()
+    moves: list = []  # flat, laid out as MOVE
     rows = []
     my_sea_flows = set().union(*sea_flows.values()) if sea_flows else set()
     flow_idx, term_idx = np.asarray(flow), np.asarray(terminal)
@@ -152,35 +137,28 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
             row["to_land_t"] += down - to_sea
             if to_sea - s2s > 0:
                 lots.append((end + w, end, to_sea - s2s))
-                moves.add(pile.id, _hours(end), to_sea - s2s)
+                moves += (pile.id, _hours(end), to_sea - s2s)
                 row["down_in_t"] += to_sea - s2s
         lots.sort()
         ready: deque[float] = deque()  # the ready lots' tonnes left, oldest first
         k = 0
         loaders = set()
-        pending = 0.0  # the tonnes ready, kept as a running total (see below)
         for i in sorted(seas, key=starts.__getitem__):
             t = starts[i]
             while k < len(lots) and lots[k][0] <= t:
                 ready.append(lots[k][2])
-                pending += lots[k][2]
                 k += 1
             room = volumes[i]
-            need = FULL_CARGO_SHARE * room
-            if pending < need - 1e-6 * (1.0 + need) or (
-                    pending < need + 1e-6 * (1.0 + need)
-                    and sum(ready) < need):  # the exact sum near the line
+            if sum(ready) < FULL_CARGO_SHARE * room:
                 continue  # not enough for a cargo: the call may discharge for the canal
             while ready and room > 1e-9:
                 take = min(room, ready[0])
                 ready[0] -= take
                 room -= take
-                pending -= take
-                moves.add(pile.id, _hours(t), -take)
+                moves += (pile.id, _hours(t), -take)
                 row["down_loaded_t"] += take
                 loaders.add(i)
                 if ready[0] <= 1e-9:
-                    pending -= ready[0]
                     ready.popleft()
         # upbound: barges take from the latest sea calls (not loaders) ended by then
         givers = sorted((c for c in seas if c not in loaders and ends_of[c] < end_h),
@@ -210,8 +188,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                 if take > 0:
                     left[q - 1] -= take
                     need -= take
-                    moves.add(pile.id, _hours(ends[q - 1]), take)
-                    moves.add(pile.id, _hours(t_b), -take)
+                    moves += (pile.id, _hours(ends[q - 1]), take, pile.id, _hours(t_b), -take)
                     row["up_in_t"] += take
                 if left[q - 1] <= 0:
                     back[q] = q - 1  # emptied
@@ -243,10 +220,11 @@ def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     ids = [p.id for p in canal.stockpiles]
     index = {p: j for j, p in enumerate(ids)}
     net = np.zeros((len(ids), H + 1))
-    if len(moves):  # summed in the ledger's order (bincount adds one by one, as a loop would)
-        cell = (np.array([index[p] for p in moves.pile]) * (H + 1)
-                + np.clip(np.asarray(moves.hour), 0, H))
-        net = np.bincount(cell, weights=np.asarray(moves.tonnes, float),
+    if moves:  # summed in the ledger's order (bincount adds one by one, as a loop would)
+        m = MOVE.lists(moves)
+        cell = (np.array([index[p] for p in m["stockpile"]]) * (H + 1)
+                + np.clip(np.asarray(m["hour"]), 0, H))
+        net = np.bincount(cell, weights=np.asarray(m["tonnes"], float),
                           minlength=len(ids) * (H + 1)).reshape(len(ids), H + 1)
     stock = np.cumsum(net[:, :H], axis=1)
     kpis, ledger = [], []

@@ -8,42 +8,7 @@ turns the list into named numpy columns for the views (:mod:`portsim.model.yard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
-
-@dataclass(frozen=True)
-class RecordLayout:
-    """The fields of one kind of flat record, in the order they are appended."""
-
-    name: str
-    fields: tuple[str, ...]
-    doc: str
-
-    @property
-    def width(self) -> int:
-        return len(self.fields)
-
-    def read(self, flat: list[int]) -> Columns:
-        """The records as named integer columns (``.yard``, ``.hour`` …)."""
-        a = np.array(flat, np.int64).reshape(-1, self.width)
-        return Columns({f: a[:, j] for j, f in enumerate(self.fields)})
-
-
-class Columns(dict):
-    """Named columns of a record list; fields are attributes too (``cols.yard``)."""
-
-    def __getattr__(self, field: str) -> np.ndarray:
-        try:
-            return self[field]
-        except KeyError:  # pragma: no cover - a typo in a field name
-            raise AttributeError(field) from None
-
-    def where(self, mask: np.ndarray) -> Columns:
-        """The records where ``mask`` holds."""
-        return Columns({f: a[mask] for f, a in self.items()})
-
+from portsim.records import RecordLayout
 
 SLOW_DISCHARGE = RecordLayout(
     "slow_discharges", ("yard", "flow", "hour", "teu", "dwell_h"),
