@@ -89,16 +89,18 @@ class LockPassage:
         """``lockages`` (one row per downbound lockage) and ``locks`` (per hub: lockages,
         ships, mean fill, ships an hour, utilisation of the downbound lockage slots of
         the measurement window, mean lock wait of the ships it locked through)."""
-        lk = pd.DataFrame(LOCKAGE.lists(self.lockages))
+        cols = LOCKAGE.lists(self.lockages)
+        hub_col = pd.Categorical(cols["hub"], categories=[hub.id for hub in self.hubs])
+        start_col = np.array(cols["start_h"], float)
+        ships_col = np.array(cols["ships"], np.int64)
+        fill_col = np.array(cols["fill"], float)
+        lk = pd.DataFrame({"hub": hub_col, "line": np.array(cols["line"], np.int64),
+                           "start_h": start_col, "ships": ships_col, "fill": fill_col})
         window = end_h - start_h
-        hub_col = lk["hub"].to_numpy()
-        start_col = lk["start_h"].to_numpy(float)
-        ships_col = lk["ships"].to_numpy(float)
-        fill_col = lk["fill"].to_numpy(float)
         in_window = (start_col >= start_h) & (start_col < end_h)
         rows = []
-        for hub in self.hubs:
-            mine = in_window & (hub_col == hub.id)
+        for j, hub in enumerate(self.hubs):
+            mine = in_window & (hub_col.codes == j)
             n = int(mine.sum())
             ships = float(ships_col[mine].sum())
             slots = hub.lines * window / (2.0 * hub.lockage_h)

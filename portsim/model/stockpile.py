@@ -54,10 +54,6 @@ OVER_CAPACITY_HOURS = 0.01
 """A stockpile above its capacity in more than this share of hours is over."""
 
 
-def _hours(t: float) -> int:
-    return math.floor(t)
-
-
 MOVE = RecordLayout(
     "stockpile_moves", ("stockpile", "hour", "tonnes"),
     "tonnes into (+) or out of (−) a stockpile at an hour")
@@ -103,80 +99,94 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     is_barge = np.array([f in both for f in flows], dtype=bool)[flow_idx]
     is_sea = np.array([f in my_sea_flows for f in flows], dtype=bool)[flow_idx]
     worked = ~np.isnan(np.asarray(work_start_h, dtype=float))
-    # plain lists for the loops below (a NumPy item read costs ~10x a list's)
-    flow_l, term_l = flow_idx.tolist(), term_idx.tolist()
-    volumes = np.asarray(volume, float).tolist()
-    starts = np.asarray(work_start_h, float).tolist()
-    ends_of = np.asarray(work_end_h, float).tolist()
+    # per flow and per terminal, then per barge by indexing (no dictionary per barge):
+    # a barge's downbound tonnes = volume × down / (down + up) of its flow, of them
+    # to_sea = × sea share, s2s = to_sea × its terminal's ship-to-ship share; the same
+    # upbound, less the ship-to-ship share
+    zero = {"down": 0.0, "up": 0.0}
+    down_t = np.array([both.get(f, zero)["down"] for f in flows])
+    up_t = np.array([both.get(f, zero)["up"] for f in flows])
+    tot_t = down_t + up_t
+    sea_down = np.array([sea_t[f]["down"] / both[f]["down"] if f in both and both[f]["down"]
+                         else 0.0 for f in flows])
+    sea_up = np.array([sea_t[f]["up"] / both[f]["up"] if f in both and both[f]["up"]
+                       else 0.0 for f in flows])
+    s2s_share = np.array([s2s_of_term.get(t, 0.0) for t in terms])
+    vol = np.asarray(volume, float)
+    starts_a = np.asarray(work_start_h, float)
+    ends_a = np.asarray(work_end_h, float)
     max_back_h = dwell.max_days * 24.0
     for pile in canal.stockpiles:
         # the calls worked at a terminal of this stockpile, in call order: the barges of
         # the canal's bulk flows, and the sea flow's calls at the stockpile's own terminal
         mine = np.array([pile_of_term.get(t) == pile.id for t in terms], dtype=bool)[term_idx]
         at_home = np.array([t == pile.terminal for t in terms], dtype=bool)[term_idx]
-        barges = np.flatnonzero(mine & worked & is_barge).tolist()
-        seas = np.flatnonzero(mine & worked & ~is_barge & is_sea & at_home).tolist()
+        b = np.flatnonzero(mine & worked & is_barge)
+        seas = np.flatnonzero(mine & worked & ~is_barge & is_sea & at_home)
         row = {"stockpile": pile.id, "terminal": pile.terminal, "capacity_t": pile.capacity_t,
-               "barge_calls": len(barges), "sea_calls": len(seas), "barge_discharged_t": 0.0,
+               "barge_calls": len(b), "sea_calls": len(seas), "barge_discharged_t": 0.0,
                "ship_to_ship_t": 0.0, "to_land_t": 0.0, "down_in_t": 0.0,
                "down_loaded_t": 0.0, "up_need_t": 0.0, "up_in_t": 0.0, "up_short_t": 0.0}
-        # downbound lots, ready at the barge's work end + dwell
-        lots = []
-        draws = _dwell_h(dwell, rng, len(barges))
-        for i, w in zip(barges, draws, strict=True):
-            f = flows[flow_l[i]]
-            tot = both[f]["down"] + both[f]["up"]
-            down = volumes[i] * both[f]["down"] / tot if tot else 0.0
-            to_sea = down * (sea_t[f]["down"] / both[f]["down"] if both[f]["down"] else 0.0)
-            s2s = to_sea * s2s_of_term.get(terms[term_l[i]], 0.0)
-            end = ends_of[i]
-            if math.isnan(end) or end >= end_h:
-                continue  # not discharged in the run
-            row["barge_discharged_t"] += down
-            row["ship_to_ship_t"] += s2s
-            row["to_land_t"] += down - to_sea
-            if to_sea - s2s > 0:
-                lots.append((end + w, end, to_sea - s2s))
-                moves += (pile.id, _hours(end), to_sea - s2s)
-                row["down_in_t"] += to_sea - s2s
-        lots.sort()
+        fb, tb = flow_idx[b], term_idx[b]
+        tot = tot_t[fb]
+        has = tot > 0
+        safe = np.where(has, tot, 1.0)
+        # downbound lots, ready at the barge's work end + dwell (the barges discharged in
+        # the run; totals summed in call order, as a running sum)
+        draws = np.asarray(_dwell_h(dwell, rng, len(b)), float)
+        down = np.where(has, vol[b] * down_t[fb] / safe, 0.0)
+        to_sea = down * sea_down[fb]
+        s2s = to_sea * s2s_share[tb]
+        end = ends_a[b]
+        done = ~np.isnan(end) & (end < end_h)
+        row["barge_discharged_t"] = _running_sum(down[done])
+        row["ship_to_ship_t"] = _running_sum(s2s[done])
+        row["to_land_t"] = _running_sum((down - to_sea)[done])
+        lot_t = (to_sea - s2s)[done]
+        lot = lot_t > 0
+        lot_t, lot_end = lot_t[lot], end[done][lot]
+        lot_ready = lot_end + draws[done][lot]
+        moves += _flat(pile.id, np.floor(lot_end), lot_t)
+        row["down_in_t"] = _running_sum(lot_t)
+        order = np.lexsort((lot_t, lot_end, lot_ready))  # oldest first (as sorted tuples)
+        lots_ready, lots_t = lot_ready[order].tolist(), lot_t[order].tolist()
         ready: deque[float] = deque()  # the ready lots' tonnes left, oldest first
         k = 0
-        loaders = set()
-        for i in sorted(seas, key=starts.__getitem__):
-            t = starts[i]
-            while k < len(lots) and lots[k][0] <= t:
-                ready.append(lots[k][2])
+        # the sea calls in work-start order (plain lists for the loop: a NumPy item read
+        # costs ~10x a list's); loader[j]: the j-th of them loaded canal cargo
+        by_start = np.argsort(starts_a[seas], kind="stable")
+        loader = np.zeros(len(seas), bool)
+        for j, t, room in zip(by_start.tolist(), starts_a[seas][by_start].tolist(),
+                              vol[seas][by_start].tolist(), strict=True):
+            while k < len(lots_ready) and lots_ready[k] <= t:
+                ready.append(lots_t[k])
                 k += 1
-            room = volumes[i]
             if sum(ready) < FULL_CARGO_SHARE * room:
                 continue  # not enough for a cargo: the call may discharge for the canal
             while ready and room > 1e-9:
                 take = min(room, ready[0])
                 ready[0] -= take
                 room -= take
-                moves += (pile.id, _hours(t), -take)
+                moves += (pile.id, math.floor(t), -take)
                 row["down_loaded_t"] += take
-                loaders.add(i)
+                loader[j] = True
                 if ready[0] <= 1e-9:
                     ready.popleft()
         # upbound: barges take from the latest sea calls (not loaders) ended by then
-        givers = sorted((c for c in seas if c not in loaders and ends_of[c] < end_h),
-                        key=ends_of.__getitem__)
-        ends = [ends_of[c] for c in givers]
-        left = [volumes[c] for c in givers]
+        givers = seas[~loader & (ends_a[seas] < end_h)]
+        givers = givers[np.argsort(ends_a[givers], kind="stable")]
+        ends, left = ends_a[givers].tolist(), vol[givers].tolist()
         # back[q + 1]: a giver at or before q with tonnes left (emptied givers are jumped
         # over with path halving; 0 stands for "none")
         back = list(range(len(givers) + 1))
-        up_draws = _dwell_h(dwell, rng, len(barges))
-        for i, w in sorted(zip(barges, up_draws, strict=True), key=lambda x: starts[x[0]]):
-            f = flows[flow_l[i]]
-            tot = both[f]["down"] + both[f]["up"]
-            up = volumes[i] * both[f]["up"] / tot if tot else 0.0
-            need = up * (sea_t[f]["up"] / both[f]["up"] if both[f]["up"] else 0.0)
-            need *= 1.0 - s2s_of_term.get(terms[term_l[i]], 0.0)
-            row["up_need_t"] += need
-            t_b = starts[i]
+        up_draws = np.asarray(_dwell_h(dwell, rng, len(b)), float)
+        up = np.where(has, vol[b] * up_t[fb] / safe, 0.0)
+        needs = up * sea_up[fb]
+        needs *= 1.0 - s2s_share[tb]
+        by_start = np.argsort(starts_a[b], kind="stable")  # barges in work-start order
+        row["up_need_t"] = _running_sum(needs[by_start])
+        for need, t_b, w in zip(needs[by_start].tolist(), starts_a[b][by_start].tolist(),
+                                up_draws[by_start].tolist(), strict=True):
             q = bisect_right(ends, t_b - w)
             while need > 1e-9:
                 while back[q] != q:  # the latest giver at or before it with tonnes left
@@ -188,7 +198,8 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
                 if take > 0:
                     left[q - 1] -= take
                     need -= take
-                    moves += (pile.id, _hours(ends[q - 1]), take, pile.id, _hours(t_b), -take)
+                    moves += (pile.id, math.floor(ends[q - 1]), take,
+                              pile.id, math.floor(t_b), -take)
                     row["up_in_t"] += take
                 if left[q - 1] <= 0:
                     back[q] = q - 1  # emptied
@@ -197,6 +208,20 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         row["down_waiting_t"] = row["down_in_t"] - row["down_loaded_t"]
         rows.append(row)
     return rows, moves
+
+
+def _running_sum(x: np.ndarray) -> float:
+    """The sum of ``x`` added one by one in order (as a loop's running total would be;
+    ``np.sum`` adds pairwise and may differ in the last bits)."""
+    return float(np.cumsum(x)[-1]) if len(x) else 0.0
+
+
+def _flat(pile: str, hour: np.ndarray, tonnes: np.ndarray) -> list:
+    """Movements of one stockpile as a flat list laid out as :data:`MOVE`."""
+    flat: list = [pile] * (3 * len(hour))
+    flat[1::3] = hour.astype(np.int64).tolist()
+    flat[2::3] = tonnes.tolist()
+    return flat
 
 
 def _dwell_h(spec, rng: np.random.Generator, n: int) -> list[float]:
@@ -245,7 +270,9 @@ def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         })
         ledger.append({**row, "stock_end_t": float(stock[j, -1]) if H else 0.0})
     hourly = pd.DataFrame({
-        "stockpile": np.repeat(ids, H), "hour": np.tile(np.arange(H), len(ids)),
+        "stockpile": pd.Categorical.from_codes(np.repeat(np.arange(len(ids)), H),
+                                               categories=ids),
+        "hour": np.tile(np.arange(H), len(ids)),
         "t": stock.reshape(-1)})
     return {"stockpile": pd.DataFrame(kpis), "stockpile_hourly": hourly,
             "stockpile_ledger": pd.DataFrame(ledger)}
