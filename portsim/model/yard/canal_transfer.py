@@ -42,7 +42,6 @@ transshipment connections are.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,58 +115,56 @@ def connect_down(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, batches: n
     to count)."""
     nb, k = batches.shape
     off = np.full((nb, k), never_h, np.int64)
-    load = [0] * len(sea_arrival_h)
-    to_call: list[int] = []
-    teu: list[int] = []
-    room = sea_room.astype(np.int64).tolist()
+    parts: list[tuple[np.ndarray, ...]] = []  # per yard: (barge, batch, sea call, TEU)
     ready = barge_arrival_h[:, None] + dwell_h
-    barge_arr = barge_arrival_h.astype(float).tolist()
-    taken_b: list[int] = []
-    taken_j: list[int] = []
-    taken_off: list[int] = []
     for y in np.unique(barge_yard).tolist():
         calls = np.flatnonzero(sea_yard == y)
-        calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")].tolist()
-        arr = sea_arrival_h[calls].astype(float).tolist()
+        calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")]
+        arr = sea_arrival_h[calls].astype(float)
         n_calls = len(calls)
-        # the batches of this yard's barges in order of readiness (barge, batch on a tie)
+        room = sea_room[calls].astype(np.int64).tolist()  # per position in arrival order
+        # the batches of this yard's barges in order of readiness (barge, batch on a tie),
+        # and for each the first call arriving at or after it is ready
         b_rows = np.flatnonzero(barge_yard == y)
         bb, jj = np.nonzero(batches[b_rows] > 0)
         bb = b_rows[bb]
         t_cell = ready[bb, jj]
         order = np.lexsort((jj, bb, t_cell))
+        bb, jj, t_cell = bb[order], jj[order], t_cell[order]
+        teu = batches[bb, jj]
+        first = np.searchsorted(arr, t_cell, side="left")
         # skip[q]: a call at or after q that may still have room (calls with none are
         # jumped over with path halving, so full calls cost nothing after they fill)
         skip = list(range(n_calls + 1))
-        p = 0
-        for t, b, j, n in zip(t_cell[order].tolist(), bb[order].tolist(),
-                              jj[order].tolist(), batches[bb, jj][order].tolist(),
-                              strict=True):
-            while p < n_calls and arr[p] < t:
-                p += 1
-            q = p
+        chosen = [n_calls] * len(teu)  # the position of each batch's call (none: n_calls)
+        for i, (q, n) in enumerate(zip(first.tolist(), teu.tolist(), strict=True)):
             while True:
                 while skip[q] != q:  # the next call that has any room
                     skip[q] = skip[skip[q]]
                     q = skip[q]
-                if q == n_calls or room[calls[q]] >= n:
+                if q == n_calls or room[q] >= n:
                     break
                 q += 1
             if q == n_calls:
                 continue  # no call takes it: it stays in the yard
-            c = calls[q]
-            room[c] -= n
-            if room[c] == 0:
+            room[q] -= n
+            if room[q] == 0:
                 skip[q] = q + 1
-            load[c] += n
-            to_call.append(c)
-            teu.append(n)
-            taken_b.append(b)
-            taken_j.append(j)
-            taken_off.append(max(0, round(arr[q] - barge_arr[b])))
-    off[taken_b, taken_j] = taken_off
-    links = np.array([taken_b, to_call, teu], np.int64).T.reshape(-1, 3)
-    return off, np.asarray(load, np.int64), links
+            chosen[i] = q
+        pos = np.asarray(chosen, np.int64)
+        taken = pos < n_calls
+        parts.append((bb[taken], jj[taken], calls[pos[taken]], teu[taken],
+                      arr[pos[taken]]))
+    if not parts:
+        parts.append((np.zeros(0, np.int64),) * 4 + (np.zeros(0),))
+    taken_b, taken_j, to_call, teu_t, call_arr = (
+        np.concatenate(col) for col in zip(*parts, strict=True))
+    # offset: the sea call's arrival less the barge's, in whole hours (half to even)
+    off[taken_b, taken_j] = np.maximum(
+        0, np.rint(call_arr - barge_arrival_h[taken_b].astype(float))).astype(np.int64)
+    load = np.bincount(to_call, weights=teu_t, minlength=len(sea_arrival_h)).astype(np.int64)
+    links = np.array([taken_b, to_call, teu_t], np.int64).T.reshape(-1, 3)
+    return off, load, links
 
 
 def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.ndarray,
@@ -185,59 +182,72 @@ def connect_up(barge_arrival_h: np.ndarray, barge_yard: np.ndarray, need: np.nda
     ns = len(sea_arrival_h)
     cnt = np.zeros((ns, k), np.int64)
     off = np.zeros((ns, k), np.int64)
-    got = [0] * len(barge_arrival_h)
-    used = [0] * ns
-    room = sea_room.astype(np.int64).tolist()
-    to_barge: list[int] = []
-    pieces: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
-    order = np.argsort(barge_arrival_h, kind="stable").tolist()
-    # per yard: its calls by arrival, their arrivals, and back[q + 1]: a call at or
-    # before q that may still give (exhausted calls are jumped over with path halving;
-    # index 0 stands for "none left")
-    by_yard: dict[int, tuple[list[int], list[float], list[int]]] = {}
+    got = np.zeros(len(barge_arrival_h), np.int64)
+    rank = np.empty(len(barge_arrival_h), np.int64)  # each barge's place in arrival order
+    rank[np.argsort(barge_arrival_h, kind="stable")] = np.arange(len(barge_arrival_h))
+    parts: list[tuple[np.ndarray, ...]] = []  # per yard: (sea call, piece, TEU, barge, hours)
     for y in np.unique(barge_yard).tolist():
+        # this yard's calls by arrival, and back[q + 1]: a call at or before q that may
+        # still give (exhausted calls are jumped over with path halving; index 0 stands
+        # for "none left")
         calls = np.flatnonzero(sea_yard == y)
-        calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")].tolist()
+        calls = calls[np.argsort(sea_arrival_h[calls], kind="stable")]
+        arr_a = sea_arrival_h[calls].astype(float)
+        arr = arr_a.tolist()
+        room = sea_room[calls].astype(np.int64).tolist()  # per position in arrival order
+        used = [0] * len(calls)
         back = list(range(len(calls) + 1))
-        for q, c in enumerate(calls, start=1):
-            if room[c] <= 0 or k <= 0:
+        for q in range(1, len(calls) + 1):
+            if room[q - 1] <= 0 or k <= 0:
                 back[q] = q - 1  # gives nothing
-        by_yard[y] = (calls, sea_arrival_h[calls].astype(float).tolist(), back)
-    need_l, yard_l = need.tolist(), barge_yard.tolist()
-    arrival_l, dwell_l = barge_arrival_h.astype(float).tolist(), dwell_h.astype(float).tolist()
-    for b in order:
-        left = int(need_l[b])
-        if left <= 0:
-            continue
-        calls, arr, back = by_yard[yard_l[b]]
-        t_b = arrival_l[b]
-        latest = t_b - dwell_l[b]
-        earliest = latest - lookback_h
-        q = bisect_right(arr, latest)  # position + 1 of the latest call arrived by then
-        while left > 0:
-            while back[q] != q:  # the latest call at or before it that can still give
-                back[q] = back[back[q]]
-                q = back[q]
-            if q == 0 or arr[q - 1] < earliest:
-                break
-            c = calls[q - 1]
-            take = min(left, room[c])
-            room[c] -= take
-            pieces[0].append(c)
-            pieces[1].append(used[c])
-            pieces[2].append(take)
-            pieces[3].append(max(0, round(t_b - arr[q - 1])))
-            used[c] += 1
-            left -= take
-            to_barge.append(b)
-            if room[c] == 0 or used[c] == k:
-                back[q] = q - 1  # exhausted
-            q -= 1
-        got[b] = int(need_l[b]) - left
-    cnt[pieces[0], pieces[1]] = pieces[2]
-    off[pieces[0], pieces[1]] = pieces[3]
-    links = np.array([pieces[0], to_barge, pieces[2]], np.int64).T.reshape(-1, 3)
-    return cnt, off, np.asarray(got, np.int64), links
+        # this yard's barges that need boxes, in arrival order, and for each the position
+        # + 1 of the latest call arrived a dwell before it
+        mine = np.flatnonzero((barge_yard == y) & (need > 0))
+        mine = mine[np.argsort(rank[mine])]
+        latest = barge_arrival_h[mine].astype(float) - dwell_h[mine].astype(float)
+        starts = np.searchsorted(arr_a, latest, side="right")
+        pos: list[int] = []  # per piece: its call's position, its number, TEU, barge
+        piece: list[int] = []
+        teu: list[int] = []
+        to: list[int] = []
+        for b, left, q, earliest in zip(mine.tolist(), need[mine].astype(np.int64).tolist(),
+                                        starts.tolist(), (latest - lookback_h).tolist(),
+                                        strict=True):
+            wanted = left
+            while left > 0:
+                while back[q] != q:  # the latest call at or before it that can still give
+                    back[q] = back[back[q]]
+                    q = back[q]
+                if q == 0 or arr[q - 1] < earliest:
+                    break
+                c = q - 1
+                take = min(left, room[c])
+                room[c] -= take
+                pos.append(c)
+                piece.append(used[c])
+                teu.append(take)
+                to.append(b)
+                used[c] += 1
+                left -= take
+                if room[c] == 0 or used[c] == k:
+                    back[q] = q - 1  # exhausted
+                q -= 1
+            got[b] = wanted - left
+        at = np.asarray(pos, np.int64)
+        parts.append((calls[at], np.asarray(piece, np.int64), np.asarray(teu, np.int64),
+                      np.asarray(to, np.int64), arr_a[at]))
+    if not parts:
+        parts.append((np.zeros(0, np.int64),) * 4 + (np.zeros(0),))
+    call, piece_no, teu_a, barge, call_arr = (
+        np.concatenate(col) for col in zip(*parts, strict=True))
+    cnt[call, piece_no] = teu_a
+    # offset: the barge's arrival less the sea call's, in whole hours (half to even)
+    off[call, piece_no] = np.maximum(
+        0, np.rint(barge_arrival_h[barge].astype(float) - call_arr)).astype(np.int64)
+    # the connections in the barges' arrival order (a barge's pieces as taken)
+    order = np.argsort(rank[barge], kind="stable")
+    links = np.array([call[order], barge[order], teu_a[order]], np.int64).T.reshape(-1, 3)
+    return cnt, off, got, links
 
 
 class CanalTransfer:
