@@ -145,3 +145,55 @@ def test_an_unknown_lockage_rule_is_refused():
         LockHub(id="H", name="hub", chamber_length_m=300, chamber_width_m=34,
                 sill_depth_m=8, lockage_h=1.0, sail_to_next_h=0.0,
                 lockage_rule="first_come", source="assumption: test")
+
+
+def _alternating_by_the_clock(arrivals, fill, h: LockHub):
+    """The ``alternating`` rule read off the clock, lockage by lockage: every line's next
+    slot (``2T`` apart, lines staggered, moved past its closures), the earliest of them,
+    and the waiting ships in order while they fit. (The pass itself merges the slots once
+    and walks only where ships are left over.)"""
+    T, period = h.lockage_h, 2.0 * h.lockage_h
+    phases = [j * period / h.lines for j in range(h.lines)]
+    closed = [[(c.start_day * 24.0, (c.start_day + c.days) * 24.0) for c in h.closures
+               if c.line == j] for j in range(h.lines)]
+    nxt = [0] * h.lines
+    out, rows, i = [0.0] * len(arrivals), [], 0
+    while i < len(arrivals):
+        best = None
+        for j in range(h.lines):
+            m = max(int(np.ceil((arrivals[i] - phases[j]) / period - 1e-12)), nxt[j])
+            while any(phases[j] + period * m < c1 and phases[j] + period * m + T > c0
+                      for c0, c1 in closed[j]):
+                m += 1
+            s = phases[j] + period * m
+            if best is None or s < best[0]:
+                best = (s, j, m)
+        s, j, m = best
+        nxt[j] = m + 1
+        first, used = i, 0.0
+        while i < len(arrivals) and arrivals[i] <= s and used + fill[i] <= 1.0 + 1e-9:
+            used += fill[i]
+            out[i] = s + T
+            i += 1
+        rows.append(("H", j, s, i - first, used))
+    return out, rows
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_pass_makes_the_lockages_the_clock_rule_makes(seed):
+    # mixed classes (a third, a half, a whole chamber), quiet spells and bursts that
+    # leave ships over for later lockages, three lines, closures on two of them
+    rng = np.random.default_rng(seed)
+    gaps = np.where(rng.random(600) < 0.3, rng.exponential(0.05, 600),
+                    rng.exponential(2.0, 600))
+    arrivals = np.cumsum(gaps)
+    fill = rng.choice([1 / 3, 1 / 2, 1.0], 600)
+    h = hub(lines=3, T=1.25, closures=[LockClosure(line=0, start_day=5, days=3),
+                                       LockClosure(line=2, start_day=9, days=1.5),
+                                       LockClosure(line=0, start_day=20, days=2)])
+    record: list = []
+    out = lock_through(arrivals, fill, h, record)
+    want_out, want_rows = _alternating_by_the_clock(arrivals.tolist(), fill.tolist(), h)
+    assert out.tolist() == want_out
+    assert LOCKAGE.rows(record) == want_rows
+    assert any(r[3] > 1 for r in want_rows) and max(r[4] for r in want_rows) > 0.99
