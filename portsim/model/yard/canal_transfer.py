@@ -333,12 +333,14 @@ class CanalTransfer:
         if self.transfer is None:
             return {}
         fin, fout, H = self.fin, self.fout, self.H
-        stock = self.flow_stock(fin, fout)
+        # the stock of the two transfer flows only (as flow_stock has them)
+        stock = np.cumsum(fin[:, [XD, XU], :H] - fout[:, [XD, XU], :H], axis=2)
+        carries = self._sea & ((self._xd_load > 0) | (self._xu_cnt.sum(axis=1) > 0))
         rows = []
         for j, y in enumerate(self.yards):
             mine = self._yard_row == j
             b = mine & self._barge
-            s = mine & self._sea & ((self._xd_load > 0) | (self._xu_cnt.sum(axis=1) > 0))
+            s = mine & carries
             if not (b.any() or s.any()):
                 continue
             xd_in = int(fin[j, XD, :H].sum())
@@ -347,12 +349,12 @@ class CanalTransfer:
                 "yard": y.id, "barge_calls": int(b.sum()), "sea_calls": int(s.sum()),
                 "barge_discharged_teu": int(self.discharged[b].sum()),
                 "down_to_sea_teu": xd_in, "down_loaded_teu": int(fout[j, XD, :H].sum()),
-                "down_waiting_teu": int(stock[j, XD, -1]) if H else 0,
+                "down_waiting_teu": int(stock[j, 0, -1]) if H else 0,
                 "ship_to_ship_teu": int(self._s2s[b & (self.discharged > 0)].sum()),
                 "up_from_sea_teu": xu_in, "up_loaded_teu": int(fout[j, XU, :H].sum()),
-                "up_waiting_teu": int(stock[j, XU, -1]) if H else 0,
+                "up_waiting_teu": int(stock[j, 1, -1]) if H else 0,
                 "up_short_teu": int((self._up_need[b] - self._xu_got[b]).sum()),
-                "mean_stock_teu": float((stock[j, XD] + stock[j, XU]).mean()) if H else 0.0,
+                "mean_stock_teu": float((stock[j, 0] + stock[j, 1]).mean()) if H else 0.0,
             })
         return {"canal_transfer": pd.DataFrame(rows, columns=[
             "yard", "barge_calls", "sea_calls", "barge_discharged_teu", "down_to_sea_teu",
