@@ -445,12 +445,16 @@ class PortModel:
     def _stockpile_tables(self) -> dict[str, pd.DataFrame]:
         """The canal's bulk through the stockpiles (:mod:`portsim.model.stockpile`), from
         the calls' work start (berthed + berthing) and end."""
-        from portsim.model.stockpile import stockpile_tables
+        from portsim.model.stockpile import stockpile_calls, stockpile_tables
 
         p, log = self.plan, self.log
-        start = np.asarray(log.berthed_h, float) + self.berthing_h
-        return stockpile_tables(self.scenario, p.flow, p.terminal, p.volume, start,
-                                np.asarray(log.handled_h, float),
+        rows = stockpile_calls(self.scenario, p.terminal)  # only these: a few thousand
+
+        def of(values: list[float]) -> np.ndarray:
+            return np.fromiter(map(values.__getitem__, rows.tolist()), float, len(rows))
+
+        return stockpile_tables(self.scenario, p.flow[rows], p.terminal[rows], p.volume[rows],
+                                of(log.berthed_h) + self.berthing_h, of(log.handled_h),
                                 self.scenario.run.warmup_days * 24.0, self.end_h,
                                 self.replication)
 

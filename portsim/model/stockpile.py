@@ -74,9 +74,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
     assert canal is not None
     flows = [f.id for f in scenario.demand]
     terms = [t.id for t in scenario.port.terminals]
-    pile_of_term = {p.terminal: p.id for p in canal.stockpiles}
-    pile_of_term.update({g.terminal: g.stockpile for g in canal.transfer_berths
-                         if g.cargo == "dry_bulk" and g.stockpile is not None})
+    pile_of_term = _pile_of_terminal(scenario)
     s2s_of_term = {g.terminal: g.ship_to_ship_share for g in canal.transfer_berths}
     both: dict[str, dict[str, float]] = {}
     sea_t: dict[str, dict[str, float]] = {}
@@ -208,6 +206,26 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         row["down_waiting_t"] = row["down_in_t"] - row["down_loaded_t"]
         rows.append(row)
     return rows, moves
+
+
+def _pile_of_terminal(scenario: Scenario) -> dict[str, str]:
+    """Terminal id → the stockpile its bulk goes through (a stockpile's own terminal, or
+    the terminal of bulk transfer berths that name it)."""
+    canal = scenario.canal
+    assert canal is not None
+    pile_of_term = {p.terminal: p.id for p in canal.stockpiles}
+    pile_of_term.update({g.terminal: g.stockpile for g in canal.transfer_berths
+                         if g.cargo == "dry_bulk" and g.stockpile is not None})
+    return pile_of_term
+
+
+def stockpile_calls(scenario: Scenario, terminal: np.ndarray) -> np.ndarray:
+    """The calls the ledger reads (rows of the call plan, in order): those at a terminal
+    whose bulk goes through a stockpile. The ledger of these calls alone is the ledger of
+    all (the others move nothing through a stockpile)."""
+    piles = _pile_of_terminal(scenario)
+    at = np.array([t.id in piles for t in scenario.port.terminals], dtype=bool)
+    return np.flatnonzero(at[np.asarray(terminal)])
 
 
 def _running_sum(x: np.ndarray) -> float:
