@@ -40,16 +40,17 @@ def shared_segments(scenario: Scenario, channel_segments: pd.DataFrame | None
     on_canal = list(dict.fromkeys(s for r in routes if r.anchorage == mouth
                                   for s in r.segments))
     on_sea = {s for r in routes if r.anchorage != mouth for s in r.segments}
-    seg = (channel_segments.set_index("segment") if channel_segments is not None
-           else pd.DataFrame())
+    seg: dict = {}  # segment id → (one-way share, one-way passages, occupancy)
+    if channel_segments is not None:
+        cs = channel_segments
+        seg = dict(zip(cs["segment"].tolist(), zip(
+            cs["one_way_share"].tolist(), cs["one_way_passages"].tolist(),
+            cs["occupancy"].tolist(), strict=True), strict=True))
     rows = []
     for sid in on_canal:
-        have = sid in seg.index
-        rows.append({
-            "segment": sid, "shared": sid in on_sea,
-            "one_way_share": float(seg.at[sid, "one_way_share"]) if have else 0.0,
-            "one_way_passages": int(seg.at[sid, "one_way_passages"]) if have else 0,
-            "occupancy": float(seg.at[sid, "occupancy"]) if have else 0.0})
+        share, passages, occupancy = seg.get(sid, (0.0, 0, 0.0))
+        rows.append({"segment": sid, "shared": sid in on_sea, "one_way_share": float(share),
+                     "one_way_passages": int(passages), "occupancy": float(occupancy)})
     return pd.DataFrame(rows, columns=SHARED_SEGMENT_COLUMNS)
 
 
