@@ -65,9 +65,8 @@ class ShipPath:
         d = self._discharge_teu[r]
         tot = self._tot[y]
         tot[h] += d
-        nc = self._nc
-        b = r * nc
-        offs, cnts = self._doff[b:b + nc], self._dcnt[b:b + nc]
+        b, e = self._dptr[r], self._dptr[r + 1]  # the batches that hold boxes
+        offs, cnts = self._doff[b:e], self._dcnt[b:e]
         for o, n in zip(offs, cnts, strict=True):
             tot[h + o] -= n
         c = self._cursor[y]
@@ -95,14 +94,13 @@ class ShipPath:
         wl = work_h - wd
         t0 = env.now
         H = self.H
-        k, nc = self.k, self._nc
+        k = self.k
         by_flow: dict[int, list[list[int]]] = {IMP: [], TS: [], EIN: [], RIMP: []}
-        if nc > 3 * k:  # the canal's transfer flows
+        if self._nc > 3 * k:  # the canal's transfer flows
             by_flow.update({XD: [], XU: []})
-        for f, o, n in zip(self._flow_of_col, self._doff[r * nc:(r + 1) * nc],
-                           self._dcnt[r * nc:(r + 1) * nc], strict=True):
-            if n:
-                by_flow[f].append([f, o, n])
+        b, e = self._dptr[r], self._dptr[r + 1]  # the batches that hold boxes
+        for f, o, n in zip(self._dflow[b:e], self._doff[b:e], self._dcnt[b:e], strict=True):
+            by_flow[f].append([f, o, n])
         by_flow[RIMP] = [[RIMP, o, n] for o, n in zip(self._roff[r * k:(r + 1) * k],
                                                       self._rcnt[r * k:(r + 1) * k],
                                                       strict=True) if n]

@@ -40,9 +40,10 @@ class YardViews:
         ys, hs = self._yard_row[r], dis_h[r]
         for col, f in enumerate(self._dis_flows):
             np.add.at(fin, at(ys, f, hs), self.split_discharge[r, col])
-        np.add.at(fout, at(ys[:, None], np.asarray(self._flow_of_col)[None, :],
-                           hs[:, None] + self._dwell_off[r]).ravel(),
-                  self._dwell_cnt[r].ravel())
+        fast = dis_h[self._dwell_row] >= 0  # their batches that hold boxes
+        rows = self._dwell_row[fast]
+        np.add.at(fout, at(self._yard_row[rows], self._dwell_flow[fast],
+                           dis_h[rows] + self._dwell_offs[fast]), self._dwell_cnts[fast])
         np.add.at(ready, (ys[:, None] * L + hs[:, None] + self._rail_off[r]).ravel(),
                   self._rail_cnt[r].ravel())
         # ... or hour by hour (slow path)

@@ -196,13 +196,24 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables, CanalTran
                                   self._xu_cnt.sum(axis=1)[:, None]], axis=1)
             lod = np.concatenate([lod, self._xd_load[:, None], self._xu_got[:, None]], axis=1)
         self._nc = len(self._flow_of_col)  # dwell batches per call
-        # per call (flat, 3k resp. k entries per row): batches leaving by dwell (offset,
-        # TEU) and rail batches becoming ready (offset, TEU)
-        self._dwell_off, self._dwell_cnt = dwell_off, dwell_cnt
+        # per call, the batches leaving by dwell that hold boxes (a call's row of the
+        # (calls, 3k [+ 2k with the canal's transfer]) table has many empty ones: a call
+        # with no transshipment, every call that carries no transfer boxes): flat, call
+        # r's from _dptr[r] to _dptr[r + 1] — flow, offset, TEU; and the rail batches
+        # becoming ready (flat, k per call: offset, TEU)
+        held = dwell_cnt != 0
+        d_rows, d_cols = np.nonzero(held)  # by call, then column: the order of the table
+        self._dwell_row = d_rows
+        self._dwell_flow = np.asarray(self._flow_of_col, np.int64)[d_cols]
+        self._dwell_offs, self._dwell_cnts = dwell_off[held], dwell_cnt[held]
+        self._dptr = np.r_[0, np.cumsum(held.sum(axis=1))].tolist()
+        self._dflow = self._dwell_flow.tolist()
+        self._doff, self._dcnt = self._dwell_offs.tolist(), self._dwell_cnts.tolist()
         self._rail_off, self._rail_cnt = rail_off, rail_cnt
-        self._doff, self._dcnt = dwell_off.ravel().tolist(), dwell_cnt.ravel().tolist()
         self._roff, self._rcnt = rail_off.ravel().tolist(), rail_cnt.ravel().tolist()
-        self._min_off = dwell_off.min(axis=1).tolist() if m else []
+        # the earliest a call's boxes leave (none: after the run)
+        self._min_off = (np.where(held, dwell_off, self.L).min(axis=1).tolist()
+                         if m else [])
         self._arrays: dict[str, np.ndarray] = {}
         self.split_discharge = dis
         self.split_load = lod
