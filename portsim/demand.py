@@ -255,18 +255,24 @@ def plan_calls(scenario: Scenario, replication: int) -> CallPlan:
             ))
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
     passage = None
-    if scenario.canal is not None:
-        cols, passage = _through_the_canal(scenario, cols, horizon_h)
-    order = np.argsort(cols[0], kind="stable")
-    if passage is not None:  # where each canal call ends up in the sorted plan
-        passage.call = np.argsort(order, kind="stable")[passage.call]
+    if scenario.canal is None:
+        order = np.argsort(cols[0], kind="stable")
+    else:  # canal calls arrive when the locks let them; those still in the canal drop out
+        cols[0], keep, passage = _through_the_canal(scenario, cols, horizon_h)
+        kept = np.flatnonzero(keep)
+        order = kept[np.argsort(cols[0][kept], kind="stable")]
+        # where each canal call ends up in the sorted plan
+        place = np.empty(len(keep), np.int64)
+        place[order] = np.arange(len(order))
+        passage.call = place[passage.call]
     return CallPlan(*(c[order] for c in cols), services=ServiceList(services), canal=passage)
 
 
 def _through_the_canal(scenario: Scenario, cols: list[np.ndarray], horizon_h: float):
     """The canal's calls enter the canal at their drawn time and reach the port when the
     lock hubs let them (:mod:`portsim.canal_locks`, a deterministic, model-free pass over
-    the drawn entries); calls still in the canal at the end of the run are dropped."""
+    the drawn entries). Returns the arrivals at the port, which calls to keep (calls
+    still in the canal at the end of the run are dropped) and the lock passage."""
     from portsim.canal_locks import through_locks  # model-free: the locks shape arrivals
     from portsim.config.canal import is_canal_flow
 
@@ -278,15 +284,13 @@ def _through_the_canal(scenario: Scenario, cols: list[np.ndarray], horizon_h: fl
                             [classes[c].id for c in cols[2][mine].tolist()])
     arrival = cols[0].copy()
     arrival[mine] = passage.mouth_h
-    cols = [arrival, *cols[1:]]
     keep = np.ones(len(arrival), bool)
     keep[mine[passage.mouth_h >= horizon_h]] = False
     inside = passage.mouth_h < horizon_h
-    new_index = np.cumsum(keep) - 1
-    passage.call = new_index[mine[inside]]
+    passage.call = mine[inside]  # (rows of the unsorted plan; plan_calls renumbers them)
     passage.entry_h, passage.mouth_h = passage.entry_h[inside], passage.mouth_h[inside]
     passage.wait_h = passage.wait_h[inside]
-    return [c[keep] for c in cols], passage
+    return arrival, keep, passage
 
 
 def _service_calls(scenario: Scenario, replication: int, f_idx: int, plan: ServicePlan,

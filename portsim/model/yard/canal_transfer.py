@@ -336,6 +336,7 @@ class CanalTransfer:
         # the stock of the two transfer flows only (as flow_stock has them)
         stock = np.cumsum(fin[:, [XD, XU], :H] - fout[:, [XD, XU], :H], axis=2)
         carries = self._sea & ((self._xd_load > 0) | (self._xu_cnt.sum(axis=1) > 0))
+        discharged = self.discharged  # (a view built from the run's list: once)
         rows = []
         for j, y in enumerate(self.yards):
             mine = self._yard_row == j
@@ -347,10 +348,10 @@ class CanalTransfer:
             xu_in = int(fin[j, XU, :H].sum())
             rows.append({
                 "yard": y.id, "barge_calls": int(b.sum()), "sea_calls": int(s.sum()),
-                "barge_discharged_teu": int(self.discharged[b].sum()),
+                "barge_discharged_teu": int(discharged[b].sum()),
                 "down_to_sea_teu": xd_in, "down_loaded_teu": int(fout[j, XD, :H].sum()),
                 "down_waiting_teu": int(stock[j, 0, -1]) if H else 0,
-                "ship_to_ship_teu": int(self._s2s[b & (self.discharged > 0)].sum()),
+                "ship_to_ship_teu": int(self._s2s[b & (discharged > 0)].sum()),
                 "up_from_sea_teu": xu_in, "up_loaded_teu": int(fout[j, XU, :H].sum()),
                 "up_waiting_teu": int(stock[j, 1, -1]) if H else 0,
                 "up_short_teu": int((self._up_need[b] - self._xu_got[b]).sum()),
