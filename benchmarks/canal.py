@@ -64,6 +64,9 @@ from portsim.experiments.canal import canal_scenario  # noqa: E402
 from portsim.simulate import simulate  # noqa: E402
 
 TOLERANCE = 0.95
+MARGINAL_SCALE = 0.5
+"""``--instructions`` also counts a port-year with the canal's traffic scaled by this, to
+split the canal's cost into a cost per call of its traffic and a cost of having it."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
                 simulate(scenarios[args.one], replication)
         return 0
     if args.instructions:
-        return instructions(argv or sys.argv[1:], scenarios, args.port_years)
+        with_ = scenarios["with canal"]
+        low = canal_scenario(args.with_, {**changes, "canal.traffic_scale":
+                                          with_.canal.traffic_scale * MARGINAL_SCALE})
+        if args.horizon_days is not None:
+            low = low.with_run(horizon_days=args.horizon_days)
+        return instructions(argv or sys.argv[1:], scenarios, args.port_years, low)
     if args.phases:
         return phases(scenarios, args.repeat)
     times: dict[str, list[float]] = {k: [] for k in scenarios}
@@ -198,10 +206,14 @@ def phases(scenarios: dict, repeat: int) -> int:
     return 0
 
 
-def instructions(argv: list[str], scenarios: dict, port_years: int) -> int:
+def instructions(argv: list[str], scenarios: dict, port_years: int, low) -> int:
     """Instructions per simulated call of each scenario under cachegrind (its port-years
     less the same process that only loads the scenario; the first port-year alone
-    beside), and their ratio."""
+    beside), and their ratio. Then the canal's cost split in two, from one port-year of
+    each scenario and of ``low`` (the canal scenario with its traffic scaled by
+    :data:`MARGINAL_SCALE`): what one more call of the canal's traffic costs (the
+    difference between the canal scenario and ``low`` over the difference in calls), and
+    what having the canal costs whatever its traffic (the rest)."""
     from concurrent.futures import ThreadPoolExecutor
 
     rest, skip = [], False
@@ -215,34 +227,54 @@ def instructions(argv: list[str], scenarios: dict, port_years: int) -> int:
         rest.append(a)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
 
-    def count(name: str, years: int) -> int:
+    # the canal's traffic scaled by MARGINAL_SCALE (one port-year): what one more call of
+    # the canal's traffic costs, apart from what having the canal costs at all
+    fewer = ["--set", f"canal.traffic_scale={low.canal.traffic_scale!r}"]
+
+    def count(name: str, years: int, more: tuple[str, ...] = ()) -> int:
         extra = ["--load-only"] if years == 0 else ["--port-years", str(years)]
         out = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no",
-             "--cachegrind-out-file=/dev/null", sys.executable, __file__, *rest,
+             "--cachegrind-out-file=/dev/null", sys.executable, __file__, *rest, *more,
              "--one", name, *extra], capture_output=True, text=True, check=True, env=env)
         m = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
         if m is None:
             sys.exit(f"no instruction count from valgrind:\n{out.stderr[-500:]}")
         return int(m.group(1).replace(",", ""))
 
-    jobs = [(name, years) for name in scenarios for years in sorted({0, 1, port_years})]
+    jobs = [(name, years, ()) for name in scenarios for years in sorted({0, 1, port_years})]
+    jobs.append(("with canal", 1, tuple(fewer)))
     with ThreadPoolExecutor(max_workers=2) as pool:  # valgrind counts do not share
         counts = dict(zip(jobs, pool.map(lambda job: count(*job), jobs), strict=True))
     per_call, first = {}, {}
     for name, sc in scenarios.items():
         calls = [len(simulate(sc, r).calls) for r in range(port_years)]
-        base = counts[(name, 0)]
-        per_call[name] = (counts[(name, port_years)] - base) / sum(calls)
-        first[name] = (counts[(name, 1)] - base) / calls[0]
+        base = counts[(name, 0, ())]
+        per_call[name] = (counts[(name, port_years, ())] - base) / sum(calls)
+        first[name] = (counts[(name, 1, ())] - base) / calls[0]
         print(f"{name:<14} {sum(calls):>8,} calls in {port_years} port-years  "
-              f"{(counts[(name, port_years)] - base) / 1e9:7.3f} G instructions  "
+              f"{(counts[(name, port_years, ())] - base) / 1e9:7.3f} G instructions  "
               f"{per_call[name] / 1e3:7.1f} k per call (first port-year alone "
               f"{first[name] / 1e3:.1f} k)", flush=True)
     ratio = per_call["without canal"] / per_call["with canal"]
     print(f"calls per instruction with / without the canal: {ratio:.3f} over {port_years} "
           f"port-years (first port-year alone: "
           f"{first['without canal'] / first['with canal']:.3f}; target >= {TOLERANCE:g})")
+    # one port-year each: without (W, n0), with (C, n1), with the traffic scaled (L, nl)
+    base = counts[("with canal", 0, ())]
+    n0 = len(simulate(scenarios["without canal"], 0).calls)
+    n1 = len(simulate(scenarios["with canal"], 0).calls)
+    nl = len(simulate(low, 0).calls)
+    w = counts[("without canal", 1, ())] - counts[("without canal", 0, ())]
+    c = counts[("with canal", 1, ())] - base
+    lo = counts[("with canal", 1, tuple(fewer))] - base
+    marginal = (c - lo) / (n1 - nl)
+    fixed = c - w - marginal * (n1 - n0)
+    print(f"one port-year with the canal's traffic x{MARGINAL_SCALE:g} (canal.traffic_scale "
+          f"{low.canal.traffic_scale:g}): {nl:,} calls, {lo / 1e9:.3f} G instructions")
+    print(f"a call the canal's traffic adds: {marginal / 1e3:.1f} k instructions "
+          f"(the port's average call without the canal: {w / n0 / 1e3:.1f} k); having the "
+          f"canal at all: {fixed / 1e9:+.3f} G a port-year ({fixed / c:+.1%} of it)")
     return 0 if ratio >= TOLERANCE else 1
 
 
