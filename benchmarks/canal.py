@@ -22,7 +22,22 @@ timing: ``--port-years`` (3) port-years of each scenario (replications 0, 1, 2 i
 process) less the same process without the runs (start-up, imports, loading), per call;
 the first port-year alone is given beside them. Deterministic for one checkout and
 environment, so it settles what CPU times on a shared machine cannot (they vary by
-±10 % between runs of the same code); ~12 minutes on 2 cores.
+±10 % between runs of the same code); ~12 minutes on 2 cores. It then splits the
+canal's cost in two with one more port-year, the canal's traffic halved
+(:data:`MARGINAL_SCALE`): what one more call of the canal's traffic costs (river-sea
+calls and the sea leg's calls, from the difference between the two canal port-years)
+against the port's average call without the canal, and what having the canal costs
+whatever its traffic (the rest: its flows' set-up, its tables, the lock hubs' slots). A
+ratio below one with a marginal call no dearer than the average is that fixed cost,
+which weighs less the more traffic the canal brings.
+
+Where the canal's own work is (bit-identical results throughout): the lock pass merges
+each hub's slots once and walks lockage by lockage only where ships are left over
+(:mod:`portsim.canal_locks`); the transfer matching finds each batch's first call by
+``searchsorted`` and keeps only the path-halving search in Python; the stockpile ledger
+computes the barges' tonnes by indexing and reads only the calls at the stockpiles'
+terminals; a call keeps only its yard dwell batches that hold boxes, so the canal's two
+transfer flows no longer add empty batches to every container call.
 
 Why several port-years, each process's from a collected heap: Python's cyclic garbage
 collector makes a full collection after a number of allocations, and a full collection
