@@ -22,14 +22,11 @@ timing: ``--port-years`` (3) port-years of each scenario (replications 0, 1, 2 i
 process) less the same process without the runs (start-up, imports, loading), per call;
 the first port-year alone is given beside them. Deterministic for one checkout and
 environment, so it settles what CPU times on a shared machine cannot (they vary by
-±10 % between runs of the same code); ~12 minutes on 2 cores. It then splits the
-canal's cost in two with one more port-year, the canal's traffic halved
-(:data:`MARGINAL_SCALE`): what one more call of the canal's traffic costs (river-sea
-calls and the sea leg's calls, from the difference between the two canal port-years)
-against the port's average call without the canal, and what having the canal costs
-whatever its traffic (the rest: its flows' set-up, its tables, the lock hubs' slots). A
-ratio below one with a marginal call no dearer than the average is that fixed cost,
-which weighs less the more traffic the canal brings.
+±10 % between runs of the same code); ~12 minutes on 2 cores. It then counts one more
+port-year with the canal's traffic halved (:data:`MARGINAL_SCALE`) and gives the ratio
+for it beside the first port-years': what is left of the canal's cost at its full
+traffic, beyond its own passes, is that of a busier port — a call costs more where more
+ships queue for the same berths (``benchmarks/saturation.py``), with or without a canal.
 
 Where the canal's own work is (bit-identical results throughout): the lock pass merges
 each hub's slots once and walks lockage by lockage only where ships are left over
@@ -80,8 +77,8 @@ from portsim.simulate import simulate  # noqa: E402
 
 TOLERANCE = 0.95
 MARGINAL_SCALE = 0.5
-"""``--instructions`` also counts a port-year with the canal's traffic scaled by this, to
-split the canal's cost into a cost per call of its traffic and a cost of having it."""
+"""``--instructions`` also counts a port-year with the canal's traffic scaled by this: the
+ratio at less traffic, in a less busy port."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,11 +221,8 @@ def phases(scenarios: dict, repeat: int) -> int:
 def instructions(argv: list[str], scenarios: dict, port_years: int, low) -> int:
     """Instructions per simulated call of each scenario under cachegrind (its port-years
     less the same process that only loads the scenario; the first port-year alone
-    beside), and their ratio. Then the canal's cost split in two, from one port-year of
-    each scenario and of ``low`` (the canal scenario with its traffic scaled by
-    :data:`MARGINAL_SCALE`): what one more call of the canal's traffic costs (the
-    difference between the canal scenario and ``low`` over the difference in calls), and
-    what having the canal costs whatever its traffic (the rest)."""
+    beside), and their ratio; then the same ratio for one port-year of ``low`` (the canal
+    scenario with its traffic scaled by :data:`MARGINAL_SCALE`)."""
     from concurrent.futures import ThreadPoolExecutor
 
     rest, skip = [], False
@@ -275,21 +269,13 @@ def instructions(argv: list[str], scenarios: dict, port_years: int, low) -> int:
     print(f"calls per instruction with / without the canal: {ratio:.3f} over {port_years} "
           f"port-years (first port-year alone: "
           f"{first['without canal'] / first['with canal']:.3f}; target >= {TOLERANCE:g})")
-    # one port-year each: without (W, n0), with (C, n1), with the traffic scaled (L, nl)
-    base = counts[("with canal", 0, ())]
-    n0 = len(simulate(scenarios["without canal"], 0).calls)
-    n1 = len(simulate(scenarios["with canal"], 0).calls)
+    # the same for a port-year with the canal's traffic scaled (as the first port-year)
     nl = len(simulate(low, 0).calls)
-    w = counts[("without canal", 1, ())] - counts[("without canal", 0, ())]
-    c = counts[("with canal", 1, ())] - base
-    lo = counts[("with canal", 1, tuple(fewer))] - base
-    marginal = (c - lo) / (n1 - nl)
-    fixed = c - w - marginal * (n1 - n0)
-    print(f"one port-year with the canal's traffic x{MARGINAL_SCALE:g} (canal.traffic_scale "
-          f"{low.canal.traffic_scale:g}): {nl:,} calls, {lo / 1e9:.3f} G instructions")
-    print(f"a call the canal's traffic adds: {marginal / 1e3:.1f} k instructions "
-          f"(the port's average call without the canal: {w / n0 / 1e3:.1f} k); having the "
-          f"canal at all: {fixed / 1e9:+.3f} G a port-year ({fixed / c:+.1%} of it)")
+    lo = counts[("with canal", 1, tuple(fewer))] - counts[("with canal", 0, ())]
+    print(f"with the canal's traffic x{MARGINAL_SCALE:g} (canal.traffic_scale "
+          f"{low.canal.traffic_scale:g}): {nl:,} calls in 1 port-year  {lo / 1e9:7.3f} G "
+          f"instructions  {lo / nl / 1e3:7.1f} k per call; calls per instruction with / "
+          f"without the canal: {first['without canal'] / (lo / nl):.3f} (first port-years)")
     return 0 if ratio >= TOLERANCE else 1
 
 
