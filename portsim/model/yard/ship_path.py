@@ -99,7 +99,8 @@ class ShipPath:
         if self._nc > 3 * k:  # the canal's transfer flows
             by_flow.update({XD: [], XU: []})
         b, e = self._dptr[r], self._dptr[r + 1]  # the batches that hold boxes
-        for f, o, n in zip(self._dflow[b:e], self._doff[b:e], self._dcnt[b:e], strict=True):
+        for f, o, n in zip(self._dwell_flow[b:e].tolist(), self._doff[b:e], self._dcnt[b:e],
+                           strict=True):
             by_flow[f].append([f, o, n])
         by_flow[RIMP] = [[RIMP, o, n] for o, n in zip(self._roff[r * k:(r + 1) * k],
                                                       self._rcnt[r * k:(r + 1) * k],

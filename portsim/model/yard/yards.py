@@ -198,16 +198,16 @@ class Yards(ShipPath, TrainBookings, YardStock, YardViews, YardTables, CanalTran
         self._nc = len(self._flow_of_col)  # dwell batches per call
         # per call, the batches leaving by dwell that hold boxes (a call's row of the
         # (calls, 3k [+ 2k with the canal's transfer]) table has many empty ones: a call
-        # with no transshipment, every call that carries no transfer boxes): flat, call
-        # r's from _dptr[r] to _dptr[r + 1] — flow, offset, TEU; and the rail batches
-        # becoming ready (flat, k per call: offset, TEU)
+        # with no transshipment, every call that carries no transfer boxes), flat: call
+        # r's from _dptr[r] to _dptr[r + 1] — offset, TEU (and flow, kept as an array:
+        # only the slow path reads it); and the rail batches becoming ready (flat, k per
+        # call: offset, TEU)
         held = dwell_cnt != 0
         d_rows, d_cols = np.nonzero(held)  # by call, then column: the order of the table
         self._dwell_row = d_rows
         self._dwell_flow = np.asarray(self._flow_of_col, np.int64)[d_cols]
         self._dwell_offs, self._dwell_cnts = dwell_off[held], dwell_cnt[held]
         self._dptr = np.r_[0, np.cumsum(held.sum(axis=1))].tolist()
-        self._dflow = self._dwell_flow.tolist()
         self._doff, self._dcnt = self._dwell_offs.tolist(), self._dwell_cnts.tolist()
         self._rail_off, self._rail_cnt = rail_off, rail_cnt
         self._roff, self._rcnt = rail_off.ravel().tolist(), rail_cnt.ravel().tolist()
