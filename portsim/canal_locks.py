@@ -176,12 +176,7 @@ def lock_through(arrival_h: np.ndarray, fill: np.ndarray, hub: LockHub,
         fills = np.r_[used[last[whole]], np.asarray(walked[2::3], float)]
         order = np.argsort(slot, kind="stable")  # lockages in time order
         slot, ships, fills = slot[order], ships[order], fills[order]
-        flat: list = [hub.id] * (5 * len(slot))
-        flat[1::5] = slot_line[slot].tolist()
-        flat[2::5] = slot_h[slot].tolist()
-        flat[3::5] = ships.tolist()
-        flat[4::5] = fills.tolist()
-        record += flat
+        record += LOCKAGE.flat(hub.id, slot_line[slot], slot_h[slot], ships, fills)
     return out
 
 

@@ -6,7 +6,8 @@ garbage collector, not tens of thousands (a tuple per row made pinglu-2030 run f
 times plan-2025's young collections, ``benchmarks/canal.py``). A :class:`RecordLayout`
 names the fields in order and turns the list back into columns: integer numpy columns
 (:meth:`RecordLayout.read`, the yards' hour-by-hour records) or plain lists of any type
-(:meth:`RecordLayout.lists`: the lock hubs' lockages, the stockpiles' movements).
+(:meth:`RecordLayout.lists`: the lock hubs' lockages, the stockpiles' movements); a
+pass that computes many rows as arrays appends them at once (:meth:`RecordLayout.flat`).
 Model-free: the demand stage's lock pass uses it too.
 """
 
@@ -37,6 +38,16 @@ class RecordLayout:
     def lists(self, flat: list) -> dict[str, list]:
         """The records as one list per field, of whatever type they were appended."""
         return {f: flat[j::self.width] for j, f in enumerate(self.fields)}
+
+    def flat(self, *columns) -> list:
+        """Columns (one per field, in order; a scalar stands for the same value in every
+        row) as the flat list :meth:`lists` reads back: the records of a pass built with
+        arrays appended at once."""
+        n = max((len(c) for c in columns if np.ndim(c)), default=0)
+        out: list = [None] * (self.width * n)
+        for j, c in enumerate(columns):
+            out[j::self.width] = np.asarray(c).tolist() if np.ndim(c) else [c] * n
+        return out
 
     def rows(self, flat: list) -> list[tuple]:
         """The records as tuples (for reading a few, as tests do)."""

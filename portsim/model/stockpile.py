@@ -131,7 +131,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         safe = np.where(has, tot, 1.0)
         # downbound lots, ready at the barge's work end + dwell (the barges discharged in
         # the run; totals summed in call order, as a running sum)
-        draws = np.asarray(_dwell_h(dwell, rng, len(b)), float)
+        draws = _dwell_h(dwell, rng, len(b))
         down = np.where(has, vol[b] * down_t[fb] / safe, 0.0)
         to_sea = down * sea_down[fb]
         s2s = to_sea * s2s_share[tb]
@@ -144,7 +144,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         lot = lot_t > 0
         lot_t, lot_end = lot_t[lot], end[done][lot]
         lot_ready = lot_end + draws[done][lot]
-        moves += _flat(pile.id, np.floor(lot_end), lot_t)
+        moves += MOVE.flat(pile.id, np.floor(lot_end).astype(np.int64), lot_t)
         row["down_in_t"] = _running_sum(lot_t)
         order = np.lexsort((lot_t, lot_end, lot_ready))  # oldest first (as sorted tuples)
         lots_ready, lots_t = lot_ready[order].tolist(), lot_t[order].tolist()
@@ -177,7 +177,7 @@ def stockpile_ledger(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
         # back[q + 1]: a giver at or before q with tonnes left (emptied givers are jumped
         # over with path halving; 0 stands for "none")
         back = list(range(len(givers) + 1))
-        up_draws = np.asarray(_dwell_h(dwell, rng, len(b)), float)
+        up_draws = _dwell_h(dwell, rng, len(b))
         up = np.where(has, vol[b] * up_t[fb] / safe, 0.0)
         needs = up * sea_up[fb]
         needs *= 1.0 - s2s_share[tb]
@@ -234,18 +234,10 @@ def _running_sum(x: np.ndarray) -> float:
     return float(np.cumsum(x)[-1]) if len(x) else 0.0
 
 
-def _flat(pile: str, hour: np.ndarray, tonnes: np.ndarray) -> list:
-    """Movements of one stockpile as a flat list laid out as :data:`MOVE`."""
-    flat: list = [pile] * (3 * len(hour))
-    flat[1::3] = hour.astype(np.int64).tolist()
-    flat[2::3] = tonnes.tolist()
-    return flat
-
-
-def _dwell_h(spec, rng: np.random.Generator, n: int) -> list[float]:
+def _dwell_h(spec, rng: np.random.Generator, n: int) -> np.ndarray:
     from portsim.model.yard.flows import dwell_hours
 
-    return dwell_hours(spec, rng, n).astype(float).tolist()
+    return dwell_hours(spec, rng, n).astype(float)
 
 
 def stockpile_tables(scenario: Scenario, flow: np.ndarray, terminal: np.ndarray,
